@@ -1,0 +1,116 @@
+/*
+ * exec.h - the executor: the only code that applies or undoes a change.
+ *
+ * A step never acts.  Its prepare() reads the current state (through
+ * exec_read_file, so a dry run sees its own earlier planned edits) and
+ * returns the changes needed: none when the host is already right.  The
+ * executor then, in one place (exec_change):
+ *   - in a dry run, records "would change" / "would run" and returns;
+ *   - otherwise backs up the file, applies, records the result and keeps the
+ *     change for undo.
+ * When a later verify fails, every change of the run is undone, newest first.
+ *
+ * Outcomes are ordered; the worst decides a playbook's result.
+ */
+#ifndef JOBFIX_EXEC_H
+#define JOBFIX_EXEC_H
+
+#include "facts.h"
+#include "playbook.h"
+#include "site.h"
+
+enum outcome {
+	OUT_OK = 0,      /* nothing to do */
+	OUT_CHANGED,     /* changed (or would change, in a dry run) */
+	OUT_SKIPPED,     /* not run: held, refused, not allowed */
+	OUT_FAILED,      /* failed, and what it changed is still in place */
+	OUT_UNDONE,      /* failed, and what the run changed was undone */
+};
+const char *outcome_name(enum outcome);
+
+enum change_kind {
+	CHANGE_FILE,   /* replace a file's content */
+	CHANGE_ACTION, /* run something: a program, SQL, a restart */
+	CHANGE_CHECK,  /* verify or wait: acts on nothing, may fail */
+};
+
+struct exec_ctx;
+struct change;
+
+typedef int (*change_fn)(struct change *, struct exec_ctx *, char **cause);
+
+struct change {
+	enum change_kind kind;
+	char *summary;  /* one line, secrets masked */
+	/* CHANGE_FILE */
+	char *path;     /* resolved: the file that will be replaced */
+	struct buf before, after;
+	int existed;
+	mode_t mode;
+	char *backup;   /* where the old content was saved */
+	char *note;     /* e.g. the template warning */
+	/* CHANGE_ACTION and CHANGE_CHECK */
+	char *display;  /* the exact argv / statement, secrets masked */
+	change_fn apply;  /* or check, for CHANGE_CHECK */
+	change_fn undo;   /* NULL: cannot be undone */
+	char *undo_display;
+	void *data;
+	void (*data_free)(void *);
+	/* result */
+	enum outcome outcome;
+	char *message;  /* what happened, masked */
+	int step_index;
+};
+
+struct change_list {
+	struct change **v;
+	size_t n, cap;
+};
+
+struct change *change_new(enum change_kind, const char *summary);
+void change_free(struct change *);
+void change_list_add(struct change_list *, struct change *);
+void change_list_free(struct change_list *);
+
+struct report;
+struct audit;
+struct finding;
+
+struct exec_ctx {
+	struct site *site;
+	struct conf *conf;
+	struct transport *tp;
+	struct facts *facts;
+	struct report *report;
+	struct audit *audit; /* NULL: no audit log */
+	const char *run_id;
+	int dry_run;
+	int allow_restart;
+	const struct playbook *pb;     /* being run */
+	const struct finding *finding; /* that triggered it, or NULL */
+	struct change_list applied;    /* this run's changes, for undo */
+	struct overlay *overlay;       /* dry run: planned file contents */
+};
+
+void exec_init(struct exec_ctx *, struct site *, struct facts *,
+    struct report *, int dry_run);
+void exec_cleanup(struct exec_ctx *);
+
+/* Reads a file as the run sees it: planned content in a dry run. */
+int exec_read_file(struct exec_ctx *, const char *path, struct buf *out,
+    int *exists, char **cause);
+/* Re-runs the probe that owns fact and returns its new value (NULL: none). */
+const char *exec_refresh_fact(struct exec_ctx *, const char *fact);
+/* Expands ${fact} references; *secret set when a secret fact was used. */
+char *exec_expand(struct exec_ctx *, const char *text, int *secret,
+    char **cause);
+
+/* The gate: applies (or, in a dry run, records) one change. */
+enum outcome exec_change(struct exec_ctx *, struct change *);
+/* Runs a playbook's steps; returns the worst outcome. */
+enum outcome exec_playbook(struct exec_ctx *, const struct playbook *,
+    const struct finding *);
+/* Undoes every applied change of the run, newest first. */
+int exec_undo_all(struct exec_ctx *);
+
+#endif

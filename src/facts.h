@@ -1,0 +1,49 @@
+/*
+ * facts.h - what the probes found: name = value, with evidence.
+ *
+ * A fact's name is dotted: the probe's prefix, then what it measured
+ * ("mysql.event_scheduler", "jobconf.app.code", "log.partition.count").
+ * The evidence says how the value was obtained, in words a person can check
+ * ("SELECT @@event_scheduler on 127.0.0.1:3306").  A secret fact's value never
+ * leaves the process: facts_get() returns it for use, the renderers mask it.
+ *
+ * A fact set is filled by one probe at a time (no locking); the runner merges
+ * the sets of concurrent probes.  Setting a name again replaces it.
+ */
+#ifndef JOBFIX_FACTS_H
+#define JOBFIX_FACTS_H
+
+#include "util.h"
+
+#define FACT_SECRET 0x1
+
+struct fact {
+	char *name;
+	char *value;
+	char *evidence;
+	int flags;
+};
+
+struct facts {
+	struct fact *v;
+	size_t n, cap;
+};
+
+struct facts *facts_new(void);
+void facts_free(struct facts *);
+void facts_set(struct facts *, const char *name, const char *value, int flags,
+    const char *evidence_fmt, ...) JF_PRINTF(5, 6);
+void facts_setv(struct facts *, const char *name, const char *value, int flags,
+    const char *evidence);
+void facts_set_long(struct facts *, const char *name, long value,
+    const char *evidence_fmt, ...) JF_PRINTF(4, 5);
+const struct fact *facts_find(const struct facts *, const char *name);
+const char *facts_get(const struct facts *, const char *name);
+/* Removes every fact whose name starts with prefix (a probe is re-run). */
+void facts_drop_prefix(struct facts *, const char *prefix);
+/* Copies every fact of src into dst (replacing same names). */
+void facts_merge(struct facts *dst, const struct facts *src);
+/* Sorted by name, for stable output. */
+void facts_sort(struct facts *);
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * transport.h - the only way a probe or a step touches a host.
+ *
+ * Two implementations: transport-local.c (this host, system calls) and
+ * transport-ssh.c (a remote host over one libssh2 session).  Code above this
+ * interface never knows which one it has.  All functions return 0 or a
+ * negative jf_err with a message in *cause naming the host and path.
+ */
+#ifndef JOBFIX_TRANSPORT_H
+#define JOBFIX_TRANSPORT_H
+
+#include <sys/types.h>
+
+#include "util.h"
+
+struct transport;
+
+struct tstat {
+	int exists;
+	mode_t mode; /* including the file type bits */
+	uid_t uid;
+	gid_t gid;
+	off_t size;
+	int64_t mtime_ns;
+	uint64_t ino;
+};
+
+/* A process: pid and its command line with NULs turned to spaces. */
+struct tproc {
+	pid_t pid;
+	char *cmdline;
+};
+
+/* A TCP socket from /proc/net/tcp{,6}. */
+struct tsock {
+	char local[64]; /* address, printable */
+	int lport;
+	char remote[64];
+	int rport;
+	int state; /* TCP_ESTABLISHED = 1, TCP_LISTEN = 10, as in the kernel */
+	uint64_t inode;
+};
+
+/* What run() gives back. */
+struct trun_result {
+	int status;      /* exit status, or 128 + signal; -1 if it never ran */
+	struct buf out;  /* stdout, capped */
+	struct buf err;  /* stderr, capped */
+	int timed_out;
+};
+
+struct transport_ops {
+	const char *name; /* "local", "ssh" */
+	int (*read_file)(struct transport *, const char *path, struct buf *out,
+	    size_t max, char **cause);
+	/* Appends at most max bytes of path from offset to out (fewer at the
+	 * end of the file); for reading big logs in pieces. */
+	int (*read_range)(struct transport *, const char *path, uint64_t offset,
+	    size_t max, struct buf *out, char **cause);
+	/*
+	 * Replace path with data atomically: temp file in the same directory,
+	 * fsync, rename, fsync the directory.  Mode, owner and group of the old
+	 * file are kept (mode is used for a new file).  A symlink is followed:
+	 * its target is replaced and the link stays.
+	 */
+	int (*write_file)(struct transport *, const char *path, const void *data,
+	    size_t len, mode_t mode, char **cause);
+	int (*stat)(struct transport *, const char *path, struct tstat *,
+	    char **cause);
+	/* Resolve symlinks; the result is what write_file would replace. */
+	int (*realpath)(struct transport *, const char *path, char **out,
+	    char **cause);
+	/* Names in a directory (not . or ..), sorted. */
+	int (*list_dir)(struct transport *, const char *path, char ***names,
+	    size_t *n, char **cause);
+	int (*list_procs)(struct transport *, struct tproc **, size_t *n,
+	    char **cause);
+	int (*list_tcp)(struct transport *, struct tsock **, size_t *n,
+	    char **cause);
+	/*
+	 * Run argv[0] (an absolute path) with argv, no shell, stdin from
+	 * stdin_data (NULL: /dev/null), a minimal environment plus env (NULL or
+	 * a NULL-terminated list of NAME=VALUE), and a timeout.  Returns 0 when
+	 * the program ran (whatever its status), negative when it could not.
+	 */
+	int (*run)(struct transport *, const char *const *argv,
+	    const char *const *env, const void *stdin_data, size_t stdin_len,
+	    int timeout_ms, struct trun_result *, char **cause);
+	int (*unlink)(struct transport *, const char *path, char **cause);
+	void (*close)(struct transport *);
+};
+
+struct transport {
+	const struct transport_ops *ops;
+	char *host; /* "localhost" or the remote name, for messages */
+	void *impl;
+};
+
+struct transport *transport_local_new(void);
+void transport_free(struct transport *);
+
+void trun_result_init(struct trun_result *);
+void trun_result_free(struct trun_result *);
+void tprocs_free(struct tproc *, size_t);
+void names_free(char **, size_t);
+
+/* Convenience wrappers calling through ops. */
+#define tp_read(t, p, b, m, c) ((t)->ops->read_file((t), (p), (b), (m), (c)))
+#define tp_write(t, p, d, l, m, c) ((t)->ops->write_file((t), (p), (d), (l), (m), (c)))
+#define tp_stat(t, p, s, c) ((t)->ops->stat((t), (p), (s), (c)))
+
+#endif

@@ -1,0 +1,497 @@
+/*
+ * util.c - allocation, buffers, strings, time and the secret registry.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "jobfix: fatal: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if (n == 0)
+		n = 1;
+	if ((p = malloc(n)) == NULL)
+		fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if (n == 0 || size == 0)
+		n = size = 1;
+	if ((p = calloc(n, size)) == NULL)
+		fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return p;
+}
+
+void *
+xrealloc(void *p, size_t n)
+{
+	if (n == 0)
+		n = 1;
+	if ((p = realloc(p, n)) == NULL)
+		fatal("out of memory reallocating %zu bytes", n);
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size)
+		fatal("array of %zu x %zu bytes overflows", n, size);
+	return xrealloc(p, n * size);
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+	size_t len = strnlen(s, n);
+
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) == -1)
+		fatal("out of memory formatting \"%s\"", fmt);
+	return s;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+int
+set_cause(char **cause, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cause != NULL) {
+		free(*cause);
+		va_start(ap, fmt);
+		*cause = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	return -err;
+}
+
+void
+wipe(void *p, size_t n)
+{
+	if (p == NULL)
+		return;
+#ifdef HAVE_EXPLICIT_BZERO
+	explicit_bzero(p, n);
+#else
+	volatile unsigned char *v = p;
+	while (n--)
+		*v++ = 0;
+#endif
+}
+
+void
+free_secret(char *s)
+{
+	if (s != NULL) {
+		wipe(s, strlen(s));
+		free(s);
+	}
+}
+
+/* --- buffers ------------------------------------------------------------- */
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+}
+
+static int
+buf_grow(struct buf *b, size_t more)
+{
+	size_t max = b->max ? b->max : BUF_DEFAULT_MAX, need, cap;
+	char *p;
+
+	if (more > max || b->len > max - more)
+		return -JF_ERR_TOOBIG;
+	need = b->len + more + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap ? b->cap : 64;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if (b->secret && b->data != NULL) {
+		/* never leave a copy of a secret in freed memory */
+		p = xmalloc(cap);
+		memcpy(p, b->data, b->len + 1);
+		wipe(b->data, b->cap);
+		free(b->data);
+	} else
+		p = xrealloc(b->data, cap);
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+buf_add(struct buf *b, const void *p, size_t n)
+{
+	int r;
+
+	if ((r = buf_grow(b, n)) != 0)
+		return r;
+	if (n > 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+buf_addstr(struct buf *b, const char *s)
+{
+	return buf_add(b, s, strlen(s));
+}
+
+int
+buf_addch(struct buf *b, char c)
+{
+	return buf_add(b, &c, 1);
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	r = buf_addstr(b, s);
+	if (b->secret)
+		wipe(s, strlen(s));
+	free(s);
+	return r;
+}
+
+int
+buf_set(struct buf *b, const void *p, size_t n)
+{
+	buf_reset(b);
+	return buf_add(b, p, n);
+}
+
+void
+buf_reset(struct buf *b)
+{
+	if (b->data != NULL) {
+		if (b->secret)
+			wipe(b->data, b->len);
+		b->data[0] = '\0';
+	}
+	b->len = 0;
+}
+
+void
+buf_free(struct buf *b)
+{
+	if (b->data != NULL && b->secret)
+		wipe(b->data, b->cap);
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+char *
+buf_detach(struct buf *b)
+{
+	char *s = b->data ? b->data : xstrdup("");
+
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+/* --- strings ------------------------------------------------------------- */
+
+int
+str_startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int
+str_endswith(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+char *
+str_trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int
+str_to_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0')
+		return -JF_ERR_PARSE;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -JF_ERR_PARSE;
+	*out = v;
+	return 0;
+}
+
+char *
+path_join(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	if (*b == '/')
+		return xstrdup(b);
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	return xasprintf("%.*s/%s", (int)la, a, b);
+}
+
+int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+iso_time(char out[32])
+{
+	struct timespec ts;
+	struct tm tm;
+	char tmp[24];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%.20s.%03dZ", tmp, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+int
+read_file_local(const char *path, struct buf *out, size_t max, char **cause)
+{
+	struct stat st;
+	char chunk[65536];
+	ssize_t n;
+	int fd, r = 0;
+
+	if (max == 0)
+		max = BUF_DEFAULT_MAX;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
+		    JF_ERR_IO, "\"%s\": %s", path, strerror(errno));
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		r = set_cause(cause, JF_ERR_IO, "\"%s\": %s", path,
+		    S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+		goto out;
+	}
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
+		r = set_cause(cause, JF_ERR_TOOBIG,
+		    "\"%s\": %lld bytes, more than the limit of %zu", path,
+		    (long long)st.st_size, max);
+		goto out;
+	}
+	for (;;) {
+		n = read(fd, chunk, sizeof chunk);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			r = set_cause(cause, JF_ERR_IO, "\"%s\": %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max || buf_add(out, chunk, (size_t)n) != 0) {
+			r = set_cause(cause, JF_ERR_TOOBIG,
+			    "\"%s\": more than the limit of %zu bytes", path, max);
+			goto out;
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
+/* --- secrets ------------------------------------------------------------- */
+
+/*
+ * Every value jobfix knows to be secret (job.conf passwords, app.secret) is
+ * registered here when it is read, and every renderer passes its text
+ * through redact().  This is the net under the structural masking the steps
+ * do: a secret that slips into an error message is masked all the same.
+ * Values shorter than three bytes are not registered (masking every "a"
+ * would destroy the output); structural masking covers them.
+ */
+static pthread_mutex_t secret_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **secrets;
+static size_t nsecrets;
+
+void
+secret_register(const char *value)
+{
+	size_t i;
+
+	if (value == NULL || strlen(value) < 3)
+		return;
+	pthread_mutex_lock(&secret_lock);
+	for (i = 0; i < nsecrets; i++)
+		if (strcmp(secrets[i], value) == 0)
+			goto out;
+	secrets = xreallocarray(secrets, nsecrets + 1, sizeof *secrets);
+	secrets[nsecrets++] = xstrdup(value);
+out:
+	pthread_mutex_unlock(&secret_lock);
+}
+
+void
+secret_clear_all(void)
+{
+	size_t i;
+
+	pthread_mutex_lock(&secret_lock);
+	for (i = 0; i < nsecrets; i++)
+		free_secret(secrets[i]);
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+	pthread_mutex_unlock(&secret_lock);
+}
+
+char *
+redact(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const char *p, *best;
+	size_t i, bestlen;
+
+	if (s == NULL)
+		return NULL;
+	pthread_mutex_lock(&secret_lock);
+	if (nsecrets == 0) {
+		pthread_mutex_unlock(&secret_lock);
+		return xstrdup(s);
+	}
+	for (p = s; *p != '\0';) {
+		/* the earliest, then longest, secret occurring at or after p */
+		best = NULL;
+		bestlen = 0;
+		for (i = 0; i < nsecrets; i++) {
+			const char *q = strstr(p, secrets[i]);
+			size_t l = strlen(secrets[i]);
+			if (q != NULL && (best == NULL || q < best ||
+			    (q == best && l > bestlen))) {
+				best = q;
+				bestlen = l;
+			}
+		}
+		if (best == NULL) {
+			buf_addstr(&b, p);
+			break;
+		}
+		buf_add(&b, p, (size_t)(best - p));
+		buf_addstr(&b, SECRET_MASK);
+		p = best + bestlen;
+	}
+	pthread_mutex_unlock(&secret_lock);
+	return buf_detach(&b);
+}
+
+int
+is_secret_key(const char *name)
+{
+	static const char *const words[] = {
+		"password", "passwd", "pwd", "secret", "token", "credential",
+		"private_key", "privatekey", "auth_key",
+	};
+	char lower[256];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof lower - 1; i++)
+		lower[i] = (char)tolower((unsigned char)name[i]);
+	lower[i] = '\0';
+	for (i = 0; i < nitems(words); i++)
+		if (strstr(lower, words[i]) != NULL)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * util.h - allocation, growable buffers, errors and small helpers.
+ *
+ * Allocators never return NULL: running out of memory is fatal.  Errors are
+ * returned as negative codes (see enum jf_err) with an optional message in a
+ * `char **cause` the caller frees.  Every *_free() accepts NULL.
+ */
+#ifndef JOBFIX_UTIL_H
+#define JOBFIX_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define nitems(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define JF_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define JF_NORETURN __attribute__((noreturn))
+#else
+#define JF_PRINTF(f, a)
+#define JF_NORETURN
+#endif
+
+/* Error codes: 0 is success, these are negated when returned. */
+enum jf_err {
+	JF_OK = 0,
+	JF_ERR_IO = 1,       /* a system call failed (errno in cause) */
+	JF_ERR_PARSE = 2,    /* bad input: file and line in cause */
+	JF_ERR_NOTFOUND = 3, /* file, key or object does not exist */
+	JF_ERR_TOOBIG = 4,   /* over a size cap */
+	JF_ERR_TIMEOUT = 5,  /* a deadline passed */
+	JF_ERR_REFUSED = 6,  /* a peer refused (auth, host key, permission) */
+	JF_ERR_USAGE = 7,    /* the caller asked for something impossible */
+	JF_ERR_CHANGED = 8,  /* the thing changed under us */
+};
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+void *xreallocarray(void *, size_t, size_t);
+char *xstrdup(const char *);
+char *xstrndup(const char *, size_t);
+char *xasprintf(const char *, ...) JF_PRINTF(1, 2);
+char *xvasprintf(const char *, va_list) JF_PRINTF(1, 0);
+void fatal(const char *, ...) JF_PRINTF(1, 2) JF_NORETURN;
+
+/* Set *cause (if cause is not NULL) to a new message; returns -err. */
+int set_cause(char **cause, int err, const char *fmt, ...) JF_PRINTF(3, 4);
+/* Frees a string that held a secret, wiping it first. */
+void free_secret(char *);
+void wipe(void *, size_t);
+
+/*
+ * One growable, size-capped buffer for all text and file building.  data is
+ * always NUL-terminated (not counted in len) so it can be used as a string
+ * when it holds text.  max 0 means the default cap (BUF_DEFAULT_MAX).
+ */
+#define BUF_DEFAULT_MAX ((size_t)64 << 20)
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+	int secret; /* wipe on free */
+};
+#define BUF_INIT {NULL, 0, 0, 0, 0}
+
+void buf_init(struct buf *, size_t max);
+/* Returns 0, or -JF_ERR_TOOBIG and leaves the buffer unchanged. */
+int buf_add(struct buf *, const void *, size_t);
+int buf_addstr(struct buf *, const char *);
+int buf_addch(struct buf *, char);
+int buf_printf(struct buf *, const char *, ...) JF_PRINTF(2, 3);
+void buf_reset(struct buf *);
+void buf_free(struct buf *);
+char *buf_detach(struct buf *); /* caller owns the string; buffer reset */
+int buf_set(struct buf *, const void *, size_t);
+
+/* Strings. */
+int str_startswith(const char *, const char *);
+int str_endswith(const char *, const char *);
+char *str_trim(char *); /* in place, returns start */
+int str_to_long(const char *, long *);
+
+/* Monotonic milliseconds, for deadlines. */
+int64_t now_ms(void);
+/* Wall clock, ISO 8601 UTC with milliseconds, into buf of 32 bytes. */
+void iso_time(char out[32]);
+
+/* A file path joined from parts: xasprintf("%s/%s") without double slashes. */
+char *path_join(const char *, const char *);
+
+/* Read a whole local file with a size cap (0: BUF_DEFAULT_MAX). */
+int read_file_local(const char *path, struct buf *out, size_t max, char **cause);
+
+/* Secret values: every output path passes text through redact(). */
+void secret_register(const char *value);
+void secret_clear_all(void);
+/* Returns a new string with every registered secret replaced by ******. */
+char *redact(const char *);
+/* Does a key name look like it holds a secret (password, secret, token)? */
+int is_secret_key(const char *name);
+#define SECRET_MASK "******"
+
+#endif
