@@ -56,8 +56,15 @@ facts_setv(struct facts *fs, const char *name, const char *value, int flags,
     const char *evidence)
 {
 	struct fact *f;
+	char *n, *v, *e;
 
-	if ((f = find(fs, name)) != NULL)
+	/* copy first: name or value may be the very fact being replaced */
+	n = xstrdup(name);
+	v = xstrdup(value ? value : "");
+	e = xstrdup(evidence ? evidence : "");
+	if (flags & FACT_SECRET)
+		secret_register(v);
+	if ((f = find(fs, n)) != NULL)
 		fact_clear(f);
 	else {
 		if (fs->n == fs->cap) {
@@ -66,12 +73,10 @@ facts_setv(struct facts *fs, const char *name, const char *value, int flags,
 		}
 		f = &fs->v[fs->n++];
 	}
-	f->name = xstrdup(name);
-	f->value = xstrdup(value ? value : "");
-	f->evidence = xstrdup(evidence ? evidence : "");
+	f->name = n;
+	f->value = v;
+	f->evidence = e;
 	f->flags = flags;
-	if (flags & FACT_SECRET)
-		secret_register(value);
 }
 
 void

@@ -233,6 +233,9 @@ buf_printf(struct buf *b, const char *fmt, ...)
 int
 buf_set(struct buf *b, const void *p, size_t n)
 {
+	/* check the cap first, so a failure leaves the buffer unchanged */
+	if (n > (b->max ? b->max : BUF_DEFAULT_MAX))
+		return -JF_ERR_TOOBIG;
 	buf_reset(b);
 	return buf_add(b, p, n);
 }
@@ -303,7 +306,8 @@ str_to_long(const char *s, long *out)
 	char *end;
 	long v;
 
-	if (s == NULL || *s == '\0')
+	/* strtol() would skip leading blanks; trailing ones are refused */
+	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
 		return -JF_ERR_PARSE;
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -318,11 +322,12 @@ path_join(const char *a, const char *b)
 {
 	size_t la = strlen(a);
 
-	if (*b == '/')
+	if (*b == '/' || la == 0)
 		return xstrdup(b);
 	while (la > 1 && a[la - 1] == '/')
 		la--;
-	return xasprintf("%.*s/%s", (int)la, a, b);
+	return xasprintf("%.*s%s%s", (int)la, a, a[la - 1] == '/' ? "" : "/",
+	    b);
 }
 
 int64_t
@@ -360,9 +365,13 @@ read_file_local(const char *path, struct buf *out, size_t max, char **cause)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
 		    JF_ERR_IO, "\"%s\": %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == -1) {
 		r = set_cause(cause, JF_ERR_IO, "\"%s\": %s", path,
-		    S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+		    strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = set_cause(cause, JF_ERR_IO, "\"%s\": is a directory", path);
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
@@ -438,12 +447,18 @@ secret_clear_all(void)
 	pthread_mutex_unlock(&secret_lock);
 }
 
+/*
+ * Masks every byte covered by an occurrence of any secret, each run of
+ * covered bytes as one mask, so overlapping or adjacent secrets leave no
+ * part of either visible ("xyz123" and "123abc" in "xyz123abc").
+ */
 char *
 redact(const char *s)
 {
 	struct buf b = BUF_INIT;
-	const char *p, *best;
-	size_t i, bestlen;
+	const char *q;
+	unsigned char *mask;
+	size_t i, j, len, l;
 
 	if (s == NULL)
 		return NULL;
@@ -452,28 +467,24 @@ redact(const char *s)
 		pthread_mutex_unlock(&secret_lock);
 		return xstrdup(s);
 	}
-	for (p = s; *p != '\0';) {
-		/* the earliest, then longest, secret occurring at or after p */
-		best = NULL;
-		bestlen = 0;
-		for (i = 0; i < nsecrets; i++) {
-			const char *q = strstr(p, secrets[i]);
-			size_t l = strlen(secrets[i]);
-			if (q != NULL && (best == NULL || q < best ||
-			    (q == best && l > bestlen))) {
-				best = q;
-				bestlen = l;
-			}
-		}
-		if (best == NULL) {
-			buf_addstr(&b, p);
-			break;
-		}
-		buf_add(&b, p, (size_t)(best - p));
-		buf_addstr(&b, SECRET_MASK);
-		p = best + bestlen;
+	len = strlen(s);
+	mask = xcalloc(len + 1, 1);
+	for (i = 0; i < nsecrets; i++) {
+		l = strlen(secrets[i]);
+		for (q = strstr(s, secrets[i]); q != NULL;
+		    q = strstr(q + 1, secrets[i]))
+			memset(mask + (q - s), 1, l);
 	}
 	pthread_mutex_unlock(&secret_lock);
+	for (i = 0; i < len; i = j) {
+		for (j = i; j < len && mask[j] == mask[i]; j++)
+			;
+		if (mask[i])
+			buf_addstr(&b, SECRET_MASK);
+		else
+			buf_add(&b, s + i, j - i);
+	}
+	free(mask);
 	return buf_detach(&b);
 }
 
@@ -484,14 +495,15 @@ is_secret_key(const char *name)
 		"password", "passwd", "pwd", "secret", "token", "credential",
 		"private_key", "privatekey", "auth_key",
 	};
-	char lower[256];
+	char *lower;
 	size_t i;
+	int found = 0;
 
-	for (i = 0; name[i] != '\0' && i < sizeof lower - 1; i++)
-		lower[i] = (char)tolower((unsigned char)name[i]);
-	lower[i] = '\0';
-	for (i = 0; i < nitems(words); i++)
-		if (strstr(lower, words[i]) != NULL)
-			return 1;
-	return 0;
+	lower = xstrdup(name);
+	for (i = 0; lower[i] != '\0'; i++)
+		lower[i] = (char)tolower((unsigned char)lower[i]);
+	for (i = 0; i < nitems(words) && !found; i++)
+		found = strstr(lower, words[i]) != NULL;
+	free(lower);
+	return found;
 }

@@ -1,0 +1,354 @@
+/*
+ * test-util.c - buffers and their caps, redact() and the secret registry,
+ * is_secret_key, path_join, str_to_long and the small string helpers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+#include "tap.h"
+
+static void
+test_buf(void)
+{
+	struct buf b = BUF_INIT;
+	char big[100];
+	char *s;
+	int i;
+
+	is_int(buf_addstr(&b, ""), 0, "add empty to a new buffer");
+	ok(b.data != NULL && b.data[0] == '\0' && b.len == 0,
+	    "empty add leaves a string");
+	buf_free(&b);
+
+	buf_init(&b, 8);
+	is_int(buf_addstr(&b, "abcd"), 0, "add within cap");
+	is_int(buf_addstr(&b, "efgh"), 0, "add up to cap exactly");
+	is_int(b.len, 8, "len at cap");
+	is_int(buf_addch(&b, 'x'), -JF_ERR_TOOBIG, "addch over cap");
+	is_int(buf_addstr(&b, "x"), -JF_ERR_TOOBIG, "addstr over cap");
+	is_int(buf_add(&b, "xyz", 3), -JF_ERR_TOOBIG, "add over cap");
+	is_int(buf_printf(&b, "%d", 5), -JF_ERR_TOOBIG, "printf over cap");
+	is_int(b.len, 8, "len unchanged after refusals");
+	is_str(b.data, "abcdefgh", "data unchanged after refusals");
+	is_int(buf_add(&b, NULL, 0), 0, "add nothing at cap");
+	is_int(buf_add(&b, "x", SIZE_MAX), -JF_ERR_TOOBIG,
+	    "SIZE_MAX refused without overflow");
+	is_str(b.data, "abcdefgh", "data unchanged after SIZE_MAX");
+
+	/* buf_set over the cap leaves the buffer unchanged too */
+	is_int(buf_set(&b, "123456789", 9), -JF_ERR_TOOBIG, "set over cap");
+	is_str(b.data, "abcdefgh", "set over cap leaves data");
+	is_int(buf_set(&b, "12", 2), 0, "set within cap");
+	is_str(b.data, "12", "set replaces");
+	is_int(b.len, 2, "set len");
+
+	buf_reset(&b);
+	is_int(b.len, 0, "reset len");
+	is_str(b.data, "", "reset data");
+	is_int(buf_printf(&b, "%s-%d", "ab", 42), 0, "printf within cap");
+	is_str(b.data, "ab-42", "printf");
+	is_int(buf_printf(&b, "%s", "1234"), -JF_ERR_TOOBIG,
+	    "printf over cap by one");
+	is_str(b.data, "ab-42", "printf over cap leaves data");
+
+	/* binary data with NULs */
+	buf_reset(&b);
+	is_int(buf_add(&b, "a\0b", 3), 0, "binary add");
+	is_mem(b.data, b.len, "a\0b", (size_t)3, "binary kept");
+	ok(b.data[3] == '\0', "terminated after binary");
+
+	s = buf_detach(&b);
+	is_mem(s, (size_t)3, "a\0b", (size_t)3, "detach");
+	ok(b.data == NULL && b.len == 0 && b.cap == 0, "detach resets");
+	free(s);
+	s = buf_detach(&b);
+	is_str(s, "", "detach of an empty buffer is \"\"");
+	free(s);
+	is_int(buf_addstr(&b, "after"), 0, "add after detach");
+	is_str(b.data, "after", "reuse after detach");
+	buf_free(&b);
+	buf_free(&b);
+	ok(b.data == NULL, "double free is safe");
+
+	/* growth keeps content; default cap */
+	buf_init(&b, 0);
+	memset(big, 'z', sizeof big);
+	for (i = 0; i < 1000; i++)
+		buf_add(&b, big, sizeof big);
+	is_int(b.len, 100000, "grown to 100000");
+	ok(b.data[99999] == 'z' && b.data[100000] == '\0', "grown content");
+	buf_free(&b);
+
+	/* a secret buffer grows and frees */
+	buf_init(&b, 0);
+	b.secret = 1;
+	for (i = 0; i < 100; i++)
+		buf_addstr(&b, "password");
+	is_int(b.len, 800, "secret buffer grows");
+	ok(strncmp(b.data + 792, "password", 8) == 0, "secret content kept");
+	buf_reset(&b);
+	is_int(b.len, 0, "secret reset");
+	buf_free(&b);
+}
+
+static void
+test_redact(void)
+{
+	char *s;
+
+	secret_clear_all();
+	s = redact("nothing registered");
+	is_str(s, "nothing registered", "no secrets: a copy");
+	free(s);
+	is_str(redact(NULL), NULL, "redact(NULL)");
+
+	secret_register("hunter2");
+	secret_register(NULL);
+	secret_register("ab");
+	secret_register("");
+	s = redact("pw=hunter2, again hunter2!");
+	is_str(s, "pw=" SECRET_MASK ", again " SECRET_MASK "!", "masked twice");
+	free(s);
+	s = redact("ab hunter");
+	is_str(s, "ab hunter", "short and partial not masked");
+	free(s);
+	s = redact("");
+	is_str(s, "", "empty string");
+	free(s);
+	s = redact("hunter2");
+	is_str(s, SECRET_MASK, "whole string");
+	free(s);
+	s = redact("hunter2hunter2");
+	is_str(s, SECRET_MASK, "adjacent occurrences, one mask");
+	free(s);
+
+	/* overlapping secrets: no part of either may show */
+	secret_clear_all();
+	secret_register("xyz123");
+	secret_register("123abc");
+	s = redact("[xyz123abc]");
+	is_str(s, "[" SECRET_MASK "]", "overlap: both masked entirely");
+	free(s);
+	s = redact("123abc xyz123");
+	is_str(s, SECRET_MASK " " SECRET_MASK, "each alone");
+	free(s);
+	/* one secret inside another */
+	secret_clear_all();
+	secret_register("pass");
+	secret_register("mypassword");
+	s = redact("a mypassword b pass c");
+	is_str(s, "a " SECRET_MASK " b " SECRET_MASK " c", "nested secrets");
+	free(s);
+	/* a secret overlapping itself */
+	secret_clear_all();
+	secret_register("aba");
+	s = redact("xababax");
+	is_str(s, "x" SECRET_MASK "x", "self overlap masked entirely");
+	free(s);
+	/* registering twice is once */
+	secret_register("aba");
+	s = redact("aba");
+	is_str(s, SECRET_MASK, "registered twice");
+	free(s);
+	secret_clear_all();
+	s = redact("aba");
+	is_str(s, "aba", "cleared");
+	free(s);
+}
+
+static void
+test_secret_key(void)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	ok(is_secret_key("job.security.password"), "password");
+	ok(is_secret_key("MYSQL_PASSWD"), "PASSWD upper case");
+	ok(is_secret_key("app.secret"), "secret");
+	ok(is_secret_key("gse.Token"), "Token");
+	ok(is_secret_key("ssh.private_key"), "private_key");
+	ok(is_secret_key("ssh.PrivateKey"), "PrivateKey");
+	ok(is_secret_key("aws.credentials"), "credentials");
+	ok(is_secret_key("db_pwd"), "pwd");
+	ok(is_secret_key("auth_key"), "auth_key");
+	ok(!is_secret_key("job.security.username"), "username is not");
+	ok(!is_secret_key("mysql.host"), "host is not");
+	ok(!is_secret_key(""), "empty is not");
+	ok(!is_secret_key("pass"), "pass alone is not");
+	ok(!is_secret_key("secre"), "a prefix of secret is not");
+	/* a long name with the word at the end */
+	for (i = 0; i < 300; i++)
+		buf_addch(&b, 'a');
+	ok(!is_secret_key(b.data), "300 bytes of a");
+	buf_addstr(&b, ".password");
+	ok(is_secret_key(b.data), "password after 300 bytes");
+	buf_free(&b);
+}
+
+static void
+test_path_join(void)
+{
+	struct { const char *a, *b, *want; } t[] = {
+		{ "/etc", "jobfix", "/etc/jobfix" },
+		{ "/etc/", "jobfix", "/etc/jobfix" },
+		{ "/etc///", "jobfix", "/etc/jobfix" },
+		{ "/", "etc", "/etc" },
+		{ "//", "etc", "/etc" },
+		{ "rel", "x/y", "rel/x/y" },
+		{ "", "x", "x" },
+		{ "/data", "/abs", "/abs" },
+		{ "/data", "", "/data/" },
+		{ "a", "b/", "a/b/" },
+	};
+	size_t i;
+	char *s;
+
+	for (i = 0; i < nitems(t); i++) {
+		s = path_join(t[i].a, t[i].b);
+		is_str(s, t[i].want, "path_join(\"%s\", \"%s\")", t[i].a, t[i].b);
+		free(s);
+	}
+}
+
+static void
+test_str_to_long(void)
+{
+	struct { const char *s; int r; long v; } t[] = {
+		{ "0", 0, 0 },
+		{ "42", 0, 42 },
+		{ "-42", 0, -42 },
+		{ "+7", 0, 7 },
+		{ "007", 0, 7 },
+		{ "9223372036854775807", 0, LONG_MAX },
+		{ "-9223372036854775808", 0, LONG_MIN },
+		{ "9223372036854775808", -JF_ERR_PARSE, 0 },
+		{ "-9223372036854775809", -JF_ERR_PARSE, 0 },
+		{ "99999999999999999999999", -JF_ERR_PARSE, 0 },
+		{ "", -JF_ERR_PARSE, 0 },
+		{ "-", -JF_ERR_PARSE, 0 },
+		{ "+", -JF_ERR_PARSE, 0 },
+		{ " ", -JF_ERR_PARSE, 0 },
+		{ " 5", -JF_ERR_PARSE, 0 },
+		{ "\t5", -JF_ERR_PARSE, 0 },
+		{ "5 ", -JF_ERR_PARSE, 0 },
+		{ "5\n", -JF_ERR_PARSE, 0 },
+		{ "5\r\n", -JF_ERR_PARSE, 0 },
+		{ "12abc", -JF_ERR_PARSE, 0 },
+		{ "abc", -JF_ERR_PARSE, 0 },
+		{ "0x10", -JF_ERR_PARSE, 0 },
+		{ "1.5", -JF_ERR_PARSE, 0 },
+		{ "1e3", -JF_ERR_PARSE, 0 },
+		{ "--1", -JF_ERR_PARSE, 0 },
+	};
+	size_t i;
+	long v;
+
+	for (i = 0; i < nitems(t); i++) {
+		v = 12345;
+		is_int(str_to_long(t[i].s, &v), t[i].r, "str_to_long(\"%s\")",
+		    t[i].s);
+		if (t[i].r == 0)
+			is_int(v, t[i].v, "value of \"%s\"", t[i].s);
+		else
+			is_int(v, 12345, "\"%s\" leaves the output", t[i].s);
+	}
+	is_int(str_to_long(NULL, &v), -JF_ERR_PARSE, "NULL");
+	/* a failure does not leave a stale errno that matters */
+	errno = ERANGE;
+	is_int(str_to_long("5", &v), 0, "stale ERANGE ignored");
+}
+
+static void
+test_strings(void)
+{
+	char s[32];
+
+	ok(str_startswith("mysql.x", "mysql."), "startswith");
+	ok(!str_startswith("mysq", "mysql"), "startswith shorter");
+	ok(str_startswith("x", ""), "startswith empty");
+	ok(str_endswith("job.conf", ".conf"), "endswith");
+	ok(!str_endswith("conf", ".conf"), "endswith shorter");
+	ok(str_endswith("x", ""), "endswith empty");
+	strcpy(s, " \t a b \r\n");
+	is_str(str_trim(s), "a b", "trim");
+	strcpy(s, "   ");
+	is_str(str_trim(s), "", "trim blanks");
+	strcpy(s, "");
+	is_str(str_trim(s), "", "trim empty");
+}
+
+static void
+test_misc(void)
+{
+	struct buf b = BUF_INIT;
+	char *cause = NULL, *s, t[32], path[] = "/tmp/test-util.XXXXXX";
+	int fd;
+	int64_t a, z;
+
+	is_int(set_cause(&cause, JF_ERR_IO, "\"%s\": %s", "f", "bad"),
+	    -JF_ERR_IO, "set_cause returns -err");
+	is_str(cause, "\"f\": bad", "set_cause message");
+	is_int(set_cause(&cause, JF_ERR_PARSE, "second"), -JF_ERR_PARSE,
+	    "set_cause again");
+	is_str(cause, "second", "set_cause replaces");
+	free(cause);
+	cause = NULL;
+	is_int(set_cause(NULL, JF_ERR_USAGE, "x"), -JF_ERR_USAGE,
+	    "set_cause(NULL)");
+
+	a = now_ms();
+	z = now_ms();
+	ok(z >= a, "now_ms is monotonic");
+	iso_time(t);
+	ok(strlen(t) == 24 && t[10] == 'T' && t[23] == 'Z', "iso_time %s", t);
+
+	is_int(read_file_local("/nonexistent/x", &b, 0, &cause),
+	    -JF_ERR_NOTFOUND, "read missing file");
+	free(cause);
+	cause = NULL;
+	is_int(read_file_local("/", &b, 0, &cause), -JF_ERR_IO,
+	    "read a directory");
+	is_str(cause, "\"/\": is a directory", "directory message");
+	free(cause);
+	cause = NULL;
+	if ((fd = mkstemp(path)) != -1) {
+		ok(write(fd, "0123456789", 10) == 10, "temp file written");
+		close(fd);
+		is_int(read_file_local(path, &b, 0, NULL), 0, "read file");
+		is_str(b.data, "0123456789", "read content");
+		buf_reset(&b);
+		is_int(read_file_local(path, &b, 9, &cause), -JF_ERR_TOOBIG,
+		    "read over cap");
+		ok(cause != NULL && strstr(cause, "limit of 9") != NULL,
+		    "cap in message");
+		free(cause);
+		unlink(path);
+	} else
+		ok(0, "mkstemp");
+	buf_free(&b);
+	free_secret(NULL);
+	wipe(NULL, 3);
+	ok(1, "free_secret(NULL), wipe(NULL)");
+	s = xstrndup("abcdef", 3);
+	is_str(s, "abc", "xstrndup");
+	free(s);
+}
+
+int
+main(void)
+{
+	test_buf();
+	test_redact();
+	test_secret_key();
+	test_path_join();
+	test_str_to_long();
+	test_strings();
+	test_misc();
+	return tap_done();
+}
