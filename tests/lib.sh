@@ -248,6 +248,13 @@ _jf_cleanup() {
 	exit "$rc"
 }
 
+# The trap is armed as soon as this file is sourced, so a test that dies
+# before done_testing fails even without setup_tmp.
+trap _jf_cleanup EXIT
+trap '_jf_on_signal INT 130' INT
+trap '_jf_on_signal TERM 143' TERM
+trap '_jf_on_signal HUP 129' HUP
+
 # ---------------------------------------------------------------- processes
 
 # pid_alive PID: the process exists and is not a zombie.
@@ -420,6 +427,7 @@ MYSQL_PORT=
 MYSQL_SOCK=
 MYSQL_PID=
 MYSQL_DATADIR=
+_jf_mysql_pw=		# the root password in effect now
 
 # start_mariadb [--defaults-file F]: a private mariadbd with a fresh datadir
 # ($T/mysql/data).  Exports MYSQL_PORT MYSQL_SOCK MYSQL_PID MYSQL_DATADIR.
@@ -437,6 +445,7 @@ start_mariadb() {
 	MYSQL_SOCK=$T/mysql/mysql.sock
 	MYSQL_PORT=$(free_port) || bail "free_port failed"
 	export MYSQL_PORT MYSQL_SOCK MYSQL_DATADIR
+	_jf_mysql_pw=
 	if ! mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --user=root \
 		--auth-root-authentication-method=normal --skip-test-db \
 		>"$T/mysql/install.log" 2>&1; then
@@ -500,20 +509,24 @@ _jf_mariadbd_start() {	# [DEFAULTS-FILE]
 }
 
 _jf_mariadb_set_root_password() {
-	local accounts a pw
+	local accounts a pw stmts=
 	pw=${MYSQL_ROOT_PASSWORD//\\/\\\\}
 	pw=${pw//\'/\\\'}
-	accounts=$(MYSQL_ROOT_PASSWORD='' sql "select concat(quote(user),'@',quote(host)) from mysql.global_priv where user='root'") || return 1
+	accounts=$(sql "select concat(quote(user),'@',quote(host)) from mysql.global_priv where user='root'") || return 1
+	# One statement: after the first account changes, the rest need it.
 	for a in $accounts; do
-		MYSQL_ROOT_PASSWORD='' sql "alter user $a identified by '$pw'" || return 1
+		stmts+="alter user $a identified by '$pw'; "
 	done
-	MYSQL_ROOT_PASSWORD='' sql "flush privileges" || return 1
+	sql "$stmts flush privileges" || return 1
+	_jf_mysql_pw=$MYSQL_ROOT_PASSWORD
 }
 
 # sql "STATEMENT": run it as root over the private socket; rows tab-separated,
 # no column names.
 sql() {
-	MYSQL_PWD=${MYSQL_ROOT_PASSWORD-} mariadb --no-defaults -S "$MYSQL_SOCK" -uroot \
+	local pw=()
+	[ -n "$_jf_mysql_pw" ] && pw=("MYSQL_PWD=$_jf_mysql_pw")
+	env "${pw[@]}" mariadb --no-defaults -S "$MYSQL_SOCK" -uroot \
 		--batch --skip-column-names -e "$1"
 }
 
