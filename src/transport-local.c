@@ -586,6 +586,9 @@ local_write_file(struct transport *t, const char *path, const void *data,
 			goto out;
 		}
 		exists = 1;
+		if (st.st_nlink > 1)
+			warnx("\"%s\": has %ju hard links; the others keep the "
+			    "old contents", path, (uintmax_t)st.st_nlink);
 		want_mode = st.st_mode & 07777;
 		uid = st.st_uid;
 		gid = st.st_gid;

@@ -405,6 +405,14 @@ test_write(void)
 	ok(same_content(f, "two hops", 8), "write_file: ... the file untouched");
 	free(p);
 
+	/* a hard link keeps the old contents (the rename makes a new inode) */
+	p = tpath("hard");
+	link(n, p);
+	r = tp->ops->write_file(tp, n, "after", 5, 0640, &cause);
+	ok(r == 0 && same_content(n, "after", 5) && same_content(p, "", 0),
+	    "write_file: a hard link elsewhere keeps the old contents");
+	free(p);
+
 	/* relative path */
 	if (chdir(root) == 0) {
 		r = tp->ops->write_file(tp, "rel.txt", "rel", 3, 0600, &cause);
