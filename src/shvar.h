@@ -1,0 +1,66 @@
+/*
+ * shvar.h - read and edit top-level variable assignments in a bash script.
+ *
+ * Made for Job's start script (job/job/bin/job.sh), where the fix for a Job
+ * that writes no log is NOHUPLOG=job_jvm_console.log.  The script is scanned
+ * with a rough bash lexer (quotes, $( ), ${ }, backquotes, here-documents,
+ * line continuations, comments) and a block tracker (if/fi, case/esac,
+ * loops, { }, ( ), function bodies), so an assignment is only believed when
+ * bash would run it unconditionally at the top level of the script.
+ *
+ * Limits, on purpose:
+ *  - anything nested counts as not top-level: assignments in a function
+ *    body, a brace group, a subshell, an if/case/loop, $( ) are ignored;
+ *  - a command that assigns and is joined by && || | & on the wrong side,
+ *    or that has a command word after its assignments (A=1 cmd), is ignored;
+ *  - unset, read, eval, source, `for NAME in` and arrays (NAME[i]=) are not
+ *    followed: they never count as an assignment of NAME;
+ *  - a CR right before LF (or at the end of the data) is taken as part of
+ *    the line ending, not of the value (bash would keep it; a CRLF script
+ *    does not run under bash anyway);
+ *  - input over SHVAR_MAX_SIZE, with a NUL byte, or with an unterminated
+ *    quote, $( ), ${ }, or unclosed block is refused with a parse error.
+ */
+#ifndef JOBFIX_SHVAR_H
+#define JOBFIX_SHVAR_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+#define SHVAR_MAX_SIZE ((size_t)4 << 20)
+
+struct shfile;
+
+/* Parses a script; origin names it in messages.  NULL with *cause set. */
+struct shfile *shvar_parse(const char *data, size_t len, const char *origin,
+    char **cause);
+void shvar_free(struct shfile *);
+
+/*
+ * The value of the last active top-level assignment of name (NAME=...,
+ * export/readonly/declare/typeset NAME=...) with quotes removed as bash
+ * would, or NULL if there is none.  *line (if not NULL) is its 1-based line.
+ * *dynamic (if not NULL) is 1 when bash would compute the value ($, `, ~,
+ * $'', an array, +=, declare -i and the like): the string returned is then
+ * the raw source text of the value.  Valid until the next shvar_set/free.
+ */
+const char *shvar_get(const struct shfile *, const char *name, int *line,
+    int *dynamic);
+
+/*
+ * Makes bash see name=value: rewrites the last active assignment in place
+ * (keeping export, the quoting style when it can hold the value, and any
+ * trailing comment), else uncomments the last commented one (`#NAME=...`,
+ * `# export NAME=...`, keeping indentation), else inserts `NAME=value` after
+ * the leading comment block.  Every other byte stays.  The result is parsed
+ * again and must read back as value, or nothing changes and an error is
+ * returned.  Values of secret-looking names are registered as secrets.
+ */
+int shvar_set(struct shfile *, const char *name, const char *value,
+    char **cause);
+
+/* Appends the (possibly edited) script to out. */
+int shvar_serialize(const struct shfile *, struct buf *out);
+
+#endif
