@@ -56,6 +56,7 @@ struct change {
 	char *undo_display;
 	void *data;
 	void (*data_free)(void *);
+	char *refused;  /* set by prepare: not allowed (needs --allow-restart) */
 	/* result */
 	enum outcome outcome;
 	char *message;  /* what happened, masked */
@@ -88,8 +89,34 @@ struct exec_ctx {
 	int allow_restart;
 	const struct playbook *pb;     /* being run */
 	const struct finding *finding; /* that triggered it, or NULL */
-	struct change_list applied;    /* this run's changes, for undo */
+	struct change_list applied;    /* this playbook's changes, for undo */
 	struct overlay *overlay;       /* dry run: planned file contents */
+	struct transport *view;        /* exec_view() */
+	int changed;                   /* changes made (or planned) so far in
+					  this playbook: `when = "changed"` */
+	/* Called for every change applied, failed, undone or refused, with
+	 * event "applied", "failed", "undone", "undo-failed", "refused" or
+	 * "planned"; the audit log hooks in here. */
+	void (*on_change)(struct exec_ctx *, const struct change *,
+	    const char *event, void *arg);
+	void *on_change_arg;
+	/* Asked right before each change; nonzero refuses it (maintenance
+	 * flag, rate limits).  NULL: always allowed. */
+	int (*may_change)(struct exec_ctx *, const struct change *, char **why,
+	    void *arg);
+	void *may_change_arg;
+	/* What the executor did, step by step (report.h). */
+	struct step_record *records;
+	size_t nrecords;
+};
+
+/* One step as run: kept for the report. */
+struct step_record {
+	int index;
+	const char *type;
+	enum outcome outcome;
+	char *message;           /* "already set", "would change", error */
+	struct change_list changes;
 };
 
 void exec_init(struct exec_ctx *, struct site *, struct facts *,
@@ -99,6 +126,9 @@ void exec_cleanup(struct exec_ctx *);
 /* Reads a file as the run sees it: planned content in a dry run. */
 int exec_read_file(struct exec_ctx *, const char *path, struct buf *out,
     int *exists, char **cause);
+/* A read-only transport showing the host as the run sees it (planned
+ * content in a dry run), for parsers that read files themselves. */
+struct transport *exec_view(struct exec_ctx *);
 /* Re-runs the probe that owns fact and returns its new value (NULL: none). */
 const char *exec_refresh_fact(struct exec_ctx *, const char *fact);
 /* Expands ${fact} references; *secret set when a secret fact was used. */

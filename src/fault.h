@@ -22,6 +22,7 @@ struct fault {
 	const char *id;      /* "nolog.partition" */
 	int section;         /* FAQ section, 1..9 */
 	long code;           /* error code of §9, 0 if none */
+	long code2;          /* a second code it can produce, 0 if none */
 	enum fault_tier tier;
 	const char *title;
 	const char *detect;  /* the rule; facts missing make it false */

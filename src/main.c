@@ -1,3 +1,221 @@
+/*
+ * main.c - options, then the command table (cmd-table.c).
+ *
+ *   jobfix [options] [command [args]]      (the default command is fix)
+ *
+ * Everything a command needs is set up here from its entry's flags, so a
+ * usage or configuration error is found before anything is probed, and
+ * reported with exit code 2 and nothing changed.
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { puts("jobfix"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "exitcode.h"
+#include "lock.h"
+#include "log.h"
+#include "transport.h"
+
+enum {
+	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
+	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS,
+};
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "root", required_argument, NULL, 'r' },
+	{ "host", required_argument, NULL, 'H' },
+	{ "identity", required_argument, NULL, 'i' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "yes", no_argument, NULL, 'y' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "no-colour", no_argument, NULL, OPT_NO_COLOR },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "allow-restart", no_argument, NULL, OPT_ALLOW_RESTART },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "accept-new-hostkey", no_argument, NULL, OPT_ACCEPT_NEW },
+	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
+	{ NULL, 0, NULL, 0 },
+};
+
+void
+cmd_usage(FILE *fp)
+{
+	const struct cmd_entry *const *t;
+	size_t n, i;
+
+	fprintf(fp, "usage: jobfix [options] [command [args]]\n\n"
+	    "options:\n"
+	    "  -c, --config FILE   jobfix.conf (default %s/jobfix/jobfix.conf)\n"
+	    "  -r, --root DIR      BlueKing install root (default /data/bkce)\n"
+	    "  -H, --host [USER@]HOST[:PORT]  work on a remote host over SSH\n"
+	    "  -n, --dry-run       show what would change, change nothing\n"
+	    "  -y, --yes           change without asking\n"
+	    "      --allow-restart allow restarts marked explicit (MySQL)\n"
+	    "      --json          one JSON document on stdout\n"
+	    "  -q, --quiet         print nothing when healthy\n"
+	    "  -v, --verbose       more detail (-vv: debug)\n"
+	    "      --no-color      no colour (also: NO_COLOR set)\n"
+	    "      --wait SECONDS  wait for another run's lock\n"
+	    "      --version, -h, --help\n\ncommands:\n", JOBFIX_SYSCONFDIR);
+	t = cmd_table(&n);
+	for (i = 0; i < n; i++)
+		fprintf(fp, "  %-10s %-24s %s\n", t[i]->name, t[i]->args,
+		    t[i]->summary);
+	fprintf(fp, "\nexit status: 0 healthy, 1 findings remain, 2 usage or "
+	    "configuration error,\n3 fix failed and undone, 4 locked, 5 fix "
+	    "failed and not fully undone,\n6 host unreachable.  See jobfix(8).\n");
+}
+
+static int usage_error(const char *, ...) JF_PRINTF(1, 2);
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "jobfix: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry 'jobfix --help'\n");
+	return EXIT_USAGE;
+}
+
+/* The configuration file: -c, else the default if it exists. */
+static struct conf *
+load_conf(struct cmd_ctx *c)
+{
+	char *cause = NULL, *def;
+	struct conf *conf;
+	const char *env;
+
+	if (c->opts.conf_file != NULL)
+		conf = conf_load(c->opts.conf_file, &cause);
+	else {
+		def = xasprintf("%s/jobfix/jobfix.conf", JOBFIX_SYSCONFDIR);
+		conf = conf_load(access(def, F_OK) == 0 ? def : NULL, &cause);
+		free(def);
+	}
+	if (conf == NULL) {
+		error("%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (c->opts.root != NULL)
+		conf_override(conf, "site.root", c->opts.root);
+	if ((env = getenv("JOBFIX_STATE_DIR")) != NULL && *env != '\0')
+		conf_override(conf, "state_dir", env);
+	if ((env = getenv("JOBFIX_AUDIT_LOG")) != NULL && *env != '\0')
+		conf_override(conf, "audit_log", env);
+	return conf;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cmd_ctx c;
+	const struct cmd_entry *e;
+	char *cause = NULL, *end;
+	int ch, r, lockfd = -1, verbose = 0;
+
+	memset(&c, 0, sizeof c);
+	c.argv0 = argv[0];
+	c.opts.colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	while ((ch = getopt_long(argc, argv, "c:r:H:i:nyqvh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c': c.opts.conf_file = optarg; break;
+		case 'r': c.opts.root = optarg; break;
+		case 'H': c.opts.host = optarg; break;
+		case 'i': c.opts.identity = optarg; break;
+		case 'n': c.opts.dry_run = 1; break;
+		case 'y': c.opts.yes = 1; break;
+		case 'q': c.opts.quiet = 1; break;
+		case 'v': verbose++; break;
+		case 'h': cmd_usage(stdout); return EXIT_HEALTHY;
+		case OPT_JSON: c.opts.json = 1; break;
+		case OPT_NO_COLOR: c.opts.colour = 0; break;
+		case OPT_VERSION: printf("jobfix %s\n", PACKAGE_VERSION);
+			return EXIT_HEALTHY;
+		case OPT_ALLOW_RESTART: c.opts.allow_restart = 1; break;
+		case OPT_WAIT:
+			errno = 0;
+			c.opts.wait_seconds = (int)strtol(optarg, &end, 10);
+			if (errno || *end || c.opts.wait_seconds < 0)
+				return usage_error("--wait takes seconds, not "
+				    "\"%s\"", optarg);
+			break;
+		case OPT_KEEP: c.opts.keep = optarg; break;
+		case OPT_ACCEPT_NEW: c.opts.accept_new_hostkey = 1; break;
+		case OPT_KNOWN_HOSTS: c.opts.known_hosts = optarg; break;
+		default:
+			fprintf(stderr, "try 'jobfix --help'\n");
+			return EXIT_USAGE;
+		}
+	}
+	c.opts.verbose = verbose;
+	log_init(c.opts.quiet ? LOG_ERROR : (verbose > 1 ? LOG_DEBUG :
+	    (verbose ? LOG_INFO : LOG_WARN)), isatty(STDERR_FILENO) &&
+	    getenv("NO_COLOR") == NULL && c.opts.colour);
+	argc -= optind;
+	argv += optind;
+	if ((e = cmd_find(argc > 0 ? argv[0] : "fix")) == NULL)
+		return usage_error("unknown command \"%s\"", argv[0]);
+	if (argc > 0) {
+		argc--;
+		argv++;
+	}
+
+	r = EXIT_USAGE;
+	if ((e->flags & (CMD_SITE | CMD_PLAYBOOKS)) &&
+	    (c.conf = load_conf(&c)) == NULL)
+		goto out;
+	if (e->flags & CMD_PLAYBOOKS) {
+		if (playbook_load_all(conf_list(c.conf, "playbook_dirs"),
+		    &c.playbooks, &cause) != 0) {
+			error("%s", cause);
+			goto out;
+		}
+	}
+	if (e->flags & CMD_SITE) {
+		if (c.opts.host != NULL) {
+			error("-H %s: remote hosts need the SSH transport, "
+			    "which this build does not have yet", c.opts.host);
+			goto out;
+		}
+		c.tp = transport_local_new();
+		c.site = site_new(c.conf, c.tp, conf_str(c.conf,
+		    "site.host_name"));
+	}
+	if ((e->flags & CMD_LOCK) && !c.opts.dry_run) {
+		lockfd = lock_acquire(conf_str(c.conf, "state_dir"),
+		    c.opts.wait_seconds, &cause);
+		if (lockfd < 0) {
+			error("%s", cause);
+			r = lockfd == -JF_ERR_REFUSED ? EXIT_LOCKED : EXIT_USAGE;
+			goto out;
+		}
+	}
+	r = e->exec(&c, argc, argv);
+out:
+	lock_release(lockfd);
+	free(cause);
+	site_free(c.site);
+	transport_free(c.tp);
+	playbook_set_free(&c.playbooks);
+	conf_free(c.conf);
+	secret_clear_all();
+	return r;
+}

@@ -1,0 +1,86 @@
+/*
+ * cmd-explain.c - explain CODE | FAULT-ID: what it means, the faults that
+ * produce it, what jobfix checks, and the playbook that fixes it.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "exitcode.h"
+#include "fault.h"
+#include "log.h"
+
+static void
+explain_fault(const struct fault *f, const struct playbook_set *pbs)
+{
+	const struct playbook *pb = playbook_for_fault(pbs, f->id);
+	const struct errcode *e;
+
+	printf("%s: %s\n", f->id, f->title);
+	printf("  FAQ section:  %d\n", f->section);
+	if (f->code && (e = errcode_find(f->code)) != NULL)
+		printf("  error code:   %ld (%s: %s)\n", f->code, e->route,
+		    e->meaning);
+	if (f->code2 && (e = errcode_find(f->code2)) != NULL)
+		printf("  also code:    %ld (%s: %s)\n", f->code2, e->route,
+		    e->meaning);
+	printf("  checks:       %s\n", f->checks);
+	printf("  rule:         %s\n", f->detect);
+	if (f->upstream)
+		printf("  caused first by: %s\n", f->upstream);
+	if (pb != NULL)
+		printf("  fixed by:     playbook %s (%s): %s\n", pb->name,
+		    pb->origin, pb->summary);
+	else
+		printf("  fixed by:     a person; jobfix gives advice\n");
+	printf("  advice:       %s\n", f->advice);
+}
+
+static int
+explain_exec(struct cmd_ctx *c, int argc, char **argv)
+{
+	const struct fault *t, *f;
+	const struct errcode *e;
+	size_t n, i;
+	long code;
+	int found = 0;
+
+	if (argc != 1) {
+		error("usage: jobfix explain CODE|FAULT-ID");
+		return EXIT_USAGE;
+	}
+	t = fault_table(&n);
+	if (str_to_long(argv[0], &code) == 0) {
+		if ((e = errcode_find(code)) == NULL) {
+			error("\"%s\" is not an error code of the Job platform "
+			    "(FAQ section 9)", argv[0]);
+			return EXIT_USAGE;
+		}
+		printf("%ld (%s): %s\n\n", e->code, e->route, e->meaning);
+		for (i = 0; i < n; i++)
+			if (t[i].code == code || t[i].code2 == code) {
+				explain_fault(&t[i], &c->playbooks);
+				printf("\n");
+				found = 1;
+			}
+		if (!found)
+			printf("jobfix finds this code in Job's logs (fact "
+			    "log.code_%ld.count) and reports it.\n", code);
+		return EXIT_HEALTHY;
+	}
+	if ((f = fault_find(argv[0])) == NULL) {
+		error("\"%s\" is neither an error code nor a fault ID; fault "
+		    "IDs look like nolog.partition (see jobfix(8))", argv[0]);
+		return EXIT_USAGE;
+	}
+	explain_fault(f, &c->playbooks);
+	return EXIT_HEALTHY;
+}
+
+const struct cmd_entry cmd_explain = {
+	"explain", "CODE|FAULT-ID", "what an error code or fault means",
+	CMD_PLAYBOOKS, explain_exec,
+};

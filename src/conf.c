@@ -1,0 +1,580 @@
+/*
+ * conf.c - jobfix.conf: the table of every setting, and lookups.
+ *
+ * The file is read once with libconfig; every leaf is checked against the
+ * table (unknown name or wrong type: an error naming file and line) and kept
+ * as text.  A lookup takes, in order, an override (command line, fleet
+ * inventory), the file's value, the table's default, then expands ${name}
+ * references to other settings.  References to names that are not settings
+ * (${jobsh.path}) are left alone: the executor expands those from facts.
+ *
+ * Expanded values are cached; the cache is guarded by a mutex because probes
+ * read settings from their own threads.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+static const struct conf_key keys[] = {
+	/* The install and its files. */
+	{ "site.root", CONF_STR, "/data/bkce", "install root of BlueKing (the standard layout is found under it)" },
+	{ "site.job_conf", CONF_STR, "${site.root}/etc/job.conf", "Job's main configuration (Java properties)" },
+	{ "site.job_sh", CONF_STR, "${site.root}/job/job/bin/job.sh", "Job's start script" },
+	{ "site.job_sh_alt", CONF_STR, "${site.root}/job/job/bin/jo.sh", "start script name the FAQ uses, tried when job.sh is missing" },
+	{ "site.mycnf", CONF_STR, "${site.root}/etc/my.cnf", "MySQL option file the server reads" },
+	{ "site.log_dir", CONF_STR, "${site.root}/logs/job", "directory of job.log and error.log" },
+	{ "site.cert_dir", CONF_STR, "${site.root}/cert", "certificate directory" },
+	{ "site.templates_dir", CONF_STR, "/data/src", "rendering templates (MODULE/support-files/templates); empty: none" },
+	{ "site.agent_dir", CONF_STR, "/usr/local/gse/agent", "GSE agent install directory" },
+	{ "site.host_name", CONF_STR, "", "name of this host in reports and the audit log; empty: the host name" },
+
+	/* jobfix itself. */
+	{ "state_dir", CONF_STR, JOBFIX_LOCALSTATEDIR "/lib/jobfix", "state: backups, log offsets, counters (env JOBFIX_STATE_DIR overrides)" },
+	{ "audit_log", CONF_STR, JOBFIX_LOCALSTATEDIR "/log/jobfix/audit.log", "append-only audit log (env JOBFIX_AUDIT_LOG overrides)" },
+	{ "playbook_dirs", CONF_LIST, JOBFIX_DATADIR "/playbooks," JOBFIX_SYSCONFDIR "/jobfix/playbooks.d", "directories of playbooks; a later one replaces an earlier by name" },
+	{ "probes.deadline_ms", CONF_INT, "3000", "deadline of each probe" },
+	{ "probes.disable", CONF_LIST, "", "probes not to run (names as in `jobfix facts`)" },
+
+	/* How to act on services. */
+	{ "commands.job_restart", CONF_LIST, "${jobsh.path},restart", "argv restarting Job" },
+	{ "commands.job_status", CONF_LIST, "${jobsh.path},status", "argv asking Job's status" },
+	{ "job.process_pattern", CONF_STR, "java .*(job|ijobs)", "extended regex matching the command line of Job's JVM" },
+	{ "job.console_log", CONF_STR, "job_jvm_console.log", "NOHUPLOG value that gives Job a console log" },
+	{ "job.restart_wait_ms", CONF_INT, "5000", "how long to wait for Job's console log after a restart" },
+
+	/* What job.conf must hold. */
+	{ "jobconf.required", CONF_LIST, "ijobs.amqp.addresses,ijobs.amqp.username,ijobs.amqp.password,app.code,app.secret,bk.paas.host,gse.taskserver.ip", "keys of job.conf that must be present and not empty (start.credentials)" },
+
+	/* MySQL option files. */
+	{ "mysql.groups", CONF_LIST, "mysqld,server,mariadb,mariadbd", "option-file groups the server reads; the first is where jobfix writes" },
+
+	/* Logs. */
+	{ "logs.fresh_seconds", CONF_INT, "600", "job.log younger than this counts as fresh" },
+	{ "logs.timeout_limit_regex", CONF_STR, "[Tt]imeout[^0-9]{0,16}([0-9]+)", "extended regex; group 1 = the script's timeout in seconds" },
+	{ "logs.timeout_elapsed_regex", CONF_STR, "([Cc]ost|[Ee]lapsed|[Rr]un)[^0-9]{0,16}([0-9]+)", "extended regex; last group = the time the script ran, in seconds" },
+};
+
+/* Settings whose names are not known in advance (playbook names). */
+static const char *const dynamic_prefixes[] = { "policy." };
+
+struct conf_value {
+	char *name;
+	char *value;      /* scalars */
+	char **list;      /* lists, NULL-terminated */
+	int line;
+};
+
+struct conf_cache {
+	char *name;
+	char *value;
+	char **list;
+};
+
+struct conf {
+	char *path;
+	struct conf_value *vals;
+	size_t nvals;
+	struct conf_value *over;
+	size_t nover;
+	struct conf_cache *cache;
+	size_t ncache;
+	pthread_mutex_t lock;
+};
+
+const struct conf_key *
+conf_keys(size_t *n)
+{
+	*n = nitems(keys);
+	return keys;
+}
+
+static const struct conf_key *
+key_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(keys); i++)
+		if (strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+is_dynamic(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(dynamic_prefixes); i++)
+		if (str_startswith(name, dynamic_prefixes[i]))
+			return 1;
+	return 0;
+}
+
+static char **
+list_split(const char *s)
+{
+	char **v = NULL, *copy, *p, *tok;
+	size_t n = 0;
+
+	v = xcalloc(1, sizeof *v);
+	if (s == NULL || *s == '\0')
+		return v;
+	copy = xstrdup(s);
+	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
+		v = xreallocarray(v, n + 2, sizeof *v);
+		v[n++] = xstrdup(tok);
+		v[n] = NULL;
+	}
+	free(copy);
+	return v;
+}
+
+static void
+list_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static char **
+list_dup(char *const *v)
+{
+	char **d;
+	size_t n = 0, i;
+
+	while (v[n] != NULL)
+		n++;
+	d = xcalloc(n + 1, sizeof *d);
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+static void
+value_add(struct conf_value **vals, size_t *n, const char *name,
+    const char *value, char **list, int line)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (strcmp((*vals)[i].name, name) == 0)
+			break;
+	if (i == *n) {
+		*vals = xreallocarray(*vals, *n + 1, sizeof **vals);
+		(*n)++;
+	} else {
+		free((*vals)[i].name);
+		free((*vals)[i].value);
+		list_free((*vals)[i].list);
+	}
+	(*vals)[i].name = xstrdup(name);
+	(*vals)[i].value = value ? xstrdup(value) : NULL;
+	(*vals)[i].list = list;
+	(*vals)[i].line = line;
+}
+
+/* Walks the libconfig tree, checking every leaf against the table. */
+static int
+walk(struct conf *c, config_setting_t *s, const char *prefix, char **cause)
+{
+	config_setting_t *e;
+	const struct conf_key *k;
+	char *name, num[32], **list;
+	const char *str;
+	int i, n, type = config_setting_type(s), r = 0;
+	int line = (int)config_setting_source_line(s);
+
+	name = prefix[0] ? (config_setting_name(s) ?
+	    xasprintf("%s.%s", prefix, config_setting_name(s)) : xstrdup(prefix)) :
+	    xstrdup(config_setting_name(s) ? config_setting_name(s) : "");
+	if (type == CONFIG_TYPE_GROUP) {
+		n = config_setting_length(s);
+		for (i = 0; i < n && r == 0; i++)
+			r = walk(c, config_setting_get_elem(s, (unsigned)i),
+			    name, cause);
+		goto out;
+	}
+	k = key_find(name);
+	if (k == NULL && !is_dynamic(name)) {
+		r = set_cause(cause, JF_ERR_PARSE,
+		    "%s:%d: unknown setting \"%s\"", c->path, line, name);
+		goto out;
+	}
+	if (type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST) {
+		if (k != NULL && k->type != CONF_LIST) {
+			r = set_cause(cause, JF_ERR_PARSE,
+			    "%s:%d: \"%s\" takes one value, not a list",
+			    c->path, line, name);
+			goto out;
+		}
+		n = config_setting_length(s);
+		list = xcalloc((size_t)n + 1, sizeof *list);
+		for (i = 0; i < n; i++) {
+			e = config_setting_get_elem(s, (unsigned)i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+				list_free(list);
+				r = set_cause(cause, JF_ERR_PARSE,
+				    "%s:%d: \"%s\" is a list of strings",
+				    c->path, line, name);
+				goto out;
+			}
+			list[i] = xstrdup(config_setting_get_string(e));
+		}
+		value_add(&c->vals, &c->nvals, name, NULL, list, line);
+		goto out;
+	}
+	if (k != NULL && k->type == CONF_LIST) {
+		r = set_cause(cause, JF_ERR_PARSE,
+		    "%s:%d: \"%s\" takes a list: [ \"...\", ... ]", c->path,
+		    line, name);
+		goto out;
+	}
+	switch (type) {
+	case CONFIG_TYPE_STRING:
+		str = config_setting_get_string(s);
+		if (k != NULL && k->type != CONF_STR) {
+			r = set_cause(cause, JF_ERR_PARSE,
+			    "%s:%d: \"%s\" takes a %s, not a string", c->path,
+			    line, name, k->type == CONF_INT ? "number" :
+			    "true or false");
+			goto out;
+		}
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		if (k != NULL && k->type != CONF_INT) {
+			r = set_cause(cause, JF_ERR_PARSE,
+			    "%s:%d: \"%s\" takes a %s, not a number", c->path,
+			    line, name, k->type == CONF_STR ? "string" :
+			    "true or false");
+			goto out;
+		}
+		snprintf(num, sizeof num, "%lld",
+		    (long long)config_setting_get_int64(s));
+		str = num;
+		break;
+	case CONFIG_TYPE_BOOL:
+		if (k != NULL && k->type != CONF_BOOL) {
+			r = set_cause(cause, JF_ERR_PARSE,
+			    "%s:%d: \"%s\" does not take true or false",
+			    c->path, line, name);
+			goto out;
+		}
+		str = config_setting_get_bool(s) ? "true" : "false";
+		break;
+	default:
+		r = set_cause(cause, JF_ERR_PARSE,
+		    "%s:%d: \"%s\" has a type jobfix does not use", c->path,
+		    line, name);
+		goto out;
+	}
+	value_add(&c->vals, &c->nvals, name, str, NULL, line);
+out:
+	free(name);
+	return r;
+}
+
+struct conf *
+conf_load(const char *path, char **cause)
+{
+	struct conf *c;
+	config_t cfg;
+	struct buf b = BUF_INIT;
+	int r;
+
+	c = xcalloc(1, sizeof *c);
+	pthread_mutex_init(&c->lock, NULL);
+	c->path = xstrdup(path ? path : "(defaults)");
+	if (path == NULL)
+		return c;
+	/* Read it ourselves: a clear error for missing, unreadable, huge or
+	 * binary files, and libconfig never opens @include'd files for us. */
+	if ((r = read_file_local(path, &b, 1 << 20, cause)) != 0) {
+		conf_free(c);
+		return NULL;
+	}
+	if (memchr(b.data, '\0', b.len) != NULL) {
+		set_cause(cause, JF_ERR_PARSE, "%s: binary data (NUL byte)",
+		    path);
+		buf_free(&b);
+		conf_free(c);
+		return NULL;
+	}
+	config_init(&cfg);
+	if (config_read_string(&cfg, b.data) != CONFIG_TRUE) {
+		set_cause(cause, JF_ERR_PARSE, "%s:%d: %s", path,
+		    config_error_line(&cfg), config_error_text(&cfg));
+		goto fail;
+	}
+	if (walk(c, config_root_setting(&cfg), "", cause) != 0)
+		goto fail;
+	config_destroy(&cfg);
+	buf_free(&b);
+	return c;
+fail:
+	config_destroy(&cfg);
+	buf_free(&b);
+	conf_free(c);
+	return NULL;
+}
+
+void
+conf_free(struct conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nvals; i++) {
+		free(c->vals[i].name);
+		free(c->vals[i].value);
+		list_free(c->vals[i].list);
+	}
+	for (i = 0; i < c->nover; i++) {
+		free(c->over[i].name);
+		free(c->over[i].value);
+		list_free(c->over[i].list);
+	}
+	for (i = 0; i < c->ncache; i++) {
+		free(c->cache[i].name);
+		free(c->cache[i].value);
+		list_free(c->cache[i].list);
+	}
+	free(c->vals);
+	free(c->over);
+	free(c->cache);
+	free(c->path);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+const char *
+conf_path(const struct conf *c)
+{
+	return c->path;
+}
+
+struct conf *
+conf_dup(const struct conf *c)
+{
+	struct conf *d;
+	size_t i;
+
+	d = xcalloc(1, sizeof *d);
+	pthread_mutex_init(&d->lock, NULL);
+	d->path = xstrdup(c->path);
+	for (i = 0; i < c->nvals; i++)
+		value_add(&d->vals, &d->nvals, c->vals[i].name,
+		    c->vals[i].value, c->vals[i].list ?
+		    list_dup(c->vals[i].list) : NULL, c->vals[i].line);
+	for (i = 0; i < c->nover; i++)
+		value_add(&d->over, &d->nover, c->over[i].name,
+		    c->over[i].value, c->over[i].list ?
+		    list_dup(c->over[i].list) : NULL, 0);
+	return d;
+}
+
+static void
+cache_clear(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncache; i++) {
+		free(c->cache[i].name);
+		free(c->cache[i].value);
+		list_free(c->cache[i].list);
+	}
+	free(c->cache);
+	c->cache = NULL;
+	c->ncache = 0;
+}
+
+void
+conf_override(struct conf *c, const char *name, const char *value)
+{
+	const struct conf_key *k = key_find(name);
+
+	pthread_mutex_lock(&c->lock);
+	value_add(&c->over, &c->nover, name,
+	    (k != NULL && k->type == CONF_LIST) ? NULL : value,
+	    (k != NULL && k->type == CONF_LIST) ? list_split(value) : NULL, 0);
+	cache_clear(c); /* expansions may depend on it */
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const struct conf_value *
+raw_find(const struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nover; i++)
+		if (strcmp(c->over[i].name, name) == 0)
+			return &c->over[i];
+	for (i = 0; i < c->nvals; i++)
+		if (strcmp(c->vals[i].name, name) == 0)
+			return &c->vals[i];
+	return NULL;
+}
+
+/* The unexpanded text of a scalar setting; NULL if unset. */
+static const char *
+raw_str(const struct conf *c, const char *name)
+{
+	const struct conf_value *v = raw_find(c, name);
+	const struct conf_key *k;
+
+	if (v != NULL && v->value != NULL)
+		return v->value;
+	if (v == NULL && (k = key_find(name)) != NULL && k->type != CONF_LIST)
+		return k->def;
+	return NULL;
+}
+
+/* Expands ${name} where name is a scalar setting; depth-limited. */
+static char *
+expand(const struct conf *c, const char *s, int depth)
+{
+	struct buf b = BUF_INIT;
+	const char *p, *end, *v;
+	char *name, *sub;
+
+	for (p = s; *p != '\0'; p++) {
+		if (p[0] == '$' && p[1] == '{' &&
+		    (end = strchr(p + 2, '}')) != NULL) {
+			name = xstrndup(p + 2, (size_t)(end - p - 2));
+			v = key_find(name) ? raw_str(c, name) : NULL;
+			if (v != NULL && depth < 8) {
+				sub = expand(c, v, depth + 1);
+				buf_addstr(&b, sub);
+				free(sub);
+				free(name);
+				p = end;
+				continue;
+			}
+			free(name);
+		}
+		buf_addch(&b, *p);
+	}
+	return buf_detach(&b);
+}
+
+static struct conf_cache *
+cache_find(struct conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncache; i++)
+		if (strcmp(c->cache[i].name, name) == 0)
+			return &c->cache[i];
+	return NULL;
+}
+
+static struct conf_cache *
+cache_add(struct conf *c, const char *name)
+{
+	struct conf_cache *e;
+
+	c->cache = xreallocarray(c->cache, c->ncache + 1, sizeof *c->cache);
+	e = &c->cache[c->ncache++];
+	memset(e, 0, sizeof *e);
+	e->name = xstrdup(name);
+	return e;
+}
+
+const char *
+conf_str(struct conf *c, const char *name)
+{
+	struct conf_cache *e;
+	const char *raw, *out;
+
+	pthread_mutex_lock(&c->lock);
+	if ((e = cache_find(c, name)) == NULL) {
+		raw = raw_str(c, name);
+		e = cache_add(c, name);
+		e->value = raw ? expand(c, raw, 0) : NULL;
+	}
+	out = e->value;
+	pthread_mutex_unlock(&c->lock);
+	return out;
+}
+
+const char *
+conf_str_dynamic(struct conf *c, const char *name)
+{
+	return conf_str(c, name);
+}
+
+long
+conf_int(struct conf *c, const char *name)
+{
+	const char *s = conf_str(c, name);
+	long v;
+
+	if (s == NULL || str_to_long(s, &v) != 0)
+		return 0;
+	return v;
+}
+
+long
+conf_int_dynamic(struct conf *c, const char *name, long def)
+{
+	const char *s = conf_str(c, name);
+	long v;
+
+	if (s == NULL || str_to_long(s, &v) != 0)
+		return def;
+	return v;
+}
+
+int
+conf_bool(struct conf *c, const char *name)
+{
+	const char *s = conf_str(c, name);
+
+	return s != NULL && (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 ||
+	    strcmp(s, "1") == 0);
+}
+
+const char *const *
+conf_list(struct conf *c, const char *name)
+{
+	struct conf_cache *e;
+	const struct conf_value *v;
+	const struct conf_key *k;
+	char **raw = NULL, **out;
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if ((e = cache_find(c, name)) == NULL) {
+		v = raw_find(c, name);
+		if (v != NULL && v->list != NULL)
+			raw = list_dup(v->list);
+		else if (v != NULL && v->value != NULL)
+			raw = list_split(v->value);
+		else if ((k = key_find(name)) != NULL)
+			raw = list_split(k->def);
+		else
+			raw = xcalloc(1, sizeof *raw);
+		while (raw[n] != NULL)
+			n++;
+		out = xcalloc(n + 1, sizeof *out);
+		for (i = 0; i < n; i++)
+			out[i] = expand(c, raw[i], 0);
+		list_free(raw);
+		e = cache_add(c, name);
+		e->list = out;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return (const char *const *)e->list;
+}

@@ -1,0 +1,609 @@
+/*
+ * exec.c - the executor.  See exec.h for the contract; the reasoning:
+ *
+ * One gate.  Whether jobfix acts is decided in exactly one function,
+ * exec_change().  A dry run goes through every step as a real run would,
+ * but exec_change() records "would change" and keeps the planned content in
+ * an overlay, so that a later step of the same dry run (a second edit of the
+ * same file) is planned against what the first one would have written.
+ *
+ * Undo.  Every applied change is kept on ctx->applied.  A file change is
+ * undone by writing back the content it replaced (also saved as a backup in
+ * the state directory before the write, so a crash between the two leaves
+ * a way back); an action is undone by its own undo function, if it has one.
+ * Undo runs newest first and does not stop at the first failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec.h"
+#include "log.h"
+#include "probe.h"
+#include "step.h"
+
+struct overlay_entry {
+	char *path;
+	struct buf content;
+};
+
+struct overlay {
+	struct overlay_entry *v;
+	size_t n;
+};
+
+const char *
+outcome_name(enum outcome o)
+{
+	static const char *const names[] = {
+		"ok", "changed", "skipped", "failed", "undone",
+	};
+
+	return (unsigned)o < nitems(names) ? names[o] : "?";
+}
+
+struct change *
+change_new(enum change_kind kind, const char *summary)
+{
+	struct change *c = xcalloc(1, sizeof *c);
+
+	c->kind = kind;
+	c->summary = redact(summary);
+	c->before.secret = c->after.secret = 1;
+	c->mode = 0644;
+	return c;
+}
+
+void
+change_free(struct change *c)
+{
+	if (c == NULL)
+		return;
+	free(c->summary);
+	free(c->path);
+	buf_free(&c->before);
+	buf_free(&c->after);
+	free(c->backup);
+	free(c->note);
+	free(c->display);
+	free(c->undo_display);
+	free(c->refused);
+	free(c->message);
+	if (c->data_free != NULL)
+		c->data_free(c->data);
+	free(c);
+}
+
+void
+change_list_add(struct change_list *l, struct change *c)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	}
+	l->v[l->n++] = c;
+}
+
+void
+change_list_free(struct change_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		change_free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof *l);
+}
+
+static void
+overlay_free(struct overlay *o)
+{
+	size_t i;
+
+	if (o == NULL)
+		return;
+	for (i = 0; i < o->n; i++) {
+		free(o->v[i].path);
+		buf_free(&o->v[i].content);
+	}
+	free(o->v);
+	free(o);
+}
+
+static struct overlay_entry *
+overlay_find(struct overlay *o, const char *path)
+{
+	size_t i;
+
+	for (i = 0; o != NULL && i < o->n; i++)
+		if (strcmp(o->v[i].path, path) == 0)
+			return &o->v[i];
+	return NULL;
+}
+
+static void
+overlay_set(struct overlay *o, const char *path, const struct buf *content)
+{
+	struct overlay_entry *e;
+
+	if ((e = overlay_find(o, path)) == NULL) {
+		o->v = xreallocarray(o->v, o->n + 1, sizeof *o->v);
+		e = &o->v[o->n++];
+		e->path = xstrdup(path);
+		buf_init(&e->content, 0);
+		e->content.secret = 1;
+	}
+	buf_set(&e->content, content->data, content->len);
+}
+
+void
+exec_init(struct exec_ctx *ctx, struct site *site, struct facts *facts,
+    struct report *report, int dry_run)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->site = site;
+	ctx->conf = site->conf;
+	ctx->tp = site->tp;
+	ctx->facts = facts;
+	ctx->report = report;
+	ctx->dry_run = dry_run;
+	if (dry_run)
+		ctx->overlay = xcalloc(1, sizeof *ctx->overlay);
+}
+
+static void
+records_free(struct exec_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nrecords; i++) {
+		free(ctx->records[i].message);
+		change_list_free(&ctx->records[i].changes);
+	}
+	free(ctx->records);
+	ctx->records = NULL;
+	ctx->nrecords = 0;
+}
+
+void
+exec_cleanup(struct exec_ctx *ctx)
+{
+	/* applied changes are owned by the records */
+	free(ctx->applied.v);
+	memset(&ctx->applied, 0, sizeof ctx->applied);
+	records_free(ctx);
+	overlay_free(ctx->overlay);
+	ctx->overlay = NULL;
+	free(ctx->view);
+	ctx->view = NULL;
+}
+
+int
+exec_read_file(struct exec_ctx *ctx, const char *path, struct buf *out,
+    int *exists, char **cause)
+{
+	struct overlay_entry *e;
+	char *why = NULL;
+	int r;
+
+	if ((e = overlay_find(ctx->overlay, path)) != NULL) {
+		*exists = 1;
+		return buf_set(out, e->content.data, e->content.len);
+	}
+	r = tp_read(ctx->tp, path, out, 0, &why);
+	if (r == -JF_ERR_NOTFOUND) {
+		*exists = 0;
+		free(why);
+		return 0;
+	}
+	if (r != 0) {
+		if (cause != NULL) {
+			free(*cause);
+			*cause = why;
+		} else
+			free(why);
+		return r;
+	}
+	*exists = 1;
+	return 0;
+}
+
+char *
+exec_expand(struct exec_ctx *ctx, const char *text, int *secret, char **cause)
+{
+	struct buf b = BUF_INIT;
+	const struct fact *f;
+	const char *p, *end, *cv;
+	char *name;
+
+	b.secret = 1;
+	for (p = text; *p != '\0'; p++) {
+		if (p[0] != '$' || p[1] != '{') {
+			buf_addch(&b, *p);
+			continue;
+		}
+		if ((end = strchr(p + 2, '}')) == NULL) {
+			set_cause(cause, JF_ERR_PARSE, "\"%s\": unterminated ${",
+			    text);
+			buf_free(&b);
+			return NULL;
+		}
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		if ((f = facts_find(ctx->facts, name)) != NULL) {
+			buf_addstr(&b, f->value);
+			if ((f->flags & FACT_SECRET) && secret != NULL)
+				*secret = 1;
+		} else if ((cv = conf_str(ctx->conf, name)) != NULL &&
+		    strstr(cv, "${") == NULL)
+			buf_addstr(&b, cv);
+		else {
+			set_cause(cause, JF_ERR_NOTFOUND, "${%s} is not known "
+			    "on %s (no such fact or setting)", name,
+			    ctx->site->host);
+			free(name);
+			buf_free(&b);
+			return NULL;
+		}
+		free(name);
+		p = end;
+	}
+	b.secret = 0;
+	return buf_detach(&b);
+}
+
+/*
+ * The run's view of the host: reads see the overlay (a dry run's planned
+ * content), everything else goes to the real transport.  Parsers that read
+ * files by themselves (option files with their includes) are handed this.
+ */
+static struct exec_ctx *view_ctx(struct transport *t) { return t->impl; }
+
+static int
+view_read(struct transport *t, const char *path, struct buf *out, size_t max,
+    char **cause)
+{
+	struct exec_ctx *ctx = view_ctx(t);
+	struct overlay_entry *e = overlay_find(ctx->overlay, path);
+
+	if (e != NULL)
+		return buf_set(out, e->content.data, e->content.len);
+	return tp_read(ctx->tp, path, out, max, cause);
+}
+
+#define VIEW_PASS(name, args, call)					\
+	static int view_##name args { return view_ctx(t)->tp->ops->name call; }
+VIEW_PASS(read_range, (struct transport *t, const char *p, uint64_t o,
+    size_t m, struct buf *b, char **c), (view_ctx(t)->tp, p, o, m, b, c))
+VIEW_PASS(stat, (struct transport *t, const char *p, struct tstat *s,
+    char **c), (view_ctx(t)->tp, p, s, c))
+VIEW_PASS(realpath, (struct transport *t, const char *p, char **o, char **c),
+    (view_ctx(t)->tp, p, o, c))
+VIEW_PASS(list_dir, (struct transport *t, const char *p, char ***v,
+    size_t *n, char **c), (view_ctx(t)->tp, p, v, n, c))
+VIEW_PASS(list_procs, (struct transport *t, struct tproc **v, size_t *n,
+    char **c), (view_ctx(t)->tp, v, n, c))
+VIEW_PASS(list_tcp, (struct transport *t, struct tsock **v, size_t *n,
+    char **c), (view_ctx(t)->tp, v, n, c))
+
+static int
+view_refuse(struct transport *t, const char *path, char **cause)
+{
+	return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\": the run's view is "
+	    "read-only: changes go through the executor", t->host, path);
+}
+
+static int
+view_write(struct transport *t, const char *path, const void *d, size_t l,
+    mode_t m, char **cause)
+{
+	(void)d; (void)l; (void)m;
+	return view_refuse(t, path, cause);
+}
+
+static int
+view_run(struct transport *t, const char *const *argv, const char *const *env,
+    const void *in, size_t inlen, int timeout, struct trun_result *res,
+    char **cause)
+{
+	(void)env; (void)in; (void)inlen; (void)timeout; (void)res;
+	return view_refuse(t, argv[0], cause);
+}
+
+static void view_close(struct transport *t) { (void)t; }
+
+static const struct transport_ops view_ops = {
+	"view", view_read, view_read_range, view_write, view_stat,
+	view_realpath, view_list_dir, view_list_procs, view_list_tcp,
+	view_run, view_refuse, view_close,
+};
+
+struct transport *
+exec_view(struct exec_ctx *ctx)
+{
+	if (ctx->view == NULL) {
+		ctx->view = xcalloc(1, sizeof *ctx->view);
+		ctx->view->ops = &view_ops;
+		ctx->view->host = ctx->tp->host;
+		ctx->view->impl = ctx;
+	}
+	return ctx->view;
+}
+
+const char *
+exec_refresh_fact(struct exec_ctx *ctx, const char *fact)
+{
+	const struct probe *p = probe_for_fact(fact);
+	const char *only[2];
+	char *cause = NULL;
+
+	if (p == NULL)
+		return facts_get(ctx->facts, fact);
+	only[0] = p->name;
+	only[1] = NULL;
+	facts_drop_prefix(ctx->facts, p->prefix);
+	if (probe_run_all(ctx->site, ctx->facts, only, &cause) != 0) {
+		warnx("probe \"%s\": %s", p->name, cause);
+		free(cause);
+	}
+	return facts_get(ctx->facts, fact);
+}
+
+static void
+notify(struct exec_ctx *ctx, const struct change *c, const char *event)
+{
+	if (ctx->on_change != NULL)
+		ctx->on_change(ctx, c, event, ctx->on_change_arg);
+}
+
+/* Saves what a file held before jobfix replaced it. */
+static int
+backup_file(struct exec_ctx *ctx, struct change *c, char **cause)
+{
+	char *dir = NULL, *sub, *name, *p;
+	static unsigned seq;
+	int r;
+
+	sub = xasprintf("backups/%s", ctx->run_id ? ctx->run_id : "norun");
+	r = site_state_subdir(ctx->site, sub, &dir, cause);
+	free(sub);
+	if (r != 0)
+		return r;
+	/* the path, made a file name: never a secret in it */
+	name = xasprintf("%03u%s", ++seq, c->path);
+	for (p = name; *p != '\0'; p++)
+		if (*p == '/')
+			*p = '_';
+	c->backup = path_join(dir, name);
+	free(name);
+	free(dir);
+	{
+		struct transport *local = transport_local_new();
+		r = tp_write(local, c->backup, c->before.data, c->before.len,
+		    0600, cause);
+		transport_free(local);
+	}
+	return r;
+}
+
+static enum outcome
+apply_file(struct exec_ctx *ctx, struct change *c)
+{
+	char *cause = NULL;
+	int r;
+
+	if (c->existed && (r = backup_file(ctx, c, &cause)) != 0) {
+		c->message = xasprintf("not changed: backup failed: %s", cause);
+		free(cause);
+		return OUT_FAILED;
+	}
+	if ((r = tp_write(ctx->tp, c->path, c->after.data, c->after.len,
+	    c->mode, &cause)) != 0) {
+		c->message = xasprintf("not changed: %s", cause);
+		free(cause);
+		return OUT_FAILED;
+	}
+	c->message = xstrdup("changed");
+	return OUT_CHANGED;
+}
+
+enum outcome
+exec_change(struct exec_ctx *ctx, struct change *c)
+{
+	char *cause = NULL, *why = NULL;
+	enum outcome o;
+
+	free(c->message);
+	c->message = NULL;
+	if (c->refused != NULL) {
+		c->message = xasprintf("%s: %s", ctx->dry_run ?
+		    "would not run" : "not run", c->refused);
+		c->outcome = OUT_SKIPPED;
+		notify(ctx, c, "refused");
+		return OUT_SKIPPED;
+	}
+	if (ctx->dry_run) {
+		switch (c->kind) {
+		case CHANGE_FILE:
+			overlay_set(ctx->overlay, c->path, &c->after);
+			c->message = xstrdup("would change");
+			o = OUT_CHANGED;
+			ctx->changed++;
+			break;
+		case CHANGE_ACTION:
+			c->message = xstrdup("would run");
+			o = OUT_CHANGED;
+			ctx->changed++;
+			break;
+		default:
+			c->message = xstrdup("would check");
+			o = OUT_OK;
+			break;
+		}
+		c->outcome = o;
+		notify(ctx, c, "planned");
+		return o;
+	}
+	if (c->kind != CHANGE_CHECK && ctx->may_change != NULL &&
+	    ctx->may_change(ctx, c, &why, ctx->may_change_arg) != 0) {
+		c->message = xasprintf("refused: %s", why ? why : "not allowed");
+		free(why);
+		c->outcome = OUT_SKIPPED;
+		notify(ctx, c, "refused");
+		return OUT_SKIPPED;
+	}
+	switch (c->kind) {
+	case CHANGE_FILE:
+		o = apply_file(ctx, c);
+		break;
+	case CHANGE_ACTION:
+	case CHANGE_CHECK:
+		if (c->apply(c, ctx, &cause) != 0) {
+			char *safe = redact(cause ? cause : "failed");
+			c->message = safe;
+			o = OUT_FAILED;
+		} else {
+			o = c->kind == CHANGE_ACTION ? OUT_CHANGED : OUT_OK;
+			if (c->message == NULL)
+				c->message = xstrdup(c->kind == CHANGE_ACTION ?
+				    "done" : "passed");
+		}
+		free(cause);
+		break;
+	default:
+		o = OUT_FAILED;
+	}
+	c->outcome = o;
+	if (o == OUT_CHANGED) {
+		ctx->changed++;
+		change_list_add(&ctx->applied, c);
+		notify(ctx, c, "applied");
+	} else if (o == OUT_FAILED)
+		notify(ctx, c, "failed");
+	return o;
+}
+
+int
+exec_undo_all(struct exec_ctx *ctx)
+{
+	struct change *c;
+	char *cause = NULL;
+	size_t i;
+	int failed = 0, r;
+
+	for (i = ctx->applied.n; i-- > 0;) {
+		c = ctx->applied.v[i];
+		if (c->kind == CHANGE_FILE) {
+			r = tp_write(ctx->tp, c->path, c->before.data,
+			    c->before.len, c->mode, &cause);
+			if (r == 0 && !c->existed)
+				r = ctx->tp->ops->unlink(ctx->tp, c->path, &cause);
+		} else if (c->undo != NULL)
+			r = c->undo(c, ctx, &cause);
+		else {
+			r = -JF_ERR_USAGE;
+			cause = xstrdup("cannot be undone");
+		}
+		free(c->message);
+		if (r == 0) {
+			c->outcome = OUT_UNDONE;
+			c->message = xstrdup("undone");
+			notify(ctx, c, "undone");
+		} else {
+			failed++;
+			c->message = redact(cause ? cause : "undo failed");
+			notify(ctx, c, "undo-failed");
+		}
+		free(cause);
+		cause = NULL;
+	}
+	ctx->applied.n = 0;
+	return failed ? -JF_ERR_IO : 0;
+}
+
+static struct step_record *
+record_new(struct exec_ctx *ctx, const struct step *st)
+{
+	struct step_record *rec;
+
+	ctx->records = xreallocarray(ctx->records, ctx->nrecords + 1,
+	    sizeof *ctx->records);
+	rec = &ctx->records[ctx->nrecords++];
+	memset(rec, 0, sizeof *rec);
+	rec->index = st->index;
+	rec->type = st->type->name;
+	return rec;
+}
+
+enum outcome
+exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
+    const struct finding *finding)
+{
+	struct step_record *rec;
+	struct change_list cl = { NULL, 0, 0 };
+	enum outcome worst = OUT_OK, o;
+	char *cause = NULL;
+	size_t i, j, k;
+	int r;
+
+	ctx->pb = pb;
+	ctx->finding = finding;
+	ctx->changed = 0;
+	ctx->applied.n = 0;
+	for (i = 0; i < pb->nsteps; i++) {
+		const struct step *st = &pb->steps[i];
+
+		rec = record_new(ctx, st);
+		memset(&cl, 0, sizeof cl);
+		r = st->type->prepare(st, ctx, &cl, &cause);
+		rec = &ctx->records[ctx->nrecords - 1];
+		if (r != 0) {
+			rec->outcome = OUT_FAILED;
+			rec->message = redact(cause ? cause : "failed");
+			free(cause);
+			cause = NULL;
+			change_list_free(&cl);
+			worst = OUT_FAILED;
+			break;
+		}
+		rec->changes = cl;
+		if (cl.n == 0) {
+			rec->outcome = OUT_OK;
+			if (rec->message == NULL)
+				rec->message = xstrdup("nothing to do");
+			continue;
+		}
+		o = OUT_OK;
+		for (j = 0; j < cl.n; j++) {
+			enum outcome co = exec_change(ctx, cl.v[j]);
+			if (co > o)
+				o = co;
+			if (co == OUT_FAILED)
+				break;
+			if (co == OUT_SKIPPED) {
+				/* a refused change stops the playbook: later
+				 * steps depend on it */
+				break;
+			}
+		}
+		rec->outcome = o;
+		if (o > worst)
+			worst = o;
+		if (o == OUT_FAILED || o == OUT_SKIPPED)
+			break;
+	}
+	if (worst == OUT_FAILED && !ctx->dry_run && ctx->applied.n > 0) {
+		if (exec_undo_all(ctx) == 0)
+			worst = OUT_UNDONE;
+		/* mark the records of undone changes */
+		for (k = 0; k < ctx->nrecords; k++)
+			for (j = 0; j < ctx->records[k].changes.n; j++)
+				if (ctx->records[k].changes.v[j]->outcome ==
+				    OUT_UNDONE &&
+				    ctx->records[k].outcome == OUT_CHANGED)
+					ctx->records[k].outcome = OUT_UNDONE;
+	}
+	return worst;
+}

@@ -1,0 +1,289 @@
+/*
+ * fault.c - the catalogue of FAULTS.md: one row a fault, with the rule that
+ * detects it.  The rules name facts, so this table is also the contract
+ * between the probes and the rest: a probe's facts are documented where it
+ * fills them, and used here.
+ *
+ * Fact families (the probe that owns each prefix):
+ *   site.*      paths of the install                   (site.c)
+ *   jobconf.*   every key of job.conf, plus .status, .amqp_creds,
+ *               .missing_keys                          (probe-jobconf.c)
+ *   mycnf.*     .event_scheduler as the option files say (probe-mycnf.c)
+ *   jobsh.*     .path, .nohuplog, .console             (probe-jobsh.c)
+ *   job.*       .running, .console_log, .console_head  (probe-job.c)
+ *   log.*       log signatures: log.ID.count/.new/.age/.last (probe-logs.c)
+ *   mysql.* rabbitmq.* redis.*                         (issue 3 probes)
+ *   agent.* gsetask.* license.* cert.* paas.* cmdb.* consul.* ports.* nfs.*
+ *                                                      (issues 4 and 6)
+ * A rule over facts that were not gathered is false: a fault is never
+ * reported on evidence jobfix did not see.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "fault.h"
+
+static const struct fault faults[] = {
+	/* §1 Job does not start */
+	{ "start.cert", 1, 0, 0, TIER_GSE,
+	  "certificates do not match (Job, GSE, license server)",
+	  "cert.problem || log.ssl.age < 3600",
+	  "the certificates in the certificate directory: key against certificate, chain against the CA, expiry; ssl and certificate errors in Job's logs",
+	  "Certificates are bound to the MAC addresses of the GSE and license hosts. Check ${cert.problem} and re-issue the certificates from the BlueKing site if they do not match this install.",
+	  NULL, 0 },
+	{ "start.rabbitmq", 1, 1255001, 0, TIER_BROKER,
+	  "Job cannot connect to RabbitMQ",
+	  "log.code_1255001.age < 3600 && !rabbitmq.status",
+	  "code 1255001 in Job's logs; an AMQP connection and login with ijobs.amqp.* (see section 2)",
+	  "Job reported 1255001 (RabbitMQ unavailable). Run jobfix with the RabbitMQ probe enabled, or check ijobs.amqp.addresses and that the broker is up.",
+	  NULL, 0 },
+	{ "start.redis", 1, 1250001, 1250002, TIER_BROKER,
+	  "Redis connection fails, or Redis memory is full",
+	  "redis.status == 'down' || redis.status == 'auth_failed' || redis.status == 'oom' || log.redis_oom.age < 3600 || log.code_1250001.age < 3600 || log.code_1250002.age < 3600",
+	  "connect, AUTH and PING to Redis; INFO memory against maxmemory; OOM errors and codes 1250001/1250002 in Job's logs",
+	  "Redis: ${redis.error}. Check the Redis address and password keys of job.conf, and that Redis is running; when memory is full, raise maxmemory or free memory.",
+	  NULL, 0 },
+	{ "start.mysql", 1, 1252001, 0, TIER_MYSQL,
+	  "MySQL connection fails",
+	  "mysql.status == 'down' || mysql.status == 'auth_failed' || (log.code_1252001.age < 3600 && !mysql.status)",
+	  "a connection and login to MySQL with Job's database settings; code 1252001 in Job's logs",
+	  "MySQL: ${mysql.error}. Check that MySQL runs and that the database keys of job.conf are right.",
+	  NULL, 0 },
+	{ "start.credentials", 1, 0, 0, TIER_JOB,
+	  "an address, user name or password is missing in job.conf",
+	  "jobconf.missing_keys",
+	  "the keys of etc/job.conf that Job needs: present and not empty",
+	  "Fill in ${jobconf.missing_keys} in ${site.job_conf} (and in its template, or `bkcec render job` will undo it).",
+	  NULL, 0 },
+	{ "start.consul", 1, 0, 0, TIER_OTHER,
+	  "consul routes wrongly",
+	  "consul.problem",
+	  "resolv.conf (127.0.0.1 first, no rotate); every *.service.consul name of job.conf resolves, through the system and through consul, to an address where the port answers",
+	  "Consul: ${consul.problem}.",
+	  NULL, 0 },
+	{ "start.port", 1, 0, 0, TIER_JOB,
+	  "port conflict",
+	  "ports.conflict",
+	  "ports in job.conf against each other and against the sockets bound on this host, naming the owning process",
+	  "Port conflict: ${ports.conflict}.",
+	  NULL, 0 },
+	{ "start.nolog", 1, 0, 0, TIER_JOB,
+	  "Job does not start and writes no log",
+	  "job.running == 'no' && log.job.fresh == 'no' && jobsh.console == 'no'",
+	  "Job's JVM in the process table; the age of job.log; NOHUPLOG in Job's start script",
+	  "Job is not running and wrote no log. Set NOHUPLOG=job_jvm_console.log in ${jobsh.path}, restart Job, and read job_jvm_console.log.",
+	  "start.mysql,start.redis,wait.rabbitmq.down", 0 },
+	{ "start.license", 1, 1210101, 0, TIER_OTHER,
+	  "license invalid or license server unreachable",
+	  "license.status == 'down' || license.status == 'tls_failed' || license.status == 'invalid' || log.code_1210101.age < 3600",
+	  "a TLS connection to the license server and its /certificate health check; code 1210101 in Job's logs",
+	  "License server: ${license.error}. Check that license_server runs and that platform.cert is the one issued for this install.",
+	  NULL, 0 },
+
+	/* §2 a job stays waiting for execution */
+	{ "wait.rabbitmq.down", 2, 1255001, 0, TIER_BROKER,
+	  "RabbitMQ unreachable",
+	  "rabbitmq.status == 'down'",
+	  "a TCP and AMQP connection to every address of ijobs.amqp.addresses",
+	  "RabbitMQ at ${rabbitmq.address} does not answer: ${rabbitmq.error}. Start the broker; once it is back, restart Job (jobfix does that: playbook job-restart).",
+	  NULL, 0 },
+	{ "wait.rabbitmq.creds", 2, 0, 0, TIER_JOB,
+	  "ijobs.amqp.username/password differ from app.code/app.secret",
+	  "jobconf.amqp_creds == 'mismatch'",
+	  "ijobs.amqp.username against app.code and ijobs.amqp.password against app.secret in etc/job.conf (they must be equal)",
+	  "Set ijobs.amqp.username to app.code and ijobs.amqp.password to app.secret in ${site.job_conf}, then restart Job.",
+	  NULL, 0 },
+	{ "wait.rabbitmq.vhost", 2, 0, 0, TIER_BROKER,
+	  "the RabbitMQ account is missing or has no permission on vhost bk_job",
+	  "rabbitmq.status == 'not_allowed' || rabbitmq.status == 'access_refused'",
+	  "an AMQP login to vhost bk_job with ijobs.amqp.username/password",
+	  "RabbitMQ refused ${rabbitmq.user} on vhost bk_job: ${rabbitmq.error}. Create the vhost and user and grant \".*\" \".*\" \".*\" on bk_job (playbook rabbitmq-bk-job-grant).",
+	  "wait.rabbitmq.creds", 0 },
+
+	/* §3 redirected to the login page */
+	{ "login.paas", 3, 1213001, 1213002, TIER_OTHER,
+	  "PaaS unreachable, or answering something that is not JSON",
+	  "paas.status == 'down' || paas.status == 'nonjson' || log.code_1213001.age < 3600 || log.code_1213002.age < 3600",
+	  "an HTTP request to bk.paas.host: status, content type and a JSON parse of the answer",
+	  "PaaS at ${jobconf.bk.paas.host}: ${paas.error}. An HTML answer is usually a gateway or firewall page in between.",
+	  NULL, 0 },
+	{ "login.appauth", 3, 0, 0, TIER_OTHER,
+	  "app.code / app.secret rejected by PaaS",
+	  "paas.status == 'auth_failed'",
+	  "PaaS's answer to a call authenticated with app.code and app.secret",
+	  "PaaS rejects app.code ${jobconf.app.code}: check app.code and app.secret in ${site.job_conf} against the app registered in PaaS.",
+	  NULL, 0 },
+
+	/* §4 no execution log */
+	{ "nolog.partition", 4, 1252001, 0, TIER_MYSQL,
+	  "MySQL event scheduler off, so Job's log partitions run out",
+	  "mysql.event_scheduler == 'OFF' || (mycnf.event_scheduler != 'ON' && mycnf.event_scheduler != 'DISABLED' && !(mysql.event_scheduler == 'DISABLED') && (log.partition.count > 0 || mysql.event_scheduler == 'ON'))",
+	  "\"Table has no partition for value\" in error.log; @@event_scheduler of the running server; event_scheduler in my.cnf and its includes",
+	  "Set event_scheduler=ON under [mysqld] in ${site.mycnf} and run SET GLOBAL event_scheduler = ON (playbook mysql-event-scheduler).",
+	  NULL, 0 },
+	{ "nolog.scheduler-disabled", 4, 1252001, 0, TIER_MYSQL,
+	  "event_scheduler=DISABLED in the option files",
+	  "mysql.event_scheduler == 'DISABLED' || mycnf.event_scheduler == 'DISABLED'",
+	  "@@event_scheduler of the running server; event_scheduler in my.cnf and its includes",
+	  "DISABLED can only be changed in the option file and a restart of MySQL: set event_scheduler=ON in ${site.mycnf}, then restart MySQL at a quiet moment.",
+	  NULL, 0 },
+	{ "nolog.events-missing", 4, 0, 0, TIER_MYSQL,
+	  "the event scheduler is on but Job's partition events are gone",
+	  "mysql.event_scheduler == 'ON' && mysql.events.count == 0",
+	  "rows for Job's schema in information_schema.EVENTS",
+	  "Job's events are missing (a dump restored without --events?). Restore them from Job's SQL scripts or a dump made with --events.",
+	  NULL, 0 },
+	{ "nolog.headroom", 4, 0, 0, TIER_MYSQL,
+	  "Job's log partitions will run out soon",
+	  "mysql.headroom_days < 3",
+	  "the highest RANGE partition bound per table of the Job log schema in information_schema.PARTITIONS",
+	  "Only ${mysql.headroom_days} days of partitions are left in ${mysql.headroom_table}: check that the event scheduler runs Job's events.",
+	  NULL, 1 },
+
+	/* §5 long run and no log */
+	{ "gse.pipeline", 5, 0, 0, TIER_GSE,
+	  "GSE pipeline or agent not reporting",
+	  "log.redis_not_string.age < 3600 || log.result_log_always.age < 3600",
+	  "repeated \"redis reply is not string\" and \"Execution result log always\" in job.log",
+	  "Job gets no execution log from GSE: check the GSE services, and restart the agent on the affected hosts (playbook gse-agent-restart).",
+	  NULL, 0 },
+
+	/* §6 script log timed out */
+	{ "timeout.script", 6, 0, 0, TIER_OTHER,
+	  "the user's script is slower than its timeout",
+	  "log.script_timeout.class == 'script'",
+	  "\"Script log timed out\" in Job's logs, with the time the script ran against its timeout",
+	  "The script ran up to its timeout: make it faster or raise its timeout.",
+	  NULL, 1 },
+	{ "timeout.agent", 6, 0, 0, TIER_GSE,
+	  "the agent stopped answering, Job gave up after its 20% grace",
+	  "log.script_timeout.class == 'agent'",
+	  "\"Script log timed out\" in Job's logs, ended at 120% or more of the timeout",
+	  "The agent stopped answering: restart the GSE agent (playbook gse-agent-restart) and retry.",
+	  NULL, 0 },
+
+	/* §7 Job cannot connect to GSE */
+	{ "gse.task.down", 7, 1210001, 0, TIER_GSE,
+	  "gse_task not listening on its port for Job",
+	  "gsetask.status == 'down'",
+	  "a TCP connection to gse.taskserver.ip on the gse_task port (48669)",
+	  "Nothing listens on ${gsetask.address}: start gse_task (gsectl restart task on the GSE host).",
+	  NULL, 0 },
+	{ "gse.task.addr", 7, 1210001, 0, TIER_GSE,
+	  "gse.taskserver.ip unreachable",
+	  "gsetask.status == 'unreachable' || gsetask.status == 'unresolved'",
+	  "resolving and connecting to gse.taskserver.ip",
+	  "gse.taskserver.ip in ${site.job_conf} (${jobconf.gse.taskserver.ip}) cannot be reached: ${gsetask.error}.",
+	  NULL, 0 },
+	{ "gse.task.tls", 7, 1210001, 0, TIER_GSE,
+	  "TLS handshake with gse_task fails",
+	  "gsetask.status == 'tls_failed'",
+	  "a TLS handshake with Job's client certificate against gse_task",
+	  "TLS to gse_task failed: ${gsetask.error}. Check that Job's and GSE's certificates come from the same CA.",
+	  NULL, 0 },
+
+	/* §8 Job cannot find the agent */
+	{ "agent.down", 8, 0, 0, TIER_GSE,
+	  "the GSE agent is not running",
+	  "agent.procs < 2",
+	  "gse_agent processes in the process table (a healthy agent runs two)",
+	  "The GSE agent runs ${agent.procs} of 2 processes: restart it (playbook gse-agent-restart).",
+	  NULL, 0 },
+	{ "agent.link", 8, 0, 0, TIER_GSE,
+	  "no connection from the agent to gse_task",
+	  "agent.procs >= 2 && agent.link == 'no'",
+	  "an ESTABLISHED TCP connection from the agent to a gse_task address on the agent port (48533)",
+	  "The agent has no connection to gse_task ${agent.taskserver}: restart it (playbook gse-agent-restart).",
+	  NULL, 0 },
+	{ "agent.tls", 8, 0, 0, TIER_GSE,
+	  "the agent's certificate does not match gse_task's",
+	  "cert.agent_problem",
+	  "the agent certificate against the GSE CA",
+	  "Agent certificate: ${cert.agent_problem}. Reinstall the agent with this install's certificates.",
+	  NULL, 0 },
+	{ "agent.cloud", 8, 0, 0, TIER_GSE,
+	  "cloud area ID mismatch",
+	  "agent.cloudid_match == 'no'",
+	  "cloudid in the agent's agent.conf against the expected cloud area",
+	  "The agent is in cloud area ${agent.cloudid}, expected ${agent.cloudid_expected}: reinstall it in the right cloud area.",
+	  NULL, 0 },
+
+	/* §9 codes without a section of their own */
+	{ "nfs.down", 9, 1259001, 0, TIER_OTHER,
+	  "NFS storage unavailable",
+	  "nfs.status == 'not_mounted' || nfs.status == 'not_writable' || log.code_1259001.age < 3600",
+	  "the storage path: a mounted NFS file system, writable",
+	  "Job's storage ${nfs.path}: ${nfs.error}.",
+	  NULL, 0 },
+	{ "cmdb.down", 9, 1211001, 0, TIER_OTHER,
+	  "CMDB unreachable",
+	  "cmdb.status == 'down' || log.code_1211001.age < 3600",
+	  "an HTTP request to CMDB",
+	  "CMDB: ${cmdb.error}. Check the CMDB address Job uses.",
+	  NULL, 0 },
+	{ "cmdb.nonjson", 9, 1211002, 0, TIER_OTHER,
+	  "CMDB answers something that is not JSON",
+	  "cmdb.status == 'nonjson' || log.code_1211002.age < 3600",
+	  "status, content type and a JSON parse of CMDB's answer",
+	  "CMDB answered ${cmdb.error}: usually a gateway or firewall page in between.",
+	  NULL, 0 },
+	{ "cmdb.gitmodule", 9, 1211121, 0, TIER_OTHER,
+	  "the Git module of the BlueKing business has no IP",
+	  "log.code_1211121.age < 3600",
+	  "code 1211121 in Job's logs",
+	  "Add a host to the Git module of the BlueKing business in CMDB (package management needs it).",
+	  NULL, 0 },
+};
+
+static const struct errcode codes[] = {
+	{ 1210001, "JOB -> GSE", "GSE TaskServer unavailable" },
+	{ 1210101, "JOB -> GSE", "certificate (license) service unavailable; check license_server" },
+	{ 1250001, "JOB -> Redis", "Redis unavailable: wrong IP or configuration" },
+	{ 1250002, "JOB -> Redis", "Redis out of memory or similar" },
+	{ 1259001, "JOB -> NFS", "NFS storage unavailable" },
+	{ 1252001, "JOB -> MySQL", "database error" },
+	{ 1255001, "JOB -> MQ", "RabbitMQ unavailable or unreachable" },
+	{ 1211001, "JOB -> CMDB", "CMDB unreachable: address misconfigured" },
+	{ 1211002, "JOB -> CMDB", "CMDB answers a malformed structure, usually a gateway/firewall redirect that is not JSON" },
+	{ 1211121, "JOB -> CMDB", "the Git module of the BlueKing business has no IP (package management)" },
+	{ 1213001, "JOB -> PaaS", "PaaS unreachable: address wrong or does not resolve" },
+	{ 1213002, "JOB -> PaaS", "PaaS answers a malformed structure, usually a gateway/firewall redirect that is not JSON" },
+};
+
+const struct fault *
+fault_table(size_t *n)
+{
+	*n = sizeof faults / sizeof faults[0];
+	return faults;
+}
+
+const struct fault *
+fault_find(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof faults / sizeof faults[0]; i++)
+		if (strcmp(faults[i].id, id) == 0)
+			return &faults[i];
+	return NULL;
+}
+
+const struct errcode *
+errcode_table(size_t *n)
+{
+	*n = sizeof codes / sizeof codes[0];
+	return codes;
+}
+
+const struct errcode *
+errcode_find(long code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+		if (codes[i].code == code)
+			return &codes[i];
+	return NULL;
+}

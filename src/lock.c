@@ -1,0 +1,79 @@
+/*
+ * lock.c - the run lock (see lock.h).  The holder's pid is written into the
+ * file for people; the lock itself is the flock, never the content.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lock.h"
+#include "util.h"
+
+int
+lock_acquire(const char *state_dir, int wait_seconds, char **cause)
+{
+	char *path = path_join(state_dir, "lock"), pid[64], held[64];
+	int64_t deadline = now_ms() + (int64_t)wait_seconds * 1000;
+	struct timespec ts = { 0, 100 * 1000000 };
+	ssize_t n;
+	int fd, r;
+
+	if (mkdir(state_dir, 0700) == -1 && errno != EEXIST) {
+		r = set_cause(cause, JF_ERR_IO, "state directory \"%s\": %s",
+		    state_dir, strerror(errno));
+		free(path);
+		return r;
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) ==
+	    -1) {
+		r = set_cause(cause, JF_ERR_IO, "lock \"%s\": %s", path,
+		    strerror(errno));
+		free(path);
+		return r;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			r = set_cause(cause, JF_ERR_IO, "lock \"%s\": %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (now_ms() >= deadline) {
+			n = pread(fd, held, sizeof held - 1, 0);
+			held[n > 0 ? n : 0] = '\0';
+			r = set_cause(cause, JF_ERR_REFUSED, "another jobfix run "
+			    "holds \"%s\"%s%s", path, n > 0 ? ": pid " : "",
+			    str_trim(held));
+			goto fail;
+		}
+		nanosleep(&ts, NULL);
+	}
+	snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0) {
+		/* the pid is for people; the flock is the lock */
+	}
+	free(path);
+	return fd;
+fail:
+	close(fd);
+	free(path);
+	return r;
+}
+
+void
+lock_release(int fd)
+{
+	if (fd >= 0) {
+		if (ftruncate(fd, 0) != 0) {
+			/* nothing to do: the lock goes with the descriptor */
+		}
+		close(fd);
+	}
+}

@@ -1,0 +1,112 @@
+/*
+ * probe-jobconf.c - reads Job's etc/job.conf into facts.
+ *
+ *   jobconf.KEY            every key, as Java reads it (secret keys masked
+ *                          in every output)
+ *   jobconf.status         ok | missing | unreadable | invalid
+ *   jobconf.amqp_creds     match | mismatch | unknown: ijobs.amqp.username
+ *                          and .password against app.code and app.secret
+ *   jobconf.missing_keys   the required keys (jobconf.required) that are
+ *                          absent or empty, comma-separated; "" when none
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+#include "props.h"
+
+#define JOBCONF_MAX (16u << 20)
+
+static void
+creds(struct facts *out, const struct props *p, const char *path)
+{
+	const char *user = props_get(p, "ijobs.amqp.username");
+	const char *pass = props_get(p, "ijobs.amqp.password");
+	const char *code = props_get(p, "app.code");
+	const char *secret = props_get(p, "app.secret");
+	struct buf why = BUF_INIT;
+
+	if (user == NULL || pass == NULL || code == NULL || secret == NULL) {
+		facts_set(out, "jobconf.amqp_creds", "unknown", 0, "%s lacks "
+		    "one of ijobs.amqp.username, ijobs.amqp.password, app.code, "
+		    "app.secret", path);
+		return;
+	}
+	if (strcmp(user, code) != 0)
+		buf_printf(&why, "ijobs.amqp.username (line %d) is \"%s\", "
+		    "app.code (line %d) is \"%s\"", props_line(p,
+		    "ijobs.amqp.username"), user, props_line(p, "app.code"),
+		    code);
+	if (strcmp(pass, secret) != 0)
+		buf_printf(&why, "%sijobs.amqp.password (line %d) differs from "
+		    "app.secret (line %d)", why.len ? "; " : "",
+		    props_line(p, "ijobs.amqp.password"),
+		    props_line(p, "app.secret"));
+	if (why.len)
+		facts_set(out, "jobconf.amqp_creds", "mismatch", 0, "%s: %s",
+		    path, why.data);
+	else
+		facts_set(out, "jobconf.amqp_creds", "match", 0, "%s: "
+		    "ijobs.amqp.username/password equal app.code/app.secret",
+		    path);
+	buf_free(&why);
+}
+
+static int
+run(struct probe_ctx *ctx, struct facts *out, char **cause)
+{
+	const char *path = site_path(ctx->site, "site.job_conf");
+	const char *const *req;
+	struct buf b = BUF_INIT, missing = BUF_INIT;
+	struct props *p = NULL;
+	char *why = NULL, *name;
+	const char *v;
+	size_t i;
+	int r;
+
+	(void)cause;
+	b.secret = 1;
+	r = tp_read(ctx->tp, path, &b, JOBCONF_MAX, &why);
+	if (r != 0) {
+		facts_set(out, "jobconf.status", r == -JF_ERR_NOTFOUND ?
+		    "missing" : "unreadable", 0, "%s", why);
+		goto out;
+	}
+	if ((p = props_parse(b.data, b.len, path, &why)) == NULL) {
+		facts_set(out, "jobconf.status", "invalid", 0, "%s", why);
+		goto out;
+	}
+	facts_set(out, "jobconf.status", "ok", 0, "%s: %zu keys", path,
+	    props_count(p));
+	for (i = 0; i < props_count(p); i++) {
+		const char *key = props_key_at(p, i);
+		name = xasprintf("jobconf.%s", key);
+		facts_set(out, name, props_get(p, key), is_secret_key(key) ?
+		    FACT_SECRET : 0, "%s:%d", path, props_line(p, key));
+		free(name);
+	}
+	creds(out, p, path);
+	req = conf_list(ctx->site->conf, "jobconf.required");
+	for (i = 0; req[i] != NULL; i++) {
+		if ((v = props_get(p, req[i])) == NULL || *v == '\0')
+			buf_printf(&missing, "%s%s", missing.len ? ", " : "",
+			    req[i]);
+	}
+	facts_set(out, "jobconf.missing_keys", missing.len ? missing.data : "",
+	    0, "%s: required keys (setting jobconf.required) that are absent "
+	    "or empty", path);
+out:
+	props_free(p);
+	free(why);
+	buf_free(&b);
+	buf_free(&missing);
+	return 0;
+}
+
+const struct probe probe_jobconf = {
+	"jobconf", "jobconf.", 0, PROBE_HOST,
+	"Job's etc/job.conf: every key, the AMQP credentials, missing keys",
+	run,
+};

@@ -1,0 +1,79 @@
+/*
+ * probe-jobsh.c - Job's start script: which one exists (job.sh, or jo.sh as
+ * the FAQ writes it) and where it sends the JVM's console.
+ *
+ *   jobsh.path      the script found (job.sh first)
+ *   jobsh.status    ok | missing | invalid
+ *   jobsh.nohuplog  the value of NOHUPLOG bash would see
+ *   jobsh.console   yes when NOHUPLOG names job.console_log, no when it
+ *                   does not (e.g. /dev/null), unknown when computed
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "probe.h"
+#include "shvar.h"
+
+static int
+run(struct probe_ctx *ctx, struct facts *out, char **cause)
+{
+	const char *cands[2], *want = conf_str(ctx->site->conf,
+	    "job.console_log"), *v, *base;
+	struct buf b = BUF_INIT;
+	struct shfile *f;
+	char *why = NULL;
+	size_t i;
+	int line = 0, dynamic = 0;
+
+	(void)cause;
+	cands[0] = site_path(ctx->site, "site.job_sh");
+	cands[1] = site_path(ctx->site, "site.job_sh_alt");
+	for (i = 0; i < nitems(cands); i++) {
+		buf_reset(&b);
+		free(why);
+		why = NULL;
+		if (tp_read(ctx->tp, cands[i], &b, 4u << 20, &why) == 0)
+			break;
+	}
+	if (i == nitems(cands)) {
+		facts_set(out, "jobsh.status", "missing", 0, "neither %s nor %s: "
+		    "%s", cands[0], cands[1], why ? why : "");
+		free(why);
+		buf_free(&b);
+		return 0;
+	}
+	facts_set(out, "jobsh.path", cands[i], 0, "the first of %s, %s that "
+	    "exists", cands[0], cands[1]);
+	if ((f = shvar_parse(b.data, b.len, cands[i], &why)) == NULL) {
+		facts_set(out, "jobsh.status", "invalid", 0, "%s", why);
+		free(why);
+		buf_free(&b);
+		return 0;
+	}
+	facts_set(out, "jobsh.status", "ok", 0, "%s", cands[i]);
+	v = shvar_get(f, "NOHUPLOG", &line, &dynamic);
+	if (v == NULL) {
+		facts_set(out, "jobsh.nohuplog", "", 0, "%s: no NOHUPLOG "
+		    "assignment", cands[i]);
+		facts_set(out, "jobsh.console", "no", 0, "%s: no NOHUPLOG "
+		    "assignment", cands[i]);
+	} else {
+		facts_set(out, "jobsh.nohuplog", v, 0, "%s:%d", cands[i], line);
+		base = strrchr(v, '/');
+		base = base ? base + 1 : v;
+		facts_set(out, "jobsh.console", dynamic ? "unknown" :
+		    (strcmp(base, want) == 0 ? "yes" : "no"), 0,
+		    "%s:%d: NOHUPLOG=%s", cands[i], line, v);
+	}
+	shvar_free(f);
+	buf_free(&b);
+	return 0;
+}
+
+const struct probe probe_jobsh = {
+	"jobsh", "jobsh.", 0, PROBE_HOST,
+	"Job's start script: NOHUPLOG",
+	run,
+};

@@ -1,0 +1,275 @@
+/*
+ * probe.c - runs the probes: stage 0 in order, stage 1 concurrently.
+ *
+ * Each stage-1 probe gets a thread, a private copy of the facts found so far
+ * and a deadline.  The runner waits until every probe is done or the
+ * deadline (plus a little grace) has passed; a probe still running then is
+ * abandoned: its thread frees its own job when it finally returns, and its
+ * facts are dropped, replaced by "<prefix>probe = timed out".  So a run with
+ * every service down takes about one deadline, not their sum.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "probe.h"
+
+#define GRACE_MS 250
+
+struct probe_job {
+	const struct probe *probe;
+	struct probe_ctx ctx;
+	struct facts *in;
+	struct facts *out;
+	char *cause;
+	int r;
+	int done;
+	int abandoned;
+	pthread_t thread;
+	struct probe_pool *pool;
+};
+
+/* Shared by the runner and its threads; freed by whichever of them is
+ * last: the runner, or an abandoned probe finishing after it returned. */
+struct probe_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t pending;
+	int runner_gone;
+};
+
+static void
+pool_free(struct probe_pool *pool)
+{
+	pthread_mutex_destroy(&pool->lock);
+	pthread_cond_destroy(&pool->cond);
+	free(pool);
+}
+
+static void
+job_free(struct probe_job *j)
+{
+	facts_free(j->in);
+	facts_free(j->out);
+	free(j->cause);
+	free(j);
+}
+
+int
+probe_time_left(const struct probe_ctx *ctx)
+{
+	int64_t left = ctx->deadline - now_ms();
+
+	return left < 1 ? 1 : (int)left;
+}
+
+static void
+record_failure(struct facts *out, const struct probe *p, int r,
+    const char *cause)
+{
+	char *name = xasprintf("%sprobe", p->prefix);
+
+	facts_set(out, name, r == -JF_ERR_TIMEOUT ? "timed out" : "failed", 0,
+	    "probe \"%s\": %s", p->name, cause ? cause : "no reason given");
+	free(name);
+}
+
+static void *
+job_main(void *arg)
+{
+	struct probe_job *j = arg;
+	struct probe_pool *pool = j->pool;
+	int abandoned, last;
+
+	j->r = j->probe->run(&j->ctx, j->out, &j->cause);
+	pthread_mutex_lock(&pool->lock);
+	j->done = 1;
+	abandoned = j->abandoned;
+	pool->pending--;
+	last = pool->pending == 0 && pool->runner_gone;
+	pthread_cond_broadcast(&pool->cond);
+	pthread_mutex_unlock(&pool->lock);
+	if (abandoned)
+		job_free(j);
+	if (last)
+		pool_free(pool);
+	return NULL;
+}
+
+static int
+wanted(const struct probe *p, const char *const *only,
+    const char *const *disabled)
+{
+	size_t i;
+
+	for (i = 0; disabled != NULL && disabled[i] != NULL; i++)
+		if (strcmp(disabled[i], p->name) == 0)
+			return 0;
+	if (only == NULL)
+		return 1;
+	for (i = 0; only[i] != NULL; i++)
+		if (strcmp(only[i], p->name) == 0)
+			return 1;
+	return 0;
+}
+
+int
+probe_run_all(struct site *site, struct facts *facts, const char *const *only,
+    char **cause)
+{
+	const struct probe *const *table;
+	struct probe_job **jobs;
+	struct probe_pool *pool;
+	const char *const *disabled = conf_list(site->conf, "probes.disable");
+	long timeout = conf_int(site->conf, "probes.deadline_ms");
+	size_t n, i, njobs = 0;
+	int64_t deadline;
+	int r, last;
+
+	(void)cause;
+	if (timeout <= 0)
+		timeout = 3000;
+	table = probe_table(&n);
+	/* stage 0: the site's files, in order */
+	for (i = 0; i < n; i++) {
+		struct probe_ctx ctx;
+		struct facts *out;
+		char *why = NULL;
+
+		if (table[i]->stage != 0 || !wanted(table[i], only, disabled))
+			continue;
+		memset(&ctx, 0, sizeof ctx);
+		ctx.site = site;
+		ctx.tp = site->tp;
+		ctx.in = facts;
+		ctx.timeout_ms = (int)timeout;
+		ctx.deadline = now_ms() + timeout;
+		out = facts_new();
+		if ((r = table[i]->run(&ctx, out, &why)) != 0)
+			record_failure(out, table[i], r, why);
+		facts_merge(facts, out);
+		facts_free(out);
+		free(why);
+	}
+
+	/* stage 1: concurrently */
+	jobs = xcalloc(n, sizeof *jobs);
+	pool = xcalloc(1, sizeof *pool);
+	pthread_mutex_init(&pool->lock, NULL);
+	pthread_cond_init(&pool->cond, NULL);
+	deadline = now_ms() + timeout;
+	for (i = 0; i < n; i++) {
+		struct probe_job *j;
+
+		if (table[i]->stage != 1 || !wanted(table[i], only, disabled))
+			continue;
+		j = xcalloc(1, sizeof *j);
+		j->probe = table[i];
+		j->pool = pool;
+		j->in = facts_new();
+		facts_merge(j->in, facts);
+		j->out = facts_new();
+		j->ctx.site = site;
+		j->ctx.tp = site->tp;
+		j->ctx.in = j->in;
+		j->ctx.timeout_ms = (int)timeout;
+		j->ctx.deadline = deadline;
+		pthread_mutex_lock(&pool->lock);
+		pool->pending++;
+		pthread_mutex_unlock(&pool->lock);
+		if ((errno = pthread_create(&j->thread, NULL, job_main, j)) != 0) {
+			pthread_mutex_lock(&pool->lock);
+			pool->pending--;
+			pthread_mutex_unlock(&pool->lock);
+			j->done = 1;
+			j->r = -JF_ERR_IO;
+			j->cause = xasprintf("cannot start a thread: %s",
+			    strerror(errno));
+			jobs[njobs++] = j;
+			continue;
+		}
+		jobs[njobs++] = j;
+	}
+	deadline += GRACE_MS;
+	pthread_mutex_lock(&pool->lock);
+	while (pool->pending > 0 && now_ms() < deadline) {
+		struct timespec abs;
+		int64_t left = deadline - now_ms();
+		clock_gettime(CLOCK_REALTIME, &abs);
+		abs.tv_sec += left / 1000;
+		abs.tv_nsec += (left % 1000) * 1000000;
+		if (abs.tv_nsec >= 1000000000) {
+			abs.tv_sec++;
+			abs.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&pool->cond, &pool->lock, &abs);
+	}
+	for (i = 0; i < njobs; i++) {
+		struct probe_job *j = jobs[i];
+
+		if (!j->done) {
+			struct facts *late = facts_new();
+			j->abandoned = 1;
+			pthread_detach(j->thread);
+			record_failure(late, j->probe, -JF_ERR_TIMEOUT,
+			    "no answer within the deadline");
+			facts_merge(facts, late);
+			facts_free(late);
+			warnx("probe \"%s\": no answer within %ld ms",
+			    j->probe->name, timeout);
+			jobs[i] = NULL;
+			continue;
+		}
+	}
+	pool->runner_gone = 1;
+	last = pool->pending == 0;
+	pthread_mutex_unlock(&pool->lock);
+	for (i = 0; i < njobs; i++) {
+		struct probe_job *j = jobs[i];
+
+		if (j == NULL)
+			continue;
+		if (j->thread)
+			pthread_join(j->thread, NULL);
+		if (j->r != 0)
+			record_failure(j->out, j->probe, j->r, j->cause);
+		facts_merge(facts, j->out);
+		job_free(j);
+	}
+	free(jobs);
+	if (last)
+		pool_free(pool); /* after the joins: no thread touches it now */
+	return 0;
+}
+
+const struct probe *
+probe_find(const char *name)
+{
+	const struct probe *const *t;
+	size_t n, i;
+
+	t = probe_table(&n);
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i]->name, name) == 0)
+			return t[i];
+	return NULL;
+}
+
+const struct probe *
+probe_for_fact(const char *fact)
+{
+	const struct probe *const *t, *best = NULL;
+	size_t n, i;
+
+	t = probe_table(&n);
+	for (i = 0; i < n; i++)
+		if (str_startswith(fact, t[i]->prefix) && (best == NULL ||
+		    strlen(t[i]->prefix) > strlen(best->prefix)))
+			best = t[i];
+	return best;
+}

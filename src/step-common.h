@@ -1,0 +1,36 @@
+/*
+ * step-common.h - what the file-editing step types share: building a
+ * CHANGE_FILE from a before/after pair, and finding the rendering template
+ * of a file (PLATFORM.md: `bkcec render` regenerates etc/job.conf from
+ * /data/src/MODULE/support-files/templates/#etc#job.conf and silently
+ * discards hand edits, so a durable fix edits the template too).
+ */
+#ifndef JOBFIX_STEP_COMMON_H
+#define JOBFIX_STEP_COMMON_H
+
+#include "exec.h"
+#include "step.h"
+
+/* An editor: parses before, makes the edit, serialises into after.  Returns
+ * 0 and sets *value_now to a description when nothing needs to change. */
+typedef int (*edit_fn)(const char *path, const struct buf *before,
+    struct buf *after, void *arg, char **cause);
+
+/* Reads path (as the run sees it), runs edit, and appends a CHANGE_FILE when
+ * the content differs.  summary describes the edit (secrets masked). */
+int step_edit_file(struct exec_ctx *, const char *path, edit_fn, void *arg,
+    const char *summary, int create, struct change_list *, char **cause);
+
+/* The template that renders path, if the site has one: *out set, or NULL. */
+int step_find_template(struct exec_ctx *, const char *path, char **out,
+    char **cause);
+
+/* Does a template value hold a __PLACEHOLDER__ the renderer fills in? */
+int step_is_placeholder(const char *value);
+
+/* Evaluates a step's `when` parameter: "always" (default), "changed" (an
+ * earlier step of this playbook changed or would change something) or a
+ * rule over facts.  Returns 1 to run, 0 to skip. */
+int step_when(const struct step *, struct exec_ctx *, char **cause);
+
+#endif
