@@ -35,6 +35,7 @@ struct shassign {
 	int commented;
 	int active;
 	int prefix;      /* came before any command word */
+	int done;        /* its command was finished (maybe a nested one) */
 };
 
 struct shfile {
@@ -913,8 +914,9 @@ cmd_finish(struct scan *sc, struct cmd *c, enum sep next, int nested)
 	    c->prev != S_PIPE && next != S_PIPE && next != S_AMP;
 	for (i = c->first_as; i < sc->f->nas; i++) {
 		a = &sc->f->as[i];
-		if (a->commented)
+		if (a->commented || a->done)
 			continue;
+		a->done = 1;
 		if (a->prefix)
 			a->active = ok && !c->cmdword;
 		else

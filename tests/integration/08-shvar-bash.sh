@@ -167,7 +167,7 @@ piece() {
 	15) printf 'NOHUPLOG=%s :\n' "$(lit)" ;;
 	16) printf 'false && NOHUPLOG=%s\n' "$(lit)" ;;
 	17) printf 'while false; do NOHUPLOG=%s; done\n' "$(lit)" ;;
-	18) printf ': $(echo NOHUPLOG=%s)\n' "$RANDOM" ;;
+	18) printf ": \$(NOHUPLOG=%s; echo NOHUPLOG=x)\\n" "$RANDOM" ;;
 	19) printf '# just a comment with NOHUPLOG in it\n' ;;
 	20) printf 'Y=%s\n' "$(lit)" ;;
 	21) printf '( NOHUPLOG=%s )\n' "$(lit)" ;;

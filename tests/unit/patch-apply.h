@@ -66,8 +66,8 @@ pa_apply(const char *a, size_t alen, const char *d, size_t dlen,
 			continue;
 		}
 		if (p[0] == ' ' || p[0] == '-') {
-			if (ai >= na || al[ai].len < n - 1 ||
-			    memcmp(al[ai].p, p + 1, n - 2) != 0)
+			if (ai >= na || al[ai].len - (al[ai].p[al[ai].len - 1]
+			    == '\n') != n - 2 || memcmp(al[ai].p, p + 1, n - 2) != 0)
 				goto out;
 			if (p[0] == ' ')
 				buf_add(out, al[ai].p, al[ai].len);

@@ -1,0 +1,5 @@
+declare -i NOHUPLOG=1+1
+NOHUPLOG+=x
+NOHUPLOG=(a b)
+A[1]=2
+DB_PASSWORD=hunter2

@@ -1,0 +1,279 @@
+/*
+ * test-shvar.c - unit tests for src/shvar.c: what counts as a top-level
+ * assignment, quote removal, edits byte for byte, and bad input.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "shvar.h"
+#include "tap.h"
+#include "util.h"
+
+static struct shfile *
+parse(const char *s)
+{
+	char *cause = NULL;
+	struct shfile *f = shvar_parse(s, strlen(s), "job.sh", &cause);
+
+	if (f == NULL)
+		printf("# parse: %s\n", cause);
+	free(cause);
+	return f;
+}
+
+/* The value of NOHUPLOG in s, "(none)" or "(error)"; dyn and line out. */
+static const char *
+get(const char *s, int *line, int *dyn)
+{
+	static char keep[256];
+	struct shfile *f = parse(s);
+	const char *v;
+
+	if (f == NULL)
+		return "(error)";
+	v = shvar_get(f, "NOHUPLOG", line, dyn);
+	snprintf(keep, sizeof keep, "%s", v ? v : "(none)");
+	shvar_free(f);
+	return keep;
+}
+
+/* The script after setting name to value, or "(error: ...)". */
+static char *
+set(const char *s, const char *name, const char *value)
+{
+	struct shfile *f = parse(s);
+	struct buf out = BUF_INIT;
+	char *cause = NULL, *r;
+
+	if (f == NULL)
+		return xstrdup("(error)");
+	if (shvar_set(f, name, value, &cause) != 0) {
+		r = xasprintf("(error: %s)", cause);
+		free(cause);
+	} else {
+		shvar_serialize(f, &out);
+		r = xstrdup(out.data ? out.data : "");
+	}
+	buf_free(&out);
+	shvar_free(f);
+	return r;
+}
+
+static void
+check_set(const char *s, const char *value, const char *want, const char *msg)
+{
+	char *got = set(s, "NOHUPLOG", value);
+
+	is_str(got, want, "set: %s", msg);
+	free(got);
+}
+
+static void
+test_get(void)
+{
+	int line, dyn;
+
+	is_str(get("NOHUPLOG=/dev/null\n", &line, &dyn), "/dev/null", "plain");
+	is_int(line, 1, "plain: line");
+	is_int(dyn, 0, "plain: literal");
+	is_str(get("#!/bin/bash\nNOHUPLOG=/dev/null\n#NOHUPLOG=job_jvm_console.log\n",
+	    &line, &dyn), "/dev/null", "stock: commented one ignored");
+	is_int(line, 2, "stock: line");
+	is_str(get("NOHUPLOG=a\nNOHUPLOG=b\n", &line, &dyn), "b", "last wins");
+	is_int(line, 2, "last wins: line");
+	is_str(get("NOHUPLOG='a b'\n", NULL, NULL), "a b", "single quotes");
+	is_str(get("NOHUPLOG=\"a \\\"b\\\" \\$c \\x\"\n", NULL, &dyn),
+	    "a \"b\" $c \\x", "double quotes and escapes");
+	is_int(dyn, 0, "escaped $ is literal");
+	is_str(get("NOHUPLOG=a\\ b'c'\"d\"e\n", NULL, NULL), "a bcde",
+	    "concatenated quoting");
+	is_str(get("NOHUPLOG=abc\\\ndef\n", &line, NULL), "abcdef",
+	    "line continuation");
+	is_str(get("NOHUPLOG=\n", NULL, &dyn), "", "empty");
+	is_str(get("NOHUPLOG=x # comment\n", NULL, NULL), "x", "trailing comment");
+	is_str(get("NOHUPLOG=x#y\n", NULL, NULL), "x#y", "# inside a word");
+	is_str(get("export NOHUPLOG=x\n", NULL, NULL), "x", "export");
+	is_str(get("readonly NOHUPLOG=x\n", NULL, NULL), "x", "readonly");
+	is_str(get("declare -x NOHUPLOG=x\n", NULL, &dyn), "x", "declare -x");
+	is_int(dyn, 0, "declare -x literal");
+	is_str(get("declare -i NOHUPLOG=1+1\n", NULL, &dyn), "1+1", "declare -i");
+	is_int(dyn, 1, "declare -i is dynamic");
+	is_str(get("NOHUPLOG=$HOME/x\n", NULL, &dyn), "$HOME/x", "dynamic raw");
+	is_int(dyn, 1, "$ is dynamic");
+	get("NOHUPLOG=\"`pwd`/x\"\n", NULL, &dyn);
+	is_int(dyn, 1, "backquote is dynamic");
+	get("NOHUPLOG=~/x\n", NULL, &dyn);
+	is_int(dyn, 1, "tilde is dynamic");
+	get("NOHUPLOG+=x\n", NULL, &dyn);
+	is_int(dyn, 1, "+= is dynamic");
+	get("NOHUPLOG=(a b)\n", NULL, &dyn);
+	is_int(dyn, 1, "array is dynamic");
+	is_str(get("A=1; NOHUPLOG=x; B=2\n", NULL, NULL), "x", "after ;");
+	is_str(get("NOHUPLOG=x && :\n", NULL, NULL), "x", "before &&");
+
+	/* not top-level, or not persistent */
+	is_str(get("f() {\n NOHUPLOG=x\n}\n", NULL, NULL), "(none)", "function");
+	is_str(get("function f { NOHUPLOG=x; }\n", NULL, NULL), "(none)",
+	    "function keyword");
+	is_str(get("f() ( NOHUPLOG=x )\n", NULL, NULL), "(none)",
+	    "subshell function");
+	is_str(get("if false; then NOHUPLOG=x; fi\n", NULL, NULL), "(none)", "if");
+	is_str(get("case $1 in\n a|b) NOHUPLOG=x;;\n *) NOHUPLOG=y\nesac\n",
+	    NULL, NULL), "(none)", "case");
+	is_str(get("for i in 1; do NOHUPLOG=x; done\n", NULL, NULL), "(none)",
+	    "for");
+	is_str(get("NOHUPLOG=x cmd\n", NULL, NULL), "(none)", "prefix of a command");
+	is_str(get("true && NOHUPLOG=x\n", NULL, NULL), "(none)", "after &&");
+	is_str(get("true ||\n  NOHUPLOG=x\n", NULL, NULL), "(none)",
+	    "after || and a newline");
+	is_str(get("NOHUPLOG=x | cat\n", NULL, NULL), "(none)", "in a pipe");
+	is_str(get("NOHUPLOG=x &\n", NULL, NULL), "(none)", "in background");
+	is_str(get("( NOHUPLOG=x )\n", NULL, NULL), "(none)", "subshell");
+	is_str(get("cat <<EOF\nNOHUPLOG=x\nEOF\n", NULL, NULL), "(none)",
+	    "heredoc");
+	is_str(get("cat <<-'E'\n\tNOHUPLOG=x\n\tE\nNOHUPLOG=y\n", &line, NULL),
+	    "y", "<<- heredoc then real");
+	is_int(line, 4, "line after heredoc");
+	is_str(get("cat <<A; cat <<B\nNOHUPLOG=a\nA\nNOHUPLOG=b\nB\n", NULL,
+	    NULL), "(none)", "two heredocs on a line");
+	is_str(get("X=\"a\nNOHUPLOG=x\n\"\n", NULL, NULL), "(none)",
+	    "multi-line double quote");
+	is_str(get("X='a\nNOHUPLOG=x\n'\n", NULL, NULL), "(none)",
+	    "multi-line single quote");
+	is_str(get("X=$(\nNOHUPLOG=x\n)\n", NULL, NULL), "(none)",
+	    "command substitution");
+	is_str(get("X=$(case a in a) NOHUPLOG=x;; esac)\nNOHUPLOG=y\n", NULL,
+	    NULL), "y", "case inside $( )");
+	is_str(get("# NOHUPLOG=x\n", NULL, NULL), "(none)", "comment");
+
+	/* CRLF: the CR is line ending */
+	is_str(get("A=1\r\nNOHUPLOG=x\r\n", &line, NULL), "x", "CRLF");
+	is_int(line, 2, "CRLF line");
+	is_str(get("NOHUPLOG=x", NULL, NULL), "x", "no final newline");
+}
+
+static void
+test_set(void)
+{
+	check_set("#!/bin/bash\nNOHUPLOG=/dev/null\n#NOHUPLOG=a.log\n",
+	    "job_jvm_console.log",
+	    "#!/bin/bash\nNOHUPLOG=job_jvm_console.log\n#NOHUPLOG=a.log\n",
+	    "rewrite in place");
+	check_set("export NOHUPLOG=\"/dev/null\" # where\n", "a b",
+	    "export NOHUPLOG=\"a b\" # where\n", "keeps export, quotes, comment");
+	check_set("NOHUPLOG='x'\n", "it's", "NOHUPLOG='it'\\''s'\n",
+	    "single style with a quote");
+	check_set("NOHUPLOG=\"x\"\n", "$a`b\"c\\d", "NOHUPLOG=\"\\$a\\`b\\\"c\\\\d\"\n",
+	    "double style escapes");
+	check_set("NOHUPLOG=x\n", "a b", "NOHUPLOG='a b'\n",
+	    "unquoted needs quotes");
+	check_set("NOHUPLOG=x\n", "", "NOHUPLOG=\n", "empty value");
+	check_set("NOHUPLOG=x\n", "it's $x", "NOHUPLOG=\"it's \\$x\"\n",
+	    "unquoted with a single quote goes double");
+	check_set("A=1\r\nNOHUPLOG=x\r\n", "y", "A=1\r\nNOHUPLOG=y\r\n",
+	    "CRLF kept");
+	check_set("NOHUPLOG=x", "y", "NOHUPLOG=y", "no final newline kept");
+	check_set("#!/bin/bash\n  #  NOHUPLOG=job_jvm_console.log # console\n",
+	    "j.log", "#!/bin/bash\n  NOHUPLOG=j.log # console\n",
+	    "uncomment keeps indentation and comment");
+	check_set("#NOHUPLOG=a\n#NOHUPLOG=\"b\"\n", "c d",
+	    "#NOHUPLOG=a\nNOHUPLOG=\"c d\"\n", "uncomment the last one");
+	check_set("# export NOHUPLOG=a\n", "b", "export NOHUPLOG=b\n",
+	    "uncomment export");
+	check_set("# NOHUPLOG=a is the log\nA=1\n", "b",
+	    "# NOHUPLOG=a is the log\nNOHUPLOG=b\nA=1\n",
+	    "prose is not uncommented");
+	check_set("#!/bin/bash\n# about\n\nA=1\n", "x y",
+	    "#!/bin/bash\n# about\nNOHUPLOG='x y'\n\nA=1\n",
+	    "insert after the comment block");
+	check_set("", "x", "NOHUPLOG=x\n", "insert into empty");
+	check_set("#!/bin/sh", "x", "#!/bin/sh\nNOHUPLOG=x", "insert, no newline");
+	check_set("#!/bin/sh\r\nA=1\r\n", "x", "#!/bin/sh\r\nNOHUPLOG=x\r\nA=1\r\n",
+	    "insert with CRLF");
+	check_set("f() {\n  NOHUPLOG=a\n}\n", "b", "NOHUPLOG=b\nf() {\n  NOHUPLOG=a\n}\n",
+	    "nested one is not rewritten");
+	check_set("declare -i NOHUPLOG=1\n", "x",
+	    "(error: job.sh:1: cannot rewrite the assignment of NOHUPLOG so "
+	    "that bash reads the new value)", "declare -i refused");
+}
+
+static void
+test_bad(void)
+{
+	char *cause = NULL, *big;
+	struct shfile *f;
+	char *r;
+
+	f = shvar_parse("A=1\nB=\0\n", 7, "job.sh", &cause);
+	ok(f == NULL, "NUL byte refused");
+	is_str(cause, "job.sh:2: NUL byte in a script", "NUL names the line");
+	free(cause);
+	cause = NULL;
+	big = xcalloc(SHVAR_MAX_SIZE + 2, 1);
+	memset(big, '#', SHVAR_MAX_SIZE + 1);
+	ok(shvar_parse(big, SHVAR_MAX_SIZE + 1, "job.sh", &cause) == NULL,
+	    "over 4 MiB refused");
+	ok(cause != NULL && strstr(cause, "limit") != NULL, "size error: %s",
+	    cause);
+	free(cause);
+	free(big);
+	cause = NULL;
+	ok(shvar_parse("A=\"x\n", 5, "job.sh", &cause) == NULL,
+	    "unterminated double quote");
+	is_str(cause, "job.sh:1: unterminated double quote", "message");
+	free(cause);
+	cause = NULL;
+	ok(shvar_parse("if true; then\nA=1\n", 18, "job.sh", &cause) == NULL,
+	    "unclosed if");
+	is_str(cause, "job.sh:1: 'if' is never closed", "message");
+	free(cause);
+	is_str(get("A='x\n", NULL, NULL), "(error)", "unterminated single");
+	is_str(get("A=$(x\n", NULL, NULL), "(error)", "unterminated $(");
+	is_str(get("A=${x\n", NULL, NULL), "(error)", "unterminated ${");
+	is_str(get("A=`x\n", NULL, NULL), "(error)", "unterminated backquote");
+	is_str(get("fi\n", NULL, NULL), "(error)", "stray fi");
+	is_str(get("}\n", NULL, NULL), "(error)", "stray }");
+	is_str(get(")\n", NULL, NULL), "(error)", "stray )");
+	is_str(get("cat <<\n", NULL, NULL), "(error)", "heredoc without word");
+	is_str(get("cat <<EOF\nNOHUPLOG=x\n", NULL, NULL), "(none)",
+	    "heredoc to end of file");
+	is_str(get("\xff\xfe garbage \x01\x02 NOHUPLOG=\x80\n", NULL, NULL),
+	    "(none)", "binary garbage");
+	is_str(get("\xff\xfe\nNOHUPLOG=\x80\n", NULL, NULL), "\x80",
+	    "binary value");
+	r = set("A=1\n", "1BAD", "x");
+	ok(strncmp(r, "(error: job.sh: \"1BAD\"", 22) == 0, "bad name: %s", r);
+	free(r);
+	shvar_free(NULL);
+	ok(shvar_get(NULL, "X", NULL, NULL) == NULL, "get on NULL");
+}
+
+static void
+test_secret(void)
+{
+	char *r;
+
+	secret_clear_all();
+	get("DB_PASSWORD='hunter2'\n", NULL, NULL);
+	r = redact("pw is hunter2");
+	is_str(r, "pw is ******", "parsed secret value registered");
+	free(r);
+	r = set("A=1\n", "MQ_SECRET", "s3cr3t");
+	free(r);
+	r = redact("s3cr3t!");
+	is_str(r, "******!", "set secret value registered");
+	free(r);
+	secret_clear_all();
+}
+
+int
+main(void)
+{
+	test_get();
+	test_set();
+	test_bad();
+	test_secret();
+	return tap_done();
+}
