@@ -594,7 +594,9 @@ exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
 		if (o == OUT_FAILED || o == OUT_SKIPPED)
 			break;
 	}
-	if (worst == OUT_FAILED && !ctx->dry_run && ctx->applied.n > 0) {
+	if (worst == OUT_FAILED && !ctx->dry_run && ctx->applied.n == 0)
+		worst = OUT_UNDONE; /* nothing was changed: the host is as it was */
+	else if (worst == OUT_FAILED && !ctx->dry_run) {
 		if (exec_undo_all(ctx) == 0)
 			worst = OUT_UNDONE;
 		/* mark the records of undone changes */

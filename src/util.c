@@ -397,6 +397,7 @@ read_file_local(const char *path, struct buf *out, size_t max, char **cause)
 			goto out;
 		}
 	}
+	buf_add(out, "", 0); /* data is a string even for an empty file */
 out:
 	close(fd);
 	return r;
