@@ -27,6 +27,13 @@
 # JOBFIX_KEEP_TMP=1 (keep $T for debugging), JOBFIX_TEST_TIMEOUT (seconds a
 # starter waits; default 60), MYSQL_ROOT_PASSWORD, SSHD_ADDRS, TMPDIR.
 
+# Run by hand (bash tests/integration/NN-x.sh from a build tree), the paths
+# make check would give are guessed.
+top_srcdir=${top_srcdir:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+top_builddir=${top_builddir:-$(pwd)}
+JOBFIX=${JOBFIX:-$top_builddir/jobfix}
+export top_srcdir top_builddir JOBFIX
+
 # ---------------------------------------------------------------- TAP
 
 _tap_n=0
@@ -567,6 +574,10 @@ start_rabbitmq() {
 	echo '[].' >"$RMQ_HOME/enabled_plugins"
 	: >"$RMQ_HOME/rabbitmq-env.conf"
 	: >"$RMQ_HOME/rabbitmq.conf"
+	# The Erlang cookie, made before the server or the CLI could race to
+	# create it: both read it from $RMQ_HOME.
+	tr -dc 'A-Z' </dev/urandom 2>/dev/null | head -c 20 >"$RMQ_HOME/.erlang.cookie"
+	chmod 0400 "$RMQ_HOME/.erlang.cookie"
 	AMQP_PORT=$(free_port) || bail "free_port failed"
 	RMQ_EPMD_PORT=$(free_port) || bail "free_port failed"
 	local dist_port
