@@ -217,6 +217,18 @@ check "site: logs exist" -- test -f "$SITE/logs/job/job.log" -a -f "$SITE/logs/j
 check "site: my.cnf has [mysqld]" -- my_print_defaults --defaults-file="$SITE/etc/my.cnf" mysqld
 like "$OUT" 'event[-_]scheduler=ON' "site: my.cnf turns the event scheduler on"
 
+# make_site's overrides and the fault helpers.
+make_site "$T/site2" app.code=other ijobs.amqp.password= extra.key=a=b
+conf=$(cat "$T/site2/etc/job.conf")
+like "$conf" "(^|$nl)app\\.code=other($nl|\$)" "make_site: KEY=VALUE overrides a key"
+unlike "$conf" "ijobs\\.amqp\\.password=" "make_site: KEY= deletes a key"
+like "$conf" "(^|$nl)extra\\.key=a=b($nl|\$)" "make_site: KEY=VALUE adds a key"
+site_conf_set_empty "$T/site2" app.secret
+like "$(cat "$T/site2/etc/job.conf")" "(^|$nl)app\\.secret=($nl|\$)" "site_conf_set_empty"
+echo 3 >"$T/site2/job-sh-exit"
+check_rc 3 "site: job-sh-exit makes job.sh fail" -- "$T/site2/job/job/bin/job.sh" restart
+is "$(wc -l <"$T/site2/job-restarts.log")" 1 "site: job.sh logs each call"
+
 # Stop the child: its trap must stop every server it started.
 is "$(echo $child_pids | wc -w)" 9 "the child recorded nine server pids"
 alive=
