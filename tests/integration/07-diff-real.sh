@@ -11,7 +11,7 @@ tool=${top_builddir:-.}/tests/unit/diff-tool
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jf-diff.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+ok() { local d=${2//$'\n'/\\n}; n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=$((failed + 1)); fi; }
 
 if ! command -v diff >/dev/null || ! diff --version 2>/dev/null | grep -q GNU; then
 	echo "1..0 # SKIP GNU diff not found"; exit 0

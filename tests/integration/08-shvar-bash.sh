@@ -10,7 +10,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/jf-shvar.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 n=0 failed=0
 
-ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi; }
+ok() { local d=${2//$'\n'/\\n}; n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $d"; else echo "not ok $n - $d"; failed=$((failed + 1)); fi; }
 
 # What bash ends up with after sourcing $1 (unset and empty both give "").
 bash_value() {
