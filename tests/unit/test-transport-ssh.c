@@ -1,0 +1,332 @@
+/*
+ * test-transport-ssh.c - the parts of the SSH transport that need no server:
+ * quoting (checked by handing the result to a real /bin/sh), the remote
+ * command line, the parsers of the fixed scripts' output, fingerprints.
+ * The scenario tests/integration/20-ssh-transport.sh covers the rest.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tap.h"
+#include "transport-ssh.h"
+#include "transport.h"
+#include "util.h"
+
+/* Run "/usr/bin/printf '%s\n' ARGS" through sh -c with our quoting. */
+static void
+test_quote_through_sh(struct transport *lt)
+{
+	static const char *const args[] = {
+		"plain", "two words", "it's", "'", "''", "\"dq\"", "$(id)",
+		"`id`", "a;b", "a|b&c", "new\nline", "tab\there", "\\", "*",
+		"-n", "--", "~", "#c", "${HOME}", "!", "", "trailing\n",
+		"\x01\x7f\xff", NULL,
+	};
+	const char *argv[4] = { "/bin/sh", "-c", NULL, NULL };
+	struct buf cmd = BUF_INIT, want = BUF_INIT;
+	struct trun_result res;
+	char *cause = NULL;
+	size_t i;
+	int r;
+
+	buf_addstr(&cmd, "/usr/bin/printf '%s\\n'");
+	for (i = 0; args[i] != NULL; i++) {
+		buf_addch(&cmd, ' ');
+		tssh_quote(&cmd, args[i]);
+		buf_printf(&want, "%s\n", args[i]);
+	}
+	argv[2] = cmd.data;
+	trun_result_init(&res);
+	r = lt->ops->run(lt, argv, NULL, NULL, 0, 5000, &res, &cause);
+	is_int(r, 0, "sh runs the quoted command line (%s)",
+	    cause ? cause : "");
+	is_int(res.status, 0, "printf exits 0");
+	is_mem(res.out.data, res.out.len, want.data, want.len,
+	    "every argument arrives verbatim through sh");
+	trun_result_free(&res);
+	buf_free(&cmd);
+	buf_free(&want);
+	free(cause);
+}
+
+/* The whole remote command line, run by the local sh as sshd would. */
+static void
+test_command_line_through_sh(struct transport *lt)
+{
+	const char *argv[] = { "/usr/bin/printf", "%s|", "a b", "it's",
+	    "$(echo no)", NULL };
+	const char *env[] = { "JF_X=v a l'ue", NULL };
+	const char *envargv[] = { "/usr/bin/env", NULL };
+	const char *missing[] = { "/nonexistent/prog", "x", NULL };
+	const char *shargv[4] = { "/bin/sh", "-c", NULL, NULL };
+	struct trun_result res;
+	char *line, *cause = NULL;
+	const char *want;
+	int r;
+
+	line = tssh_command_line(argv, NULL, 5, &cause);
+	ok(line != NULL, "command line built");
+	shargv[2] = line;
+	trun_result_init(&res);
+	r = lt->ops->run(lt, shargv, NULL, NULL, 0, 5000, &res, &cause);
+	is_int(r, 0, "the command line runs");
+	want = "\036jobfix-start\037a b|it's|$(echo no)|";
+	is_mem(res.out.data, res.out.len, want, strlen(want),
+	    "marker, then the program's own output");
+	want = "\036jobfix-start\037";
+	is_mem(res.err.data, res.err.len, want, strlen(want),
+	    "the marker on stderr too");
+	free(line);
+	trun_result_free(&res);
+
+	line = tssh_command_line(envargv, env, 0, &cause);
+	shargv[2] = line;
+	trun_result_init(&res);
+	r = lt->ops->run(lt, shargv, NULL, NULL, 0, 5000, &res, &cause);
+	want = "\036jobfix-start\037PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
+	    "LANG=C\nJF_X=v a l'ue\n";
+	is_mem(res.out.data, res.out.len, want, strlen(want),
+	    "env -i: only PATH, LANG and ours");
+	free(line);
+	trun_result_free(&res);
+
+	line = tssh_command_line(missing, NULL, 5, &cause);
+	shargv[2] = line;
+	trun_result_init(&res);
+	r = lt->ops->run(lt, shargv, NULL, NULL, 0, 5000, &res, &cause);
+	want = "\036jobfix-noent\037";
+	is_mem(res.out.data, res.out.len, want, strlen(want),
+	    "a missing program gives the noent marker");
+	is_int(res.status, 127, "and status 127");
+	free(line);
+	trun_result_free(&res);
+	free(cause);
+}
+
+static void
+test_command_line_refusals(void)
+{
+	const char *rel[] = { "printf", "x", NULL };
+	const char *eq[] = { "/opt/a=b/prog", NULL };
+	const char *ok_argv[] = { "/bin/true", NULL };
+	const char *bad_env1[] = { "NOEQUALS", NULL };
+	const char *bad_env2[] = { "=x", NULL };
+	const char *bad_env3[] = { "-u=x", NULL };
+	const char *bad_env4[] = { "A B=x", NULL };
+	const char *empty[] = { NULL };
+	char *cause = NULL, *s;
+
+	ok(tssh_command_line(rel, NULL, 0, &cause) == NULL,
+	    "a relative program is refused");
+	ok(cause != NULL && strstr(cause, "not an absolute path") != NULL,
+	    "and the cause says why (%s)", cause ? cause : "");
+	ok(tssh_command_line(eq, NULL, 0, &cause) == NULL,
+	    "a program path with '=' is refused (env would take it)");
+	ok(tssh_command_line(empty, NULL, 0, &cause) == NULL,
+	    "an empty argv is refused");
+	ok(tssh_command_line(NULL, NULL, 0, &cause) == NULL,
+	    "a NULL argv is refused");
+	ok(tssh_command_line(ok_argv, bad_env1, 0, &cause) == NULL,
+	    "env entry without '=' refused");
+	ok(tssh_command_line(ok_argv, bad_env2, 0, &cause) == NULL,
+	    "env entry with an empty name refused");
+	ok(tssh_command_line(ok_argv, bad_env3, 0, &cause) == NULL,
+	    "env entry that env(1) would take for an option refused");
+	ok(tssh_command_line(ok_argv, bad_env4, 0, &cause) == NULL,
+	    "env entry with a space in its name refused");
+	s = tssh_command_line(ok_argv, NULL, 7, &cause);
+	ok(s != NULL && strstr(s, "/usr/bin/timeout -k 1 7 ") != NULL,
+	    "the remote timeout guard is there");
+	free(s);
+	free(cause);
+}
+
+static void
+test_parse_stat(void)
+{
+	struct tstat st;
+	char *cause = NULL;
+	const char *s;
+
+	s = "81a4 0 27 12345 987654 1700000000 2023-11-14 22:13:20.123456789 "
+	    "+0000\n";
+	is_int(tssh_parse_stat(s, strlen(s), &st, &cause), 0, "stat parses");
+	is_int(st.exists, 1, "exists");
+	is_int(st.mode, 0100644, "mode from hex, with the type bits");
+	is_int(st.uid, 0, "uid");
+	is_int(st.gid, 27, "gid");
+	is_int(st.size, 12345, "size");
+	is_int(st.ino, 987654, "inode");
+	is_int(st.mtime_ns, 1700000000123456789LL, "mtime with nanoseconds");
+
+	s = "41ed 1000 1000 4096 2 1700000000 2023-11-14 22:13:20 +0000";
+	is_int(tssh_parse_stat(s, strlen(s), &st, &cause), 0,
+	    "stat without a fraction parses");
+	is_int(st.mtime_ns, 1700000000000000000LL, "whole seconds");
+	is_int(st.mode, 040755, "a directory");
+
+	s = "81a4 0 0 1 2 1700000000 2023-11-14 22:13:20.5 +0000";
+	tssh_parse_stat(s, strlen(s), &st, &cause);
+	is_int(st.mtime_ns, 1700000000500000000LL, "short fraction scaled");
+
+	s = "";
+	ok(tssh_parse_stat(s, 0, &st, &cause) == -JF_ERR_PARSE,
+	    "empty output refused");
+	s = "zz 0 0 1 2 3 x";
+	ok(tssh_parse_stat(s, strlen(s), &st, &cause) == -JF_ERR_PARSE,
+	    "garbage refused");
+	s = "81a4 0 0 1";
+	ok(tssh_parse_stat(s, strlen(s), &st, &cause) == -JF_ERR_PARSE,
+	    "truncated output refused");
+	ok(cause != NULL && strstr(cause, "field 5") != NULL,
+	    "the cause names the field (%s)", cause ? cause : "");
+	s = "81a4\0 0 0 1 2 3 x";
+	ok(tssh_parse_stat(s, 17, &st, &cause) == -JF_ERR_PARSE,
+	    "a NUL in the output refused");
+	free(cause);
+}
+
+static void
+test_parse_procs(void)
+{
+	static const char text[] =
+	    "1/cmdline:/sbin/init\0"
+	    "10/cmdline:sh\0" "10/cmdline:-c\0" "10/cmdline:sleep 1\0"
+	    "10/cmdline:new\nline\0"
+	    "2/cmdline:nginx: master process\0"
+	    "300/cmdline:a\0" "300/cmdline:\0" "300/cmdline:b\0"
+	    "300/cmdline:\0" "300/cmdline:\0"
+	    "45/cmdline:\0"
+	    "46/cmdline:last";
+	struct tproc *p = NULL;
+	char *cause = NULL;
+	size_t n = 0;
+	int r;
+
+	r = tssh_parse_procs(text, sizeof text - 1, &p, &n, &cause);
+	is_int(r, 0, "process records parse");
+	is_int(n, 5, "five processes (an empty command line is skipped)");
+	if (n == 5) {
+		is_int(p[0].pid, 1, "sorted by pid");
+		is_str(p[0].cmdline, "/sbin/init", "one argument");
+		is_int(p[1].pid, 2, "pid 2");
+		is_str(p[1].cmdline, "nginx: master process",
+		    "a rewritten command line");
+		is_int(p[2].pid, 10, "pid 10");
+		is_str(p[2].cmdline, "sh -c sleep 1 new\nline",
+		    "arguments joined by spaces, a newline kept");
+		is_int(p[3].pid, 46, "pid 46, unterminated last record");
+		is_str(p[3].cmdline, "last", "its command line");
+		is_str(p[4].cmdline, "a  b", "empty arguments inside kept, "
+		    "trailing ones dropped (as locally)");
+	}
+	tprocs_free(p, n);
+
+	r = tssh_parse_procs("", 0, &p, &n, &cause);
+	ok(r == 0 && n == 0, "no output, no processes");
+	tprocs_free(p, n);
+	r = tssh_parse_procs("x/cmdline:a", 11, &p, &n, &cause);
+	is_int(r, -JF_ERR_PARSE, "a non-numeric pid refused");
+	r = tssh_parse_procs("12/cmdlin", 9, &p, &n, &cause);
+	is_int(r, -JF_ERR_PARSE, "a truncated tag refused");
+	r = tssh_parse_procs("0/cmdline:a", 11, &p, &n, &cause);
+	is_int(r, -JF_ERR_PARSE, "pid 0 refused");
+	r = tssh_parse_procs("99999999999999999999/cmdline:a", 30, &p, &n,
+	    &cause);
+	is_int(r, -JF_ERR_PARSE, "a huge pid refused");
+	r = tssh_parse_procs("5/cmdline:a\0junk", 16, &p, &n, &cause);
+	is_int(r, -JF_ERR_PARSE, "junk after a record refused");
+	free(cause);
+}
+
+static void
+test_parse_names(void)
+{
+	char **names = NULL, *cause = NULL;
+	size_t n = 0;
+	static const char text[] = "b/.hidden/a/new\nline/ sp/";
+
+	is_int(tssh_parse_names(text, sizeof text - 1, &names, &n, &cause), 0,
+	    "names parse");
+	is_int(n, 5, "five names");
+	if (n == 5) {
+		is_str(names[0], " sp", "sorted bytewise");
+		is_str(names[1], ".hidden", "dot file");
+		is_str(names[2], "a", "a");
+		is_str(names[3], "b", "b");
+		is_str(names[4], "new\nline", "a newline in a name kept");
+	}
+	names_free(names, n);
+	is_int(tssh_parse_names("a/b", 3, &names, &n, &cause), -JF_ERR_PARSE,
+	    "an unterminated record refused");
+	is_int(tssh_parse_names("a//", 3, &names, &n, &cause), -JF_ERR_PARSE,
+	    "an empty name refused");
+	is_int(tssh_parse_names("a\0b/", 4, &names, &n, &cause), -JF_ERR_PARSE,
+	    "a NUL in a name refused");
+	is_int(tssh_parse_names("", 0, &names, &n, &cause), 0,
+	    "an empty directory");
+	is_int(n, 0, "has no names");
+	free(cause);
+}
+
+static void
+test_fingerprint(void)
+{
+	unsigned char h[32];
+	char *s;
+	int i;
+
+	for (i = 0; i < 32; i++)
+		h[i] = (unsigned char)i;
+	s = tssh_fingerprint(h);
+	is_str(s, "SHA256:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
+	    "base64 without padding, as OpenSSH prints it");
+	free(s);
+	memset(h, 0xff, sizeof h);
+	s = tssh_fingerprint(h);
+	is_str(s, "SHA256://////////////////////////////////////////8",
+	    "all ones");
+	free(s);
+}
+
+static void
+test_bad_options(void)
+{
+	struct ssh_opts o;
+	struct transport *t = NULL;
+	char *cause = NULL;
+
+	memset(&o, 0, sizeof o);
+	is_int(transport_ssh_new(&o, &t, &cause), -JF_ERR_USAGE,
+	    "no host is a usage error");
+	o.host = "127.0.0.1";
+	o.port = 70000;
+	is_int(transport_ssh_new(&o, &t, &cause), -JF_ERR_USAGE,
+	    "port out of range");
+	ok(t == NULL, "no transport on failure");
+	o.port = 1; /* nothing listens on port 1 */
+	o.connect_timeout_ms = 2000;
+	ok(transport_ssh_new(&o, &t, &cause) < 0, "connection refused fails");
+	ok(cause != NULL && strstr(cause, "127.0.0.1") != NULL,
+	    "the cause names the host (%s)", cause ? cause : "");
+	free(cause);
+}
+
+int
+main(void)
+{
+	struct transport *lt = transport_local_new();
+
+	test_quote_through_sh(lt);
+	test_command_line_through_sh(lt);
+	test_command_line_refusals();
+	test_parse_stat();
+	test_parse_procs();
+	test_parse_names();
+	test_fingerprint();
+	test_bad_options();
+	transport_free(lt);
+	return tap_done();
+}
