@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "logscan.h"
 #include "transport.h"
@@ -129,7 +130,7 @@ main(int argc, char **argv)
 	char *cause = NULL;
 	size_t n, i;
 	uint64_t total = 0;
-	int64_t t0;
+	struct timespec t0, t1;
 	FILE *f;
 
 	if (argc >= 4 && strcmp(argv[1], "gen") == 0) {
@@ -158,16 +159,18 @@ main(int argc, char **argv)
 	}
 	if (argc == 4 && strcmp(argv[1], "scan") == 0) {
 		t = transport_local_new();
-		t0 = now_ms();
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (logscan_run(t, argv[2], argv[3], NULL, &res, &cause) != 0) {
 			fprintf(stderr, "logscan-bench: %s\n", cause);
 			return 1;
 		}
-		t0 = now_ms() - t0;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		for (i = 0; i < res.nhits; i++)
 			total += res.hits[i].new_count;
-		printf("%lld ms, %llu bytes read, %llu lines, %llu matches\n",
-		    (long long)t0, (unsigned long long)res.bytes_read,
+		printf("%.3f ms, %llu bytes read, %llu lines, %llu matches\n",
+		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		    (unsigned long long)res.bytes_read,
 		    (unsigned long long)res.lines, (unsigned long long)total);
 		logscan_result_free(&res);
 		transport_free(t);
