@@ -341,7 +341,10 @@ hash_key(const char *s)
 
 	for (; *s != '\0'; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return (size_t)(h ^ (h >> 32));
+	/* FNV-1a leaves the low bits weak: mix before masking them */
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	return (size_t)(h ^ (h >> 31));
 }
 
 static size_t
@@ -585,7 +588,10 @@ props_serialize(const struct props *p, struct buf *out)
 
 /* --- editing --------------------------------------------------------------- */
 
-/* The code point of a valid UTF-8 sequence at s and its length; 0 if none. */
+/*
+ * The code point of a valid UTF-8 sequence at s and its length; 0 if none.
+ * A surrogate (WTF-8, as decode() makes of a lone \uD800) counts as valid.
+ */
 static size_t
 utf8_next(const unsigned char *s, uint32_t *cp)
 {
@@ -611,7 +617,7 @@ utf8_next(const unsigned char *s, uint32_t *cp)
 			return 0;
 		c = c << 6 | (s[i] & 0x3f);
 	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+	if (c < min || c > 0x10ffff)
 		return 0;
 	*cp = c;
 	return n;
@@ -622,14 +628,16 @@ utf8_next(const unsigned char *s, uint32_t *cp)
  * line breaks, tabs and form feeds always; in a key every space, '=', ':',
  * '#' and '!' too; in a value only a leading space, '=' or ':' (which the
  * reader would skip as part of the separator).  Other control characters and
- * every valid UTF-8 character beyond ASCII become \uXXXX; bytes that are not
- * UTF-8 are written as they are (the parser gives them back unchanged).
+ * every valid UTF-8 character beyond ASCII become \uXXXX (a lone surrogate
+ * too); bytes that are not UTF-8 are written as they are (the parser gives
+ * them back unchanged), and so is a high surrogate followed by a low one in
+ * their 3-byte forms, which \u escapes would turn into one character.
  */
 static void
 escape(struct buf *b, const char *s, int is_key)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint32_t cp;
+	uint32_t cp, low;
 	size_t i, n;
 	char c;
 
@@ -673,6 +681,12 @@ escape(struct buf *b, const char *s, int is_key)
 		if (u[i] < 0x80 || (n = utf8_next(u + i, &cp)) == 0) {
 			n = 1;
 			buf_addch(b, c);
+			continue;
+		}
+		if (cp >= 0xd800 && cp <= 0xdbff && utf8_next(u + i + 3,
+		    &low) == 3 && low >= 0xdc00 && low <= 0xdfff) {
+			n = 6;
+			buf_add(b, u + i, n);
 			continue;
 		}
 		if (cp >= 0x10000) {
@@ -816,8 +830,8 @@ props_set(struct props *p, const char *key, const char *value, char **cause)
 		np = NULL;
 	}
 	if (np == NULL)
-		return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\" cannot be "
-		    "set without changing another key", p->origin, key);
+		return set_cause(cause, JF_ERR_USAGE, "%s: setting \"%s\" would "
+		    "change another key or not read back", p->origin, key);
 	props_clear(p);
 	*p = *np;
 	free(np);

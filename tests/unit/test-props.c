@@ -449,6 +449,10 @@ test_set_in_place(void)
 	set_is("k=v\n", "k", "\xff\xc3", "k=\xff\xc3\n",
 	    "bytes that are not UTF-8 kept raw");
 	set_is("k=v\n", "k", "#x", "k=#x\n", "leading '#' in a value");
+	set_is("k=v\n", "k", "\xed\xa0\x80x\xed\xb0\x80",
+	    "k=\\uD800x\\uDC00\n", "lone surrogates as \\uXXXX");
+	set_is("k=v\n", "k", "\xed\xa0\xbd\xed\xb8\x80",
+	    "k=\xed\xa0\xbd\xed\xb8\x80\n", "a 3-byte surrogate pair kept raw");
 	set_is("k=v\n", "k", "x\\", "k=x\\\\\n", "trailing backslash");
 	set_is("k=\\u00e9\n", "k", "\xc3\xa9!", "k=\\u00E9!\n",
 	    "escaped old value replaced");
