@@ -69,6 +69,25 @@ check_files(int argc, char **argv)
 	return bad ? EXIT_USAGE : EXIT_HEALTHY;
 }
 
+/* The step types and their parameters ('!' = required). */
+static int
+list_steps(void)
+{
+	const struct step_type *const *t;
+	const char *const *p;
+	size_t n, i;
+
+	t = step_table(&n);
+	for (i = 0; i < n; i++) {
+		printf("%-15s", t[i]->name);
+		for (p = t[i]->params; *p != NULL; p++)
+			printf(**p == '!' ? " %s" : " [%s]", **p == '!' ?
+			    *p + 1 : *p);
+		printf("\n    %s\n", t[i]->doc);
+	}
+	return EXIT_HEALTHY;
+}
+
 static int
 playbooks_exec(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -96,11 +115,14 @@ playbooks_exec(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "check") == 0 && argc >= 2)
 		return check_files(argc - 1, argv + 1);
-	error("usage: jobfix playbooks [list | show NAME | check FILE...]");
+	if (strcmp(argv[0], "steps") == 0 && argc == 1)
+		return list_steps();
+	error("usage: jobfix playbooks [list | show NAME | check FILE... | "
+	    "steps]");
 	return EXIT_USAGE;
 }
 
 const struct cmd_entry cmd_playbooks = {
-	"playbooks", "[list|show NAME|check FILE...]",
+	"playbooks", "[list|show NAME|check FILE...|steps]",
 	"list, show or validate playbooks", CMD_PLAYBOOKS, playbooks_exec,
 };

@@ -8,7 +8,7 @@
 #include "cmd.h"
 
 extern const struct cmd_entry cmd_fix, cmd_diagnose, cmd_facts,
-    cmd_playbooks, cmd_run, cmd_explain, cmd_demo;
+    cmd_playbooks, cmd_run, cmd_explain, cmd_demo, cmd_config;
 
 static const struct cmd_entry *const table[] = {
 	&cmd_fix,
@@ -18,6 +18,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_run,
 	&cmd_explain,
 	&cmd_demo,
+	&cmd_config,
 };
 
 const struct cmd_entry *const *
