@@ -53,6 +53,31 @@ static const struct conf_key keys[] = {
 
 	/* MySQL option files. */
 	{ "mysql.groups", CONF_LIST, "mysqld,server,mariadb,mariadbd", "option-file groups the server reads; the first is where jobfix writes" },
+	{ "mysql.log_schema", CONF_STR, "jobLog", "schema of Job's partitioned log tables (partition headroom)" },
+	{ "mysql.event_schemas", CONF_LIST, "jobLog", "schemas whose events in information_schema.EVENTS are Job's" },
+	{ "commands.mysql_restart", CONF_LIST, "/bin/systemctl,restart,mysql", "argv restarting MySQL (a guess: set it to how this site restarts its MySQL); runs only with --allow-restart or policy.PLAYBOOK.allow_restart" },
+
+	/* Where Job's connection settings are in job.conf.  The MySQL and Redis
+	 * key names are not documented publicly (PLATFORM.md): the defaults
+	 * are guesses each site must check and map. */
+	{ "keys.mysql_host", CONF_STR, "job.mysql.host", "job.conf key of MySQL's host (a guess: map it)" },
+	{ "keys.mysql_port", CONF_STR, "job.mysql.port", "job.conf key of MySQL's port; absent: 3306 (a guess: map it)" },
+	{ "keys.mysql_user", CONF_STR, "job.mysql.username", "job.conf key of the MySQL user (a guess: map it)" },
+	{ "keys.mysql_password", CONF_STR, "job.mysql.password", "job.conf key of the MySQL password (a guess: map it)" },
+	{ "keys.redis_host", CONF_STR, "job.redis.host", "job.conf key of Redis's host (a guess: map it)" },
+	{ "keys.redis_port", CONF_STR, "job.redis.port", "job.conf key of Redis's port; absent: 6379 (a guess: map it)" },
+	{ "keys.redis_password", CONF_STR, "job.redis.password", "job.conf key of the Redis password; absent or empty: no AUTH (a guess: map it)" },
+	{ "keys.amqp_addresses", CONF_STR, "ijobs.amqp.addresses", "job.conf key of the RabbitMQ addresses, HOST:PORT[,HOST:PORT]" },
+	{ "keys.amqp_username", CONF_STR, "ijobs.amqp.username", "job.conf key of the RabbitMQ user" },
+	{ "keys.amqp_password", CONF_STR, "ijobs.amqp.password", "job.conf key of the RabbitMQ password" },
+
+	/* RabbitMQ administration (playbook rabbitmq-bk-job-grant). */
+	{ "rabbitmq.vhost", CONF_STR, "bk_job", "vhost Job logs in to" },
+	{ "rabbitmq.ctl", CONF_STR, "/usr/sbin/rabbitmqctl", "rabbitmqctl on the RabbitMQ host" },
+	{ "rabbitmq.node", CONF_STR, "", "node name for rabbitmqctl -n; empty: its default" },
+	{ "rabbitmq.ctl_env", CONF_LIST, "", "NAME=VALUE environment for rabbitmqctl (HOME holding the Erlang cookie, ...)" },
+	{ "rabbitmq.ctl_timeout_ms", CONF_INT, "60000", "deadline of one rabbitmqctl call" },
+	{ "rabbitmq.manage_password", CONF_BOOL, "false", "when the broker refuses Job's password, set the user's password to it (change_password)" },
 
 	/* Logs. */
 	{ "logs.fresh_seconds", CONF_INT, "600", "job.log younger than this counts as fresh" },

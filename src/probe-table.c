@@ -8,6 +8,7 @@
 
 extern const struct probe probe_jobconf, probe_mycnf, probe_jobsh,
     probe_job, probe_logs;
+extern const struct probe probe_mysql, probe_rabbitmq, probe_redis;
 
 static const struct probe *const table[] = {
 	/* stage 0: the site's files */
@@ -17,6 +18,9 @@ static const struct probe *const table[] = {
 	/* stage 1: concurrently */
 	&probe_job,
 	&probe_logs,
+	&probe_mysql,
+	&probe_rabbitmq,
+	&probe_redis,
 };
 
 const struct probe *const *

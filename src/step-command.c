@@ -9,7 +9,8 @@
  *
  * A service's argv comes from the setting commands.SERVICE_ACTION of
  * jobfix.conf.  `restart = "explicit"` marks a restart that runs only with
- * --allow-restart (MySQL, say).  An argument holding a secret is shown as
+ * --allow-restart (MySQL, say), or with policy.PLAYBOOK.allow_restart = true
+ * in jobfix.conf.  An argument holding a secret is shown as
  * ******; secrets belong on stdin, where no other user can see them.
  */
 #include "config.h"
@@ -226,6 +227,18 @@ command_validate(const struct step *st, char **cause)
 	return 0;
 }
 
+/* policy.PLAYBOOK.allow_restart = true in jobfix.conf: this playbook's
+ * explicit restarts run without --allow-restart. */
+static int
+policy_allows_restart(const struct step *st, struct exec_ctx *ctx)
+{
+	char *name = xasprintf("policy.%s.allow_restart", st->pb->name);
+	int v = conf_bool(ctx->conf, name);
+
+	free(name);
+	return v;
+}
+
 static int
 service_prepare(const struct step *st, struct exec_ctx *ctx,
     struct change_list *out, char **cause)
@@ -252,9 +265,10 @@ service_prepare(const struct step *st, struct exec_ctx *ctx,
 	summary = xasprintf("%s %s", act, svc);
 	r = make_run(st, ctx, (char *const *)argv, summary, out, cause);
 	if (r == 0 && restart != NULL && strcmp(restart, "explicit") == 0 &&
-	    !ctx->allow_restart)
+	    !ctx->allow_restart && !policy_allows_restart(st, ctx))
 		out->v[out->n - 1]->refused = xasprintf("%s %s needs "
-		    "--allow-restart", act, svc);
+		    "--allow-restart (or policy.%s.allow_restart = true in "
+		    "jobfix.conf)", act, svc, st->pb->name);
 	free(summary);
 	return r;
 }

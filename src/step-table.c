@@ -11,6 +11,7 @@
 extern const struct step_type step_properties_set, step_ini_set,
     step_shell_var, step_command, step_service, step_verify, step_wait,
     step_show_file, step_note;
+extern const struct step_type step_sql, step_rabbitmq_account;
 
 static const struct step_type *const table[] = {
 	&step_properties_set,
@@ -22,6 +23,8 @@ static const struct step_type *const table[] = {
 	&step_wait,
 	&step_show_file,
 	&step_note,
+	&step_sql,
+	&step_rabbitmq_account,
 };
 
 const struct step_type *const *

@@ -4,6 +4,9 @@
  *   { type = "verify"; fact = "mysql.event_scheduler"; equals = "ON"; }
  *   { type = "wait"; fact = "agent.procs"; equals = "2"; timeout_ms = 20000; }
  *
+ * `when` (as for command) skips the check when it does not hold: a verify
+ * of the running server is skipped when the server was not reachable.
+ *
  * verify checks once (with an optional timeout_ms it retries like wait);
  * wait polls every interval_ms until the fact matches or the deadline
  * passes.  A failed verify fails the playbook, and the executor undoes
@@ -100,7 +103,12 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 	struct change *c;
 	struct buf what = BUF_INIT;
 	const char *t;
+	int w;
 
+	if ((w = step_when(st, ctx, cause)) < 0)
+		return -JF_ERR_PARSE;
+	if (w == 0)
+		return 0;
 	d = xcalloc(1, sizeof *d);
 	if ((d->fact = step_expand(st, ctx, "fact", NULL, cause)) == NULL) {
 		verify_free(d);
@@ -159,7 +167,7 @@ validate(const struct step *st, char **cause)
 }
 
 static const char *const params[] = { "!fact", "equals", "not_equals",
-	"matches", "timeout_ms", "interval_ms", NULL };
+	"matches", "timeout_ms", "interval_ms", "when", NULL };
 
 const struct step_type step_verify = {
 	"verify", STEP_CHECKS, params,

@@ -1,0 +1,220 @@
+/*
+ * probe-redis.c - Job's Redis, through hiredis, with the address and
+ * password of job.conf (key names mapped by keys.redis_* in jobfix.conf).
+ * Reads only: AUTH, PING, INFO.
+ *
+ *   redis.endpoint        HOST:PORT; evidence: the job.conf key of each part
+ *   redis.status          ok | down | auth_failed | oom | unconfigured
+ *   redis.error           why not ok, naming the endpoint and the keys
+ *   redis.bad_keys        job.conf keys to check (start.credentials)
+ *   redis.used_memory     INFO memory: used_memory (bytes)
+ *   redis.maxmemory       INFO memory: maxmemory (0: no limit)
+ *   redis.maxmemory_policy
+ *   redis.oom_errors      INFO errorstats: errorstat_OOM count since start
+ *
+ * oom: a maxmemory is set, used_memory has reached it and the policy is
+ * noeviction, so every write Job makes is refused (1250002).
+ */
+#include "config.h"
+
+#include <hiredis/hiredis.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "probe-svc.h"
+
+/* "name:value\r\n" in an INFO text; a new string or NULL. */
+static char *
+info_field(const char *info, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = info, *end;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, name, n) == 0 && p[n] == ':') {
+			p += n + 1;
+			end = p + strcspn(p, "\r\n");
+			return xstrndup(p, (size_t)(end - p));
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return NULL;
+}
+
+static redisReply *
+command(redisContext *c, const struct probe_ctx *ctx, const char *fmt,
+    const char *arg)
+{
+	struct timeval tv;
+
+	svc_timeval(ctx, &tv);
+	redisSetTimeout(c, tv);
+	return arg ? redisCommand(c, fmt, arg) : redisCommand(c, fmt);
+}
+
+static void
+memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
+    const char *ep)
+{
+	redisReply *rep;
+	char *used = NULL, *max = NULL, *policy = NULL, *oom = NULL;
+	long u = 0, m = 0, n = 0;
+
+	rep = command(c, ctx, "INFO memory", NULL);
+	if (rep == NULL || rep->type != REDIS_REPLY_STRING) {
+		svc_set(out, "redis.status", NULL, "ok");
+		goto out;
+	}
+	used = info_field(rep->str, "used_memory");
+	max = info_field(rep->str, "maxmemory");
+	policy = info_field(rep->str, "maxmemory_policy");
+	freeReplyObject(rep);
+	rep = command(c, ctx, "INFO errorstats", NULL);
+	if (rep != NULL && rep->type == REDIS_REPLY_STRING &&
+	    (oom = info_field(rep->str, "errorstat_OOM")) != NULL) {
+		const char *q = strstr(oom, "count=");
+		if (q == NULL || str_to_long(q + 6, &n) != 0)
+			n = 0;
+	}
+	if (rep != NULL)
+		freeReplyObject(rep);
+	rep = NULL;
+	if (used == NULL || str_to_long(used, &u) != 0)
+		u = 0;
+	if (max == NULL || str_to_long(max, &m) != 0)
+		m = 0;
+	facts_set_long(out, "redis.used_memory", u, "INFO memory on %s", ep);
+	facts_set_long(out, "redis.maxmemory", m, "INFO memory on %s", ep);
+	facts_set(out, "redis.maxmemory_policy", policy ? policy : "?", 0,
+	    "INFO memory on %s", ep);
+	facts_set_long(out, "redis.oom_errors", n, "INFO errorstats on %s: "
+	    "writes refused with OOM since Redis started", ep);
+	if (m > 0 && u >= m && policy != NULL && strcmp(policy,
+	    "noeviction") == 0) {
+		facts_set(out, "redis.status", "oom", 0, "used_memory %ld >= "
+		    "maxmemory %ld with policy noeviction on %s", u, m, ep);
+		svc_set(out, "redis.error", NULL, "%s is full: used_memory "
+		    "%ld of maxmemory %ld, policy noeviction: writes fail with "
+		    "OOM (%ld so far)", ep, u, m, n);
+	} else
+		facts_set(out, "redis.status", "ok", 0, "PING answered on %s; "
+		    "used_memory %ld of maxmemory %ld", ep, u, m);
+out:
+	free(used);
+	free(max);
+	free(policy);
+	free(oom);
+}
+
+static int
+run(struct probe_ctx *ctx, struct facts *out, char **cause)
+{
+	struct buf from = BUF_INIT;
+	const char *host, *port_s, *pass, *khost, *kport, *kpass;
+	redisContext *c = NULL;
+	redisReply *rep = NULL;
+	struct timeval tv;
+	char *ep = NULL, *msg;
+	long port = 6379;
+
+	(void)cause;
+	host = svc_key(ctx, "keys.redis_host", "host", &khost, &from);
+	port_s = svc_key(ctx, "keys.redis_port", "port", &kport, &from);
+	pass = svc_key(ctx, "keys.redis_password", "password", &kpass, &from);
+	if (port_s != NULL && *port_s != '\0' && (str_to_long(port_s, &port) !=
+	    0 || port < 1 || port > 65535)) {
+		facts_set(out, "redis.status", "unconfigured", 0, "%s", from.data);
+		svc_set(out, "redis.error", from.data, "job.conf key %s is not "
+		    "a port: \"%s\"", kport, port_s);
+		facts_set(out, "redis.bad_keys", kport, 0, "not a port");
+		goto out;
+	}
+	ep = xasprintf("%s:%ld", host && *host ? host : "?", port);
+	facts_set(out, "redis.endpoint", ep, 0, "%s", from.data);
+	if (host == NULL || *host == '\0') {
+		facts_set(out, "redis.status", "unconfigured", 0, "%s", from.data);
+		svc_set(out, "redis.error", from.data, "job.conf has no Redis "
+		    "host in key %s (keys.redis_host in jobfix.conf maps the "
+		    "name)", khost);
+		facts_set(out, "redis.bad_keys", khost, 0, "missing or empty");
+		goto out;
+	}
+	svc_timeval(ctx, &tv);
+	c = redisConnectWithTimeout(host, (int)port, tv);
+	if (c == NULL || c->err) {
+		facts_set(out, "redis.status", "down", 0, "connecting to %s "
+		    "within %d ms", ep, ctx->timeout_ms);
+		svc_set(out, "redis.error", from.data, "cannot connect to %s: "
+		    "%s", ep, c ? c->errstr : "out of memory");
+		goto out;
+	}
+	if (pass != NULL && *pass != '\0') {
+		rep = command(c, ctx, "AUTH %s", pass);
+		if (rep == NULL) {
+			facts_set(out, "redis.status", "down", 0, "AUTH on %s",
+			    ep);
+			svc_set(out, "redis.error", from.data, "%s: no answer "
+			    "to AUTH: %s", ep, c->errstr);
+			goto out;
+		}
+		if (rep->type == REDIS_REPLY_ERROR) {
+			msg = redact(rep->str);
+			facts_set(out, "redis.status", "auth_failed", 0,
+			    "AUTH on %s with the password of job.conf key %s",
+			    ep, kpass);
+			svc_set(out, "redis.error", from.data, "%s refused the "
+			    "password of job.conf key %s: %s", ep, kpass, msg);
+			facts_set(out, "redis.bad_keys", kpass, 0, "Redis "
+			    "refused this password");
+			free(msg);
+			goto out;
+		}
+		freeReplyObject(rep);
+		rep = NULL;
+	}
+	rep = command(c, ctx, "PING", NULL);
+	if (rep == NULL) {
+		facts_set(out, "redis.status", "down", 0, "PING on %s", ep);
+		svc_set(out, "redis.error", from.data, "%s: no answer to PING: "
+		    "%s", ep, c->errstr);
+		goto out;
+	}
+	if (rep->type == REDIS_REPLY_ERROR) {
+		msg = redact(rep->str);
+		if (strncmp(msg, "NOAUTH", 6) == 0) {
+			facts_set(out, "redis.status", "auth_failed", 0, "PING "
+			    "on %s: %s", ep, msg);
+			svc_set(out, "redis.error", from.data, "%s requires a "
+			    "password and job.conf key %s %s", ep, kpass,
+			    pass == NULL ? "is missing" : "is empty");
+			facts_set(out, "redis.bad_keys", kpass, 0, "Redis "
+			    "requires a password");
+		} else {
+			facts_set(out, "redis.status", "down", 0, "PING on %s",
+			    ep);
+			svc_set(out, "redis.error", from.data, "%s answered "
+			    "PING with: %s", ep, msg);
+		}
+		free(msg);
+		goto out;
+	}
+	memory_facts(c, ctx, out, ep);
+out:
+	if (rep != NULL)
+		freeReplyObject(rep);
+	if (c != NULL)
+		redisFree(c);
+	free(ep);
+	buf_free(&from);
+	return 0;
+}
+
+const struct probe probe_redis = {
+	"redis", "redis.", 1, PROBE_NETWORK,
+	"Redis: connect, AUTH and PING with job.conf's settings; memory "
+	"against maxmemory",
+	run,
+};

@@ -1,0 +1,198 @@
+/*
+ * probe-svc.c - helpers of the service probes; see probe-svc.h.
+ */
+#include "config.h"
+
+#include <mysql.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "probe-svc.h"
+
+const char *
+svc_key(const struct probe_ctx *ctx, const char *setting, const char *what,
+    const char **key, struct buf *from)
+{
+	const struct fact *f;
+	const char *k = conf_str(ctx->site->conf, setting);
+	char *name;
+
+	if (k == NULL || *k == '\0') {
+		*key = "";
+		buf_printf(from, "%s%s: not mapped (setting %s is empty)",
+		    from->len ? "; " : "", what, setting);
+		return NULL;
+	}
+	*key = k;
+	name = xasprintf("jobconf.%s", k);
+	f = facts_find(ctx->in, name);
+	free(name);
+	if (f == NULL) {
+		buf_printf(from, "%s%s: job.conf key %s (setting %s): not in "
+		    "job.conf", from->len ? "; " : "", what, k, setting);
+		return NULL;
+	}
+	buf_printf(from, "%s%s: job.conf key %s (%s)%s", from->len ? "; " : "",
+	    what, k, f->evidence, (f->flags & FACT_SECRET) ? " = " SECRET_MASK :
+	    "");
+	return f->value;
+}
+
+int
+svc_host_port(const char *text, int defport, char **host, int *port)
+{
+	const char *colon, *end;
+	long p = defport;
+	char *ps;
+
+	*host = NULL;
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (*text == '[') {
+		if ((end = strchr(text, ']')) == NULL)
+			return -JF_ERR_PARSE;
+		*host = xstrndup(text + 1, (size_t)(end - text - 1));
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			goto bad;
+	} else {
+		colon = strrchr(text, ':');
+		if (colon != NULL && strchr(text, ':') != colon)
+			colon = NULL; /* a bare IPv6 address */
+		*host = colon ? xstrndup(text, (size_t)(colon - text)) :
+		    xstrdup(text);
+	}
+	str_trim(*host);
+	if (**host == '\0')
+		goto bad;
+	if (colon != NULL) {
+		ps = xstrdup(colon + 1);
+		if (str_to_long(str_trim(ps), &p) != 0 || p < 1 || p > 65535) {
+			free(ps);
+			goto bad;
+		}
+		free(ps);
+	}
+	*port = (int)p;
+	return 0;
+bad:
+	free(*host);
+	*host = NULL;
+	return -JF_ERR_PARSE;
+}
+
+void
+svc_timeval(const struct probe_ctx *ctx, struct timeval *tv)
+{
+	int ms = probe_time_left(ctx);
+
+	tv->tv_sec = ms / 1000;
+	tv->tv_usec = (ms % 1000) * 1000;
+}
+
+void
+svc_set(struct facts *out, const char *name, const char *evidence,
+    const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+
+	va_start(ap, fmt);
+	v = xvasprintf(fmt, ap);
+	va_end(ap);
+	facts_setv(out, name, v, 0, evidence);
+	free(v);
+}
+
+static pthread_once_t mysql_once = PTHREAD_ONCE_INIT;
+static int mysql_ready;
+
+static void
+mysql_library(void)
+{
+	mysql_ready = mysql_library_init(0, NULL, NULL) == 0;
+}
+
+int
+svc_mysql_begin(char **cause)
+{
+	pthread_once(&mysql_once, mysql_library);
+	if (!mysql_ready)
+		return set_cause(cause, JF_ERR_IO, "the MySQL client library "
+		    "did not initialise");
+	mysql_thread_init();
+	return 0;
+}
+
+void
+svc_mysql_end(void)
+{
+	mysql_thread_end();
+}
+
+static const char *
+jobconf_value(struct conf *c, const struct facts *facts, const char *setting,
+    const char **key)
+{
+	const char *k = conf_str(c, setting);
+	char *name;
+	const char *v;
+
+	*key = k ? k : setting;
+	if (k == NULL || *k == '\0')
+		return NULL;
+	name = xasprintf("jobconf.%s", k);
+	v = facts_get(facts, name);
+	free(name);
+	return v;
+}
+
+int
+svc_mysql_connect(struct conf *c, const struct facts *facts, int timeout_ms,
+    MYSQL **out, char **ep, char **cause)
+{
+	const char *host, *port_s, *user, *pass, *kh, *kp, *ku, *kw;
+	unsigned int secs, proto = MYSQL_PROTOCOL_TCP;
+	long port = 3306;
+	MYSQL *db;
+	char *msg;
+	int r;
+
+	*out = NULL;
+	*ep = NULL;
+	host = jobconf_value(c, facts, "keys.mysql_host", &kh);
+	port_s = jobconf_value(c, facts, "keys.mysql_port", &kp);
+	user = jobconf_value(c, facts, "keys.mysql_user", &ku);
+	pass = jobconf_value(c, facts, "keys.mysql_password", &kw);
+	if (host == NULL || *host == '\0' || user == NULL || *user == '\0')
+		return set_cause(cause, JF_ERR_NOTFOUND, "MySQL: job.conf has "
+		    "no %s (keys.mysql_* in jobfix.conf map the key names)",
+		    host == NULL || *host == '\0' ? kh : ku);
+	if (port_s != NULL && *port_s != '\0' && (str_to_long(port_s, &port) !=
+	    0 || port < 1 || port > 65535))
+		return set_cause(cause, JF_ERR_PARSE, "MySQL: job.conf key %s "
+		    "is not a port: \"%s\"", kp, port_s);
+	*ep = xasprintf("%s:%ld", host, port);
+	if ((db = mysql_init(NULL)) == NULL)
+		return set_cause(cause, JF_ERR_IO, "mysql_init failed");
+	secs = (unsigned int)((timeout_ms + 999) / 1000);
+	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
+	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
+	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+	if (strcmp(host, "localhost") != 0)
+		mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
+	if (mysql_real_connect(db, host, user, pass ? pass : "", NULL,
+	    (unsigned int)port, NULL, 0) == NULL) {
+		msg = redact(mysql_error(db));
+		r = set_cause(cause, JF_ERR_IO, "MySQL at %s as \"%s\": %s",
+		    *ep, user, msg);
+		free(msg);
+		mysql_close(db);
+		return r;
+	}
+	*out = db;
+	return 0;
+}
