@@ -822,8 +822,9 @@ fail:
 	return r;
 }
 
-/* Loads the state; anything wrong with it is a warning and a fresh start. */
-static void
+/* Loads the state; anything wrong with it is a warning and a fresh start.
+ * Returns 1 when a state was loaded. */
+static int
 load_state(const char *state_file, struct logscan_result *st)
 {
 	struct buf b = BUF_INIT;
@@ -842,12 +843,13 @@ load_state(const char *state_file, struct logscan_result *st)
 		memset(st, 0, sizeof *st);
 		hits_alloc(st);
 		if (cause != NULL) {
-			warnx("logscan state %s: starting over", cause);
+			warnx("%s; scanning the log from the start", cause);
 			st->state_reset = 1;
 		}
 	}
 	free(cause);
 	buf_free(&b);
+	return r == 0;
 }
 
 /* --- scanning a file ---------------------------------------------------------- */
@@ -866,11 +868,12 @@ logscan_run(struct transport *t, const char *path, const char *state_file,
 	uint64_t off, buf_off, want, n;
 	const unsigned char *q;
 	size_t region, before;
-	char *text;
+	char *text, *before_text = NULL;
 	int r;
 
 	memset(out, 0, sizeof *out);
-	load_state(state_file, &st);
+	if (load_state(state_file, &st))
+		before_text = logscan_state_format(&st);
 	if ((r = t->ops->stat(t, path, &ts, cause)) != 0)
 		goto fail;
 	if (!ts.exists) {
@@ -951,14 +954,18 @@ logscan_run(struct transport *t, const char *path, const char *state_file,
 	st.offset = buf_off;
 	buf_free(&b);
 
+	/* nothing changed (nothing new in the log): no write, no fsync */
 	text = logscan_state_format(&st);
-	r = write_state(state_file, text, strlen(text), cause);
+	if (before_text == NULL || strcmp(text, before_text) != 0)
+		r = write_state(state_file, text, strlen(text), cause);
 	free(text);
 	if (r != 0)
 		goto fail;
+	free(before_text);
 	*out = st;
 	return 0;
 fail:
+	free(before_text);
 	buf_free(&b);
 	logscan_result_free(&st);
 	return r;

@@ -31,6 +31,7 @@
 /* Leave this much of the probe's deadline for writing the state and the
  * facts; a scan cut short goes on in the next run. */
 #define DEADLINE_MARGIN_MS 250
+#define REMOTE_CHUNK ((size_t)1 << 20)
 
 struct logfile {
 	const char *name;  /* "job": facts log.job.* */
@@ -70,8 +71,13 @@ file_facts(struct probe_ctx *ctx, struct logfile *lf, struct facts *out)
 	snprintf(name, sizeof name, "log.%s.exists", lf->name);
 	facts_set(out, name, lf->res.exists ? "yes" : "no", 0,
 	    "stat \"%s\" on %s", lf->path, ctx->site->host);
-	if (!lf->res.exists)
+	if (!lf->res.exists) {
+		if (strcmp(lf->name, "job") == 0)
+			facts_set(out, "log.job.fresh", "no", 0,
+			    "\"%s\" does not exist on %s", lf->path,
+			    ctx->site->host);
 		return;
+	}
 	snprintf(name, sizeof name, "log.%s.size", lf->name);
 	facts_set_long(out, name, (long)lf->res.size, "stat \"%s\" on %s",
 	    lf->path, ctx->site->host);
@@ -143,6 +149,10 @@ logs_run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	memset(&opts, 0, sizeof opts);
 	if (ctx->deadline > 0)
 		opts.deadline = ctx->deadline - DEADLINE_MARGIN_MS;
+	/* over SSH a piece takes longer: smaller pieces, so the deadline is
+	 * looked at often enough */
+	if (!ctx->site->local)
+		opts.chunk = REMOTE_CHUNK;
 
 	for (j = 0; j < nitems(files); j++) {
 		files[j].path = path_join(dir, files[j].file);

@@ -9,7 +9,7 @@
 # 2. times `grep -F -c -f SIGNATURES` and the scanner's first scan of it
 #    (fresh state each time), median of 3 each, and prints the ratio
 #    (target: the scanner at least as fast as grep);
-# 3. appends 1 MiB and times the rescan, median of 3 (target: under 20 ms,
+# 3. appends 1 MiB and times the rescan, median of 5 (target: under 20 ms,
 #    and only the new bytes read).
 # The big file is removed at the end, whatever happens.  A benchmark, not a
 # test: timings depend on the machine, so make check never runs it.
@@ -33,6 +33,7 @@ median() { sort -n | sed -n 2p; }
 echo "generating a $size MiB job.log in $work"
 "$bench" gen "$log" "$size"
 "$bench" sigs > "$work/sigs"
+sync                          # the generator's writeback, out of the way
 cat "$log" > /dev/null        # the page cache, warm for both
 
 grep_times=() scan_times=()
@@ -57,12 +58,13 @@ awk -v g="$g" -v s="$s" 'BEGIN { printf "ratio grep/scan: %.2f (%s)\n", g / (s ?
     s <= g ? "scanner at least as fast: ok" : "SLOWER than grep" }'
 
 rescan=()
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
 	"$bench" append "$log" 1024
+	sync
 	out=$("$bench" scan "$log" "$state")
 	echo "rescan after 1 MiB appended: $out"
 	rescan+=("${out%% ms*}")
 done
-r=$(printf '%s\n' "${rescan[@]}" | sort -g | sed -n 2p)
+r=$(printf '%s\n' "${rescan[@]}" | sort -g | sed -n 3p)
 awk -v r="$r" 'BEGIN { printf "rescan median: %s ms (%s)\n", r,
     r < 20 ? "under 20 ms: ok" : "OVER 20 ms" }'

@@ -401,7 +401,13 @@ test_files(void)
 	is_int(r.hits[P].last_line, 4, "line number across runs");
 	is_str(r.hits[P].last, "Table has no partition for value 2", "CR dropped");
 	is_int(r.hits[S].count, 1, "ssl");
-	is_int(run(&r, 0), 0, "nothing new");
+	{
+		struct stat s1, s2;
+		stat(state_path, &s1);
+		is_int(run(&r, 0), 0, "nothing new");
+		stat(state_path, &s2);
+		ok(s1.st_ino == s2.st_ino, "nothing new: the state is not rewritten");
+	}
 	is_int(r.bytes_read, 0, "nothing read");
 	is_int(r.hits[P].new_count, 0, "nothing new counted");
 	is_int(r.hits[P].count, 2, "count kept");

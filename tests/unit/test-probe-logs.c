@@ -101,6 +101,7 @@ main(void)
 	f = probe();
 	is_str(facts_get(f, "log.job.exists"), "no", "job.log missing");
 	is_str(facts_get(f, "log.error.exists"), "no", "error.log missing");
+	is_str(facts_get(f, "log.job.fresh"), "no", "a missing log is not fresh");
 	is_str(facts_get(f, "log.partition.count"), "0", "count 0");
 	is_str(facts_get(f, "log.code_1213002.new"), "0", "new 0 for a code");
 	ok(facts_get(f, "log.partition.last") == NULL, "no last line");
