@@ -48,11 +48,24 @@ explain_exec(struct cmd_ctx *c, int argc, char **argv)
 	long code;
 	int found = 0;
 
+	t = fault_table(&n);
+	if (argc == 0) {
+		/* the whole catalogue, one line each */
+		for (i = 0; i < n; i++)
+			printf("%-26s §%d  %-8s %s\n", t[i].id, t[i].section,
+			    playbook_for_fault(&c->playbooks, t[i].id) ?
+			    "fix" : "advice", t[i].title);
+		e = errcode_table(&n);
+		printf("\n");
+		for (i = 0; i < n; i++)
+			printf("%ld  %-13s %s\n", e[i].code, e[i].route,
+			    e[i].meaning);
+		return EXIT_HEALTHY;
+	}
 	if (argc != 1) {
-		error("usage: jobfix explain CODE|FAULT-ID");
+		error("usage: jobfix explain [CODE|FAULT-ID]");
 		return EXIT_USAGE;
 	}
-	t = fault_table(&n);
 	if (str_to_long(argv[0], &code) == 0) {
 		if ((e = errcode_find(code)) == NULL) {
 			error("\"%s\" is not an error code of the Job platform "
@@ -81,6 +94,6 @@ explain_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_explain = {
-	"explain", "CODE|FAULT-ID", "what an error code or fault means",
+	"explain", "[CODE|FAULT-ID]", "what an error code or fault means (all: none given)",
 	CMD_PLAYBOOKS, explain_exec,
 };

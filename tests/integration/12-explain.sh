@@ -31,5 +31,8 @@ like "$OUT" "playbook job-console-log" "start.nolog -> job-console-log"
 check_rc 2 "an unknown code" -- jf explain 1234567
 like "$OUT" "1234567.*not an error code" "says it is not a code"
 check_rc 2 "an unknown fault ID" -- jf explain nolog.nothing
-check_rc 2 "explain without an argument" -- jf explain
+check "explain without an argument lists the catalogue" -- jf explain
+is "$(echo "$OUT" | grep -c '§')" "32" "every fault, once"
+is "$(echo "$OUT" | grep -cE '^12[0-9]{5}  JOB -> ')" "12" "every code, once"
+check_rc 2 "explain with two arguments" -- jf explain 1252001 1250001
 done_testing
