@@ -17,6 +17,7 @@
  *  - "~" and "!~" search with a POSIX extended regular expression, compiled
  *    here so a bad one is a parse error.  When the pattern is another fact's
  *    value it is compiled at evaluation; a bad one makes the comparison false.
+ *    A pattern glibc would expand too far is refused (see regex_check()).
  *  - Any comparison whose fact, or whose FACT operand, is missing is false,
  *    whatever the operator ("x != 'a'" and "x !~ 'a'" included).
  *  - A bare fact is true when it exists and is not "", "0", "no", "false" or
@@ -43,6 +44,8 @@
 #define RULE_MAX_LEN 4096
 #define RULE_MAX_DEPTH 32
 #define RULE_NEAR_LEN 20
+#define REGEX_MAX_SIZE 1000
+#define REGEX_MAX_GROUPS 64
 
 enum node_type { N_OR, N_AND, N_NOT, N_TRUTH, N_CMP };
 enum cmp_op { OP_EQ, OP_NE, OP_RE, OP_NRE, OP_LT, OP_LE, OP_GT, OP_GE };
@@ -325,6 +328,165 @@ lex(struct parser *p)
 	return 0;
 }
 
+/* --- regular expressions ------------------------------------------------ */
+
+/*
+ * glibc's regcomp() copies a repeated group once per repetition ("a+" is
+ * "aa*", "a{3,5}" five copies), so stacked or nested repetitions grow
+ * exponentially: "a" followed by 35 "+" takes gigabytes, and regexec() time
+ * grows with the copies too.  This estimates the size regcomp() would build,
+ * refusing patterns over REGEX_MAX_SIZE.  It also refuses what POSIX leaves
+ * undefined and glibc makes costly: a repetition of a repetition ("a**"
+ * 1000 times takes seconds to compile; "+?" is not lazy here) and
+ * back-references (matching them can take exponential time).  Syntax errors
+ * are left to regcomp().  Returns NULL or why the pattern is refused.
+ */
+static const char *
+regex_check(const char *re)
+{
+	/* per open group: its size, the size of its last item and whether
+	 * that item is a repetition */
+	struct { double total, last; int rep; } st[REGEX_MAX_GROUPS + 1];
+	const char *e;
+	size_t i = 0, j;
+	int depth = 0;
+	double grown, m, n, copies;
+	char c;
+
+	st[0].total = st[0].last = 0;
+	st[0].rep = 0;
+	while ((c = re[i]) != '\0') {
+		grown = -1;
+		if (c == '*' || c == '?' || c == '+' || (c == '{' &&
+		    isdigit((unsigned char)re[i + 1]))) {
+			if (st[depth].rep)
+				return "a repetition of a repetition, such as "
+				    "'**' or '+?'";
+		}
+		st[depth].rep = 0;
+		switch (c) {
+		case '\\':
+			if (re[i + 1] >= '1' && re[i + 1] <= '9')
+				return "back-references are not supported";
+			i += re[i + 1] != '\0' ? 2 : 1;
+			st[depth].total += 1;
+			st[depth].last = 1;
+			continue;
+		case '[':
+			j = i + 1;
+			if (re[j] == '^')
+				j++;
+			if (re[j] == ']')
+				j++;
+			while (re[j] != '\0' && re[j] != ']') {
+				if (re[j] == '[' && (re[j + 1] == ':' ||
+				    re[j + 1] == '.' || re[j + 1] == '=')) {
+					e = strchr(re + j + 2, re[j + 1]);
+					while (e != NULL && e[1] != ']')
+						e = strchr(e + 1, re[j + 1]);
+					if (e == NULL)
+						break;
+					j = (size_t)(e - re) + 2;
+				} else
+					j++;
+			}
+			/* j > i, so this always moves on */
+			i = re[j] == ']' ? j + 1 : j;
+			st[depth].total += 1;
+			st[depth].last = 1;
+			continue;
+		case '(':
+			if (depth == REGEX_MAX_GROUPS)
+				return "more than 64 nested groups";
+			depth++;
+			st[depth].total = st[depth].last = 0;
+			st[depth].rep = 0;
+			break;
+		case ')':
+			if (depth == 0) {
+				st[0].total += 1;
+				st[0].last = 1;
+				break;
+			}
+			depth--;
+			st[depth].last = st[depth + 1].total + 1;
+			st[depth].total += st[depth].last;
+			break;
+		case '|':
+			st[depth].total += 1;
+			st[depth].last = 0;
+			break;
+		case '*':
+		case '?':
+			grown = st[depth].last + 1;
+			break;
+		case '+':
+			grown = 2 * st[depth].last + 1;
+			break;
+		case '{':
+			/* {m}, {m,} or {m,n}; anything else is left as it is */
+			j = i + 1;
+			for (m = 0; isdigit((unsigned char)re[j]); j++)
+				m = m * 10 + (re[j] - '0');
+			if (j == i + 1) {
+				st[depth].total += 1;
+				st[depth].last = 1;
+				break;
+			}
+			copies = m;
+			if (re[j] == ',') {
+				j++;
+				copies = m + 1;
+				if (isdigit((unsigned char)re[j])) {
+					for (n = 0; isdigit((unsigned char)re[j]); j++)
+						n = n * 10 + (re[j] - '0');
+					copies = n > m ? n : m;
+				}
+			}
+			if (re[j] != '}') {
+				st[depth].total += 1;
+				st[depth].last = 1;
+				break;
+			}
+			grown = st[depth].last * (copies > 1 ? copies : 1) + 1;
+			i = j;
+			break;
+		default:
+			st[depth].total += 1;
+			st[depth].last = 1;
+			break;
+		}
+		if (grown >= 0) {
+			st[depth].total += grown - st[depth].last;
+			st[depth].last = grown;
+			st[depth].rep = 1;
+		}
+		if (st[depth].total > REGEX_MAX_SIZE ||
+		    st[depth].last > REGEX_MAX_SIZE)
+			return "it would expand to more than 1000 parts";
+		i++;
+	}
+	return NULL;
+}
+
+/* Compiles re; on error returns -1 with the reason in err. */
+static int
+regex_compile(regex_t *rx, const char *re, char *err, size_t errlen)
+{
+	const char *why;
+	int r;
+
+	if ((why = regex_check(re)) != NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if ((r = regcomp(rx, re, REG_EXTENDED | REG_NOSUB)) != 0) {
+		regerror(r, rx, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 /* --- parser -------------------------------------------------------------- */
 
 static struct node *parse_or(struct parser *, int);
@@ -335,7 +497,6 @@ parse_cmp(struct parser *p)
 	struct node *n;
 	char errbuf[256];
 	size_t at;
-	int r;
 
 	if (p->tok.type != T_WORD) {
 		parse_error(p, p->tok.start, "expected a fact name, '!' or '('");
@@ -370,9 +531,7 @@ parse_cmp(struct parser *p)
 		goto fail;
 	}
 	if ((n->op == OP_RE || n->op == OP_NRE) && n->arg_type != ARG_FACT) {
-		r = regcomp(&n->re, n->arg, REG_EXTENDED | REG_NOSUB);
-		if (r != 0) {
-			regerror(r, &n->re, errbuf, sizeof errbuf);
+		if (regex_compile(&n->re, n->arg, errbuf, sizeof errbuf) != 0) {
 			parse_error(p, at, "expected a regular expression (%s)",
 			    errbuf);
 			goto fail;
@@ -609,11 +768,12 @@ static int
 eval_match(const struct node *n, const char *value, const char *pattern)
 {
 	regex_t re;
+	char err[256];
 	int r;
 
 	if (n->has_re)
 		return regexec(&n->re, value, 0, NULL, 0) == 0;
-	if (regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0)
+	if (regex_compile(&re, pattern, err, sizeof err) != 0)
 		return -1;
 	r = regexec(&re, value, 0, NULL, 0) == 0;
 	regfree(&re);

@@ -273,6 +273,77 @@ test_strings(void)
 	T("mysql.event_scheduler ~ 'O(N|FF)'", 1);
 	T("mysql.event_scheduler ~ 123", 0);
 	T("log.code_1252001.count ~ 3", 1);
+	/* brackets, classes and bounds the size estimate must read right */
+	T("ip ~ '^[0-9]{1,3}(\\\\.[0-9]{1,3}){3}$'", 1);
+	T("ip ~ '^[[:digit:].]+$'", 1);
+	T("ip ~ '[]x]'", 0);
+	T("ip ~ '[^]0-9.]'", 0);
+	T("ip ~ '[[.-.]]'", 0);
+	T("ip ~ '[[=1=]]{3}'", 0);
+	T("ip ~ '1{2}'", 0);
+	T("ip ~ '0{1,}'", 1);
+	T("ip ~ '^(1|2|3|0|[.]){7,9}$'", 1);
+	T("ip ~ 'a{999}'", 0);
+	T("ip ~ '(((((((((((((((((((((((((((((((((1)))))))))))))))))))))))))))))))))'", 1);
+}
+
+static void
+test_regex_limits(void)
+{
+	struct buf b = BUF_INIT;
+	int i;
+
+	/* glibc would take gigabytes for this one */
+	buf_addstr(&b, "x ~ 'a");
+	for (i = 0; i < 35; i++)
+		buf_addch(&b, '+');
+	buf_addstr(&b, "'");
+	E(b.data, "column 5: expected a regular expression (a repetition of "
+	    "a repetition, such as '**' or '+?') near "
+	    "''a++++++++++++++++++...'");
+	buf_reset(&b);
+	E("x ~ 'a**'", "column 5: expected a regular expression (a repetition "
+	    "of a repetition, such as '**' or '+?') near ''a**''");
+	E("x ~ 'b|a+?'", "column 5: expected a regular expression (a "
+	    "repetition of a repetition, such as '**' or '+?') near "
+	    "''b|a+?''");
+	E("x ~ 'a*{2}'", "column 5: expected a regular expression (a "
+	    "repetition of a repetition, such as '**' or '+?') near "
+	    "''a*{2}''");
+	T("ip ~ '(1*)*0+.?0'", 1);
+	/* each "+" doubles its group: 8 nested are fine, 9 are not */
+	T("ip ~ '(((((((1+)+)+)+)+)+)+)+'", 1);
+	E("x ~ '((((((((a+)+)+)+)+)+)+)+)+'", "column 5: expected a regular "
+	    "expression (it would expand to more than 1000 parts) near "
+	    "''((((((((a+)+)+)+)+)...'");
+	E("x ~ 'a{1000}'", "column 5: expected a regular expression (it "
+	    "would expand to more than 1000 parts) near ''a{1000}''");
+	E("x ~ '(a|b){500}c'", "column 5: expected a regular expression (it "
+	    "would expand to more than 1000 parts) near ''(a|b){500}c''");
+	E("x ~ '((a{10}){10}){10}'", "column 5: expected a regular expression "
+	    "(it would expand to more than 1000 parts) near "
+	    "''((a{10}){10}){10}''");
+	E("x ~ '(.?){1000}b'", "column 5: expected a regular expression (it "
+	    "would expand to more than 1000 parts) near ''(.?){1000}b''");
+	E("x ~ '(a)\\\\1'", "column 5: expected a regular expression "
+	    "(back-references are not supported) near ''(a)\\\\1''");
+	E("x !~ '(a*)*\\\\9'", "column 6: expected a regular expression "
+	    "(back-references are not supported) near ''(a*)*\\\\9''");
+	buf_addstr(&b, "x ~ '");
+	for (i = 0; i < 65; i++)
+		buf_addch(&b, '(');
+	buf_addch(&b, 'a');
+	for (i = 0; i < 65; i++)
+		buf_addch(&b, ')');
+	buf_addstr(&b, "'");
+	E(b.data, "column 5: expected a regular expression (more than 64 "
+	    "nested groups) near ''(((((((((((((((((((...'");
+	buf_free(&b);
+	/* a pattern from a fact gets the same checks, and is false */
+	T("log.error ~ pattern.huge", 0);
+	T("log.error !~ pattern.huge", 0);
+	T("log.error ~ pattern.backref", 0);
+	T("log.error ~ pattern.fine", 1);
 }
 
 static void
@@ -500,6 +571,11 @@ main(void)
 	facts_set(fs, "rabbit.user", "job", 0, "rabbitmqctl");
 	facts_set(fs, "pattern.ok", "partition.*[0-9]+$", 0, "test");
 	facts_set(fs, "pattern.bad", "([", 0, "test");
+	facts_set(fs, "pattern.huge", "T++++++++++++++++++++++++++++++++", 0,
+	    "test");
+	facts_set(fs, "pattern.backref", "(a)\\1", 0, "test");
+	facts_set(fs, "pattern.fine", "T+a+b+l+e+", 0, "test");
+	facts_set(fs, "ip", "10.0.0.1", 0, "test");
 	facts_set(fs, "a.ten", "10", 0, "test");
 	facts_set(fs, "a.ten2", "10.0", 0, "test");
 	facts_set(fs, "a.nine", "9", 0, "test");
@@ -538,6 +614,7 @@ main(void)
 	test_missing();
 	test_numbers();
 	test_strings();
+	test_regex_limits();
 	test_used();
 	test_text();
 	test_errors();
