@@ -10,7 +10,8 @@
  *   ("Teddy", after Hyperscan's) looks up the low and high nibble of each
  *   byte in 16-entry tables with PSHUFB, 16 positions at a time, and ANDs
  *   the bucket bits of three consecutive bytes.  Only positions whose three
- *   bytes could begin an anchor are verified with memcmp.  A scalar filter
+ *   bytes could begin an anchor are verified with memcmp (32 positions at
+ *   a time with AVX2, where the CPU has it).  A scalar filter
  *   with a 64 KiB byte-pair table does the same where SSSE3 is missing.
  * - Lines, not occurrences.  A hit makes the scanner take the whole line:
  *   it collects every signature of that line, records the line, and goes on
@@ -139,7 +140,7 @@ struct matcher {
 	uint8_t nib_hi[3][16];  /* ... and by its high nibble */
 	uint8_t pair[65536];    /* scalar filter: buckets by bytes 0 and 1 */
 	uint8_t third[256];     /* ... and by byte 2 */
-	int teddy;              /* SSSE3 available */
+	int teddy;              /* 2: AVX2, 1: SSSE3, 0: neither */
 };
 
 static struct matcher M;
@@ -266,7 +267,13 @@ matcher_init(void)
 		m->bucket_pats[i][nb[i]] = -1;
 #ifdef LOGSCAN_TEDDY
 	__builtin_cpu_init();
-	m->teddy = __builtin_cpu_supports("ssse3") && getenv("LOGSCAN_NO_SIMD") == NULL;
+	/* for tests: LOGSCAN_NO_SIMD=avx2 leaves SSSE3, any other value the
+	 * scalar path */
+	const char *no = getenv("LOGSCAN_NO_SIMD");
+
+	if (no == NULL || strcmp(no, "avx2") == 0)
+		m->teddy = no == NULL && __builtin_cpu_supports("avx2") ? 2 :
+		    __builtin_cpu_supports("ssse3") ? 1 : 0;
 #endif
 }
 
@@ -385,6 +392,60 @@ find_teddy(const unsigned char *b, size_t lo, size_t from, size_t hi,
 	}
 	return find_scalar(b, lo, i, hi, mask);
 }
+/* The same with 32 positions a round, where there is AVX2 (PSHUFB works
+ * per 128-bit lane: the tables are in both lanes). */
+__attribute__((target("avx2")))
+static size_t
+find_teddy_avx2(const unsigned char *b, size_t lo, size_t from, size_t hi,
+    uint64_t *mask)
+{
+#define LOAD_TABLE(t) _mm256_broadcastsi128_si256( \
+	_mm_loadu_si128((const __m128i *)(t)))
+	const __m256i nib = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+	const __m256i l0 = LOAD_TABLE(M.nib_lo[0]), h0 = LOAD_TABLE(M.nib_hi[0]);
+	const __m256i l1 = LOAD_TABLE(M.nib_lo[1]), h1 = LOAD_TABLE(M.nib_hi[1]);
+	const __m256i l2 = LOAD_TABLE(M.nib_lo[2]), h2 = LOAD_TABLE(M.nib_hi[2]);
+#undef LOAD_TABLE
+	__m256i v0, v1, v2, r;
+	uint8_t bytes[32];
+	uint32_t nz;
+	uint64_t mk;
+	size_t i = from;
+	int j;
+
+	while (i + 34 <= hi) {
+		v0 = _mm256_loadu_si256((const __m256i *)(b + i));
+		v1 = _mm256_loadu_si256((const __m256i *)(b + i + 1));
+		v2 = _mm256_loadu_si256((const __m256i *)(b + i + 2));
+		r = _mm256_and_si256(
+		    _mm256_shuffle_epi8(l0, _mm256_and_si256(v0, nib)),
+		    _mm256_shuffle_epi8(h0,
+		    _mm256_and_si256(_mm256_srli_epi16(v0, 4), nib)));
+		r = _mm256_and_si256(r, _mm256_shuffle_epi8(l1,
+		    _mm256_and_si256(v1, nib)));
+		r = _mm256_and_si256(r, _mm256_shuffle_epi8(h1,
+		    _mm256_and_si256(_mm256_srli_epi16(v1, 4), nib)));
+		r = _mm256_and_si256(r, _mm256_shuffle_epi8(l2,
+		    _mm256_and_si256(v2, nib)));
+		r = _mm256_and_si256(r, _mm256_shuffle_epi8(h2,
+		    _mm256_and_si256(_mm256_srli_epi16(v2, 4), nib)));
+		nz = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(r, zero));
+		if (nz != 0) {
+			_mm256_storeu_si256((__m256i *)bytes, r);
+			do {
+				j = __builtin_ctz(nz);
+				nz &= nz - 1;
+				mk = verify(b, lo, i + (size_t)j, hi, bytes[j]);
+				if (mk != 0) {
+					*mask = mk;
+					return i + (size_t)j;
+				}
+			} while (nz != 0);
+		}
+		i += 32;
+	}
+	return find_teddy(b, lo, i, hi, mask);
+}
 #endif
 
 /* The first position >= from where some signature's anchor matches, with
@@ -394,7 +455,9 @@ find_next(const unsigned char *b, size_t lo, size_t from, size_t hi,
     uint64_t *mask)
 {
 #ifdef LOGSCAN_TEDDY
-	if (M.teddy)
+	if (M.teddy == 2)
+		return find_teddy_avx2(b, lo, from, hi, mask);
+	if (M.teddy == 1)
 		return find_teddy(b, lo, from, hi, mask);
 #endif
 	return find_scalar(b, lo, from, hi, mask);
