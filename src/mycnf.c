@@ -654,7 +654,8 @@ dir_get(struct mycnf *m, const char *dir, struct mdir **out,
 		free(c);
 		return r;
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
 	m->dirs = xreallocarray(m->dirs, m->ndirs + 1, sizeof *m->dirs);
 	d = &m->dirs[m->ndirs++];
 	d->path = xstrdup(dir);
@@ -1018,6 +1019,12 @@ mycnf_file_serialize(const struct mycnf *m, size_t i, struct buf *out)
 
 /* Editing. */
 
+static int
+line_has_nl(const struct mline *l)
+{
+	return l->len > 0 && l->text[l->len - 1] == '\n';
+}
+
 static const char *
 file_eol(const struct mfile *f)
 {
@@ -1149,8 +1156,8 @@ insert_option(struct mycnf *m, const char *group, const char *option,
 	struct mfile *f = &m->files[0];
 	const char *eol = file_eol(f);
 	struct lparse lp;
-	size_t li, last = 0, n;
-	int found = 0, final_nl, r;
+	size_t li, last = 0, n, at0;
+	int found = 0, final_nl, tail_dir, r;
 	char *text, *g;
 
 	for (li = 0; li < f->nlines; li++) {
@@ -1170,33 +1177,44 @@ insert_option(struct mycnf *m, const char *group, const char *option,
 			last = li;
 	}
 	n = f->nlines;
-	final_nl = n == 0 ||
-	    f->lines[n - 1].text[f->lines[n - 1].len - 1] == '\n';
+	final_nl = n == 0 || line_has_nl(&f->lines[n - 1]);
+	/*
+	 * A directive on a last line without a newline must not get one: the
+	 * server would read its argument one byte longer (and "!include"
+	 * alone would become an error).  New lines then go before it.
+	 */
+	tail_dir = !final_nl && parse_line(f->lines[n - 1].text,
+	    f->lines[n - 1].len, &lp) == NULL && lp.kind == LK_DIRECTIVE;
 	if (found) {
 		struct mline *l = &f->lines[last];
 
-		if (l->text[l->len - 1] != '\n') {
-			/* The last line of the file, no final newline. */
-			text = xasprintf("%s%s", l->text, eol);
-			line_set(f, last, text);
-			text = xasprintf("%s=%s", option, enc);
-		} else
+		if (line_has_nl(l)) {
 			text = xasprintf("%s=%s%s", option, enc,
 			    l->len > 1 && l->text[l->len - 2] == '\r' ?
 			    "\r\n" : "\n");
-		*at = last + 1;
-	} else {
-		if (n > 0 && !final_nl) {
-			text = xasprintf("%s%s", f->lines[n - 1].text, eol);
-			line_set(f, n - 1, text);
+			*at = last + 1;
+		} else if (tail_dir) {
+			text = xasprintf("%s=%s%s", option, enc, eol);
+			*at = last;
+		} else {
+			/* The last line of the file, no final newline. */
+			line_set(f, last, xasprintf("%s%s", l->text, eol));
+			text = xasprintf("%s=%s", option, enc);
+			*at = last + 1;
 		}
+	} else {
+		at0 = tail_dir ? n - 1 : n;
+		if (!final_nl && !tail_dir)
+			line_set(f, n - 1, xasprintf("%s%s",
+			    f->lines[n - 1].text, eol));
 		/* A blank line before the new section. */
-		if (n > 0 && strspn(f->lines[n - 1].text, " \t\r\n") !=
-		    f->lines[n - 1].len)
-			line_insert(f, f->nlines, xstrdup(eol));
-		line_insert(f, f->nlines, xasprintf("[%s]%s", group, eol));
-		text = xasprintf("%s=%s%s", option, enc, final_nl ? eol : "");
-		*at = f->nlines;
+		if (at0 > 0 && strspn(f->lines[at0 - 1].text, " \t\r\n") !=
+		    f->lines[at0 - 1].len)
+			line_insert(f, at0++, xstrdup(eol));
+		line_insert(f, at0++, xasprintf("[%s]%s", group, eol));
+		text = xasprintf("%s=%s%s", option, enc,
+		    final_nl || tail_dir ? eol : "");
+		*at = at0;
 	}
 	if ((r = line_length_ok(f, *at, text, cause)) != 0 ||
 	    !line_check(text, q, value)) {

@@ -11,12 +11,10 @@
  *                                        prints the main file's path; "es"
  *                                        puts event_scheduler in many places
  *
- * It has its own minimal local transport (read, stat, list) so it does not
- * depend on transport-local.c.
+ * Files are read and written through the real local transport.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,65 +22,9 @@
 #include <sys/stat.h>
 
 #include "mycnf.h"
+#include "transport.h"
 
-static int
-lt_read(struct transport *t, const char *path, struct buf *out, size_t max,
-    char **cause)
-{
-	(void)t;
-	return read_file_local(path, out, max, cause);
-}
-
-static int
-lt_stat(struct transport *t, const char *path, struct tstat *ts, char **cause)
-{
-	struct stat st;
-
-	(void)t;
-	memset(ts, 0, sizeof *ts);
-	if (stat(path, &st) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return 0;
-		return set_cause(cause, JF_ERR_IO, "%s: %s", path,
-		    strerror(errno));
-	}
-	ts->exists = 1;
-	ts->mode = st.st_mode;
-	ts->size = st.st_size;
-	return 0;
-}
-
-static int
-lt_list(struct transport *t, const char *path, char ***names, size_t *n,
-    char **cause)
-{
-	DIR *d;
-	struct dirent *de;
-
-	(void)t;
-	*names = NULL;
-	*n = 0;
-	if ((d = opendir(path)) == NULL)
-		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
-		    JF_ERR_IO, "%s: %s", path, strerror(errno));
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		*names = xreallocarray(*names, *n + 1, sizeof **names);
-		(*names)[(*n)++] = xstrdup(de->d_name);
-	}
-	closedir(d);
-	return 0;
-}
-
-static const struct transport_ops lt_ops = {
-	.name = "local-test",
-	.read_file = lt_read,
-	.stat = lt_stat,
-	.list_dir = lt_list,
-};
-static struct transport lt = { &lt_ops, (char *)"localhost", NULL };
+static struct transport *lt;
 
 /* "a,b,c" -> { "a", "b", "c", NULL } */
 static char **
@@ -109,7 +51,7 @@ load_or_die(const char *path)
 	struct mycnf *m;
 	char *cause = NULL;
 
-	if (mycnf_load(&lt, path, &m, &cause) != 0) {
+	if (mycnf_load(lt, path, &m, &cause) != 0) {
 		fprintf(stderr, "mycnf-tool: %s\n", cause);
 		exit(2);
 	}
@@ -196,10 +138,10 @@ cmd_set(char **argv)
 			continue;
 		buf_init(&b, 0);
 		if (mycnf_file_serialize(m, i, &b) != 0 ||
-		    write_local(mycnf_file_path(m, i), b.data ? b.data : "",
-		    b.len) != 0) {
-			fprintf(stderr, "mycnf-tool: cannot write %s\n",
-			    mycnf_file_path(m, i));
+		    tp_write(lt, mycnf_file_path(m, i), b.data ? b.data : "",
+		    b.len, 0644, &cause) != 0) {
+			fprintf(stderr, "mycnf-tool: cannot write %s: %s\n",
+			    mycnf_file_path(m, i), cause ? cause : "");
 			rc = 1;
 		}
 		printf("changed %s\n", mycnf_file_path(m, i));
@@ -430,8 +372,8 @@ cmd_generate(int argc, char **argv)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+static int
+run(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "dump") == 0)
 		return cmd_dump(argc - 2, argv + 2);
@@ -444,4 +386,15 @@ main(int argc, char **argv)
 	fprintf(stderr, "usage: mycnf-tool dump MAIN GROUP... | get MAIN GROUPS "
 	    "OPT... | set MAIN GROUPS OPT VALUE | generate SEED DIR [es]\n");
 	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	int rc;
+
+	lt = transport_local_new();
+	rc = run(argc, argv);
+	transport_free(lt);
+	return rc;
 }

@@ -451,6 +451,13 @@ test_set_bytes(void)
 	set_one("no final newline in the section",
 	    "[mysqld]\nport=1", "event_scheduler", "ON",
 	    "[mysqld]\nport=1\nevent_scheduler=ON");
+	set_one("an include on the last line keeps its missing newline",
+	    "[client]\nport=1\n!include /x.cnf", "event_scheduler", "ON",
+	    "[client]\nport=1\n\n[mysqld]\nevent_scheduler=ON\n"
+	    "!include /x.cnf");
+	set_one("... also inside the section",
+	    "[mysqld]\nport=1\n!include", "event_scheduler", "ON",
+	    "[mysqld]\nport=1\nevent_scheduler=ON\n!include");
 	set_one("CRLF section", "[mysqld]\r\nport=1\r\n[client]\r\n",
 	    "event_scheduler", "ON",
 	    "[mysqld]\r\nport=1\r\nevent_scheduler=ON\r\n[client]\r\n");
@@ -677,6 +684,18 @@ test_quirks(void)
 	ok(m != NULL, "include spellings load");
 	is_int(m ? mycnf_nfiles(m) : 0, 2, "'! include\\t' read, others not");
 	mycnf_free(m);
+	{
+		struct memfile e[] = {
+			{ "/m.cnf", "[mysqld]\n!includedir /e.d/\nx=1\n", 0, 0 },
+			{ "/e.d", NULL, 0, 0 },
+		};
+
+		m = load(e, nitems(e), "/m.cnf", &cause);
+		ok(m != NULL, "empty includedir loads");
+		is_str(m ? mycnf_get(m, mysqld, "x", NULL, NULL) : NULL, "1",
+		    "and x is read after it");
+		mycnf_free(m);
+	}
 	free(cause);
 }
 
