@@ -484,7 +484,7 @@ known_hosts_load(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh,
     const char *b64key, const char *fp, char **cause)
 {
 	struct buf b = BUF_INIT;
-	char *why = NULL, *line, *nl, *p;
+	char *why = NULL, *line, *nl, *p, *copy;
 	size_t len, lineno = 0;
 	int r;
 
@@ -523,10 +523,17 @@ known_hosts_load(struct ssh_conn *c, LIBSSH2_KNOWNHOSTS *kh,
 			}
 			continue; /* @cert-authority: not supported */
 		}
-		if (libssh2_knownhost_readline(kh, p, len,
+		/* libssh2 looks one byte past len for a newline to drop, so
+		 * it gets a copy that ends in one */
+		copy = xmalloc(len + 2);
+		memcpy(copy, p, len);
+		copy[len] = '\n';
+		copy[len + 1] = '\0';
+		if (libssh2_knownhost_readline(kh, copy, len + 1,
 		    LIBSSH2_KNOWNHOST_FILE_OPENSSH) != 0)
 			debug("\"%s\": line %zu: skipped (%s)", c->known_hosts,
 			    lineno, ssh_errmsg(c));
+		free(copy);
 	}
 out:
 	free(why);
