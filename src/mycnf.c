@@ -13,7 +13,8 @@
  *    be followed by a blank; "! include" is allowed; other '!' lines are
  *    ignored.  The server cuts the last byte of the argument when the line
  *    has no newline (end of file); we do the same and warn.  A missing FILE
- *    is skipped silently by the server (we warn); a missing DIR is fatal.
+ *    is skipped silently by the server (we warn); a missing DIR is an error
+ *    (the server gives up the file naming it: all of them for the main file).
  *    A directory named as FILE reads as empty.  World-writable files are
  *    ignored with a warning, as the server does.
  *  - The current group belongs to the file: an included file starts with
@@ -51,7 +52,9 @@
  *     comments before the next section stay with it), or right after the
  *     header; with no such section, append "[group]" and the line at the end
  *     of the main file.  New lines use the file's line ending; a missing
- *     final newline stays missing.
+ *     final newline stays missing.  A '!' directive on a last line without
+ *     newline never gets one (the server would then read one more byte of
+ *     its path): the new lines go just before it instead.
  *  4. Walk again and rewrite every matching occurrence read after the one
  *     just written (later in the file, or in an include read later).
  *  5. Walk again and check that the value wins; if not, or if any step
@@ -116,7 +119,7 @@ struct mycnf {
 	struct mdir *dirs;
 	size_t ndirs;
 	struct mentry *entries;
-	size_t nentries;
+	size_t nentries, centries;
 	size_t nreads;
 	const char *stack[MYCNF_DEPTH_MAX + 1];
 	struct buf warnings;
@@ -458,7 +461,7 @@ entries_clear(struct mycnf *m)
 		entry_clear(&m->entries[i]);
 	free(m->entries);
 	m->entries = NULL;
-	m->nentries = 0;
+	m->nentries = m->centries = 0;
 }
 
 static void
@@ -790,8 +793,12 @@ walk(struct mycnf *m, const char *path, int depth, const char *from,
 				    li + 1);
 				goto out;
 			}
-			m->entries = xreallocarray(m->entries,
-			    m->nentries + 1, sizeof *m->entries);
+			if (m->nentries == m->centries) {
+				m->centries = m->centries ?
+				    m->centries * 2 : 64;
+				m->entries = xreallocarray(m->entries,
+				    m->centries, sizeof *m->entries);
+			}
 			e = &m->entries[m->nentries++];
 			memset(e, 0, sizeof *e);
 			e->file = fi;

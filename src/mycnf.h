@@ -51,8 +51,8 @@ struct mycnf_hit {
 /*
  * Loads path and every file it includes, in the order the server reads them.
  * A missing !include file is skipped, as the server does, with a warning
- * (mycnf_warnings); a missing !includedir directory is an error, as it is
- * for the server.  Cycles, nesting deeper than 10, relative include paths,
+ * (mycnf_warnings); a missing !includedir directory is an error (the
+ * server gives up reading the file that names it).  Cycles, nesting deeper than 10, relative include paths,
  * NUL bytes, lines over MYCNF_LINE_MAX and every syntax error the server
  * reports are errors naming FILE:LINE.
  */
