@@ -5,7 +5,9 @@
  *
  *   mysql.endpoint         HOST:PORT; evidence: the job.conf key of each part
  *   mysql.user             the user name jobfix logged in as
- *   mysql.status           ok | down | auth_failed | unconfigured
+ *   mysql.status           ok | down | auth_failed | unconfigured (no
+ *                          host key in job.conf: not a finding, the key
+ *                          names being guesses)
  *   mysql.error            why not ok, naming the endpoint (and the keys)
  *   mysql.bad_keys         job.conf keys to check when the login is refused
  *                          or a setting is missing (start.credentials)
@@ -23,8 +25,9 @@
  *                          MAXVALUE or none is partitioned
  *
  * Timeouts: the client library's connect/read/write timeouts are whole
- * seconds; they are set from the probe's time left, rounded up, and the
- * runner abandons the probe at its deadline anyway.
+ * seconds; they are set from the probe's time left, rounded down (at least
+ * 1 s), so a server that never answers makes the probe report "down" just
+ * before its deadline instead of being abandoned by the runner.
  */
 #include "config.h"
 
@@ -326,10 +329,10 @@ schema_facts(struct probe_ctx *ctx, MYSQL *db, struct facts *out,
 	free(sql);
 	free(list);
 	if (why != NULL) {
-		facts_set(out, "mysql.query_error", why, 0, "a query of "
-		    "information_schema failed");
+		facts_set(out, "mysql.events.error", why, 0, "reading "
+		    "information_schema.EVENTS failed");
 		free(why);
-		return;
+		why = NULL;
 	}
 
 	/* partitions of the log schema */
@@ -420,7 +423,16 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	    "");
 	if (user != NULL)
 		facts_set(out, "mysql.user", user, 0, "job.conf key %s", kuser);
-	if (host == NULL || *host == '\0')
+	if (host == NULL) {
+		/* the key names are guesses: an absent key is not a fault */
+		facts_set(out, "mysql.status", "unconfigured", 0, "%s",
+		    from.data);
+		svc_set(out, "mysql.error", from.data, "job.conf has no key %s: "
+		    "map Job's MySQL keys with keys.mysql_* in jobfix.conf",
+		    khost);
+		goto out;
+	}
+	if (*host == '\0')
 		buf_printf(&bad, "%s", khost);
 	if (user == NULL || *user == '\0')
 		buf_printf(&bad, "%s%s", bad.len ? ", " : "", kuser);
@@ -444,7 +456,11 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		set_cause(cause, JF_ERR_IO, "mysql_init: out of memory");
 		goto fail;
 	}
-	secs = (unsigned int)((probe_time_left(ctx) + 999) / 1000);
+	/* whole seconds, rounded down so the probe ends within its deadline
+	 * (at least 1 s: the library's smallest timeout) */
+	secs = (unsigned int)(probe_time_left(ctx) / 1000);
+	if (secs < 1)
+		secs = 1;
 	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);

@@ -53,7 +53,9 @@ login(const char *host, int port, const char *vhost, const char *user,
 	amqp_socket_t *sock;
 	amqp_rpc_reply_t r;
 	struct timeval tv;
-	int st;
+	char *why = NULL;
+	int64_t end = now_ms() + ms;
+	int fd;
 
 	conn = amqp_new_connection();
 	if ((sock = amqp_tcp_socket_new(conn)) == NULL) {
@@ -61,21 +63,13 @@ login(const char *host, int port, const char *vhost, const char *user,
 		a->error = xstrdup("cannot make a socket");
 		goto out;
 	}
-	ms_timeval(ms, &tv);
-	errno = 0;
-	if ((st = amqp_socket_open_noblock(sock, host, port, &tv)) !=
-	    AMQP_STATUS_OK) {
-		int e = errno;
+	if (svc_tcp_connect(host, port, ms, &fd, &why) != 0) {
 		a->status = "down";
-		if (st == AMQP_STATUS_TIMEOUT)
-			a->error = xasprintf("no TCP connection within %d ms",
-			    ms);
-		else
-			a->error = xasprintf("TCP connection failed: %s%s%s",
-			    amqp_error_string2(st), e ? ": " : "",
-			    e ? strerror(e) : "");
+		a->error = why;
 		goto out;
 	}
+	amqp_tcp_socket_set_sockfd(sock, fd); /* the socket owns fd now */
+	ms_timeval((int)(end - now_ms()), &tv);
 	amqp_set_handshake_timeout(conn, &tv);
 	amqp_set_rpc_timeout(conn, &tv);
 	r = amqp_login(conn, vhost, 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, user,

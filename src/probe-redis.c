@@ -135,11 +135,13 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	ep = xasprintf("%s:%ld", host && *host ? host : "?", port);
 	facts_set(out, "redis.endpoint", ep, 0, "%s", from.data);
 	if (host == NULL || *host == '\0') {
+		/* the key names are guesses: only an empty value is a fault */
 		facts_set(out, "redis.status", "unconfigured", 0, "%s", from.data);
 		svc_set(out, "redis.error", from.data, "job.conf has no Redis "
 		    "host in key %s (keys.redis_host in jobfix.conf maps the "
 		    "name)", khost);
-		facts_set(out, "redis.bad_keys", khost, 0, "missing or empty");
+		if (host != NULL)
+			facts_set(out, "redis.bad_keys", khost, 0, "empty");
 		goto out;
 	}
 	svc_timeval(ctx, &tv);

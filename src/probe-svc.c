@@ -3,12 +3,19 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <mysql.h>
+#include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "probe-svc.h"
 
@@ -194,5 +201,69 @@ svc_mysql_connect(struct conf *c, const struct facts *facts, int timeout_ms,
 		return r;
 	}
 	*out = db;
+	return 0;
+}
+
+int
+svc_tcp_connect(const char *host, int port, int ms, int *fd, char **cause)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	struct pollfd pfd;
+	char portstr[16];
+	int64_t deadline = now_ms() + ms;
+	int s = -1, e = 0, r, flags;
+	socklen_t len;
+
+	*fd = -1;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(portstr, sizeof portstr, "%d", port);
+	if ((r = getaddrinfo(host, portstr, &hints, &res)) != 0)
+		return set_cause(cause, JF_ERR_NOTFOUND, "cannot resolve "
+		    "\"%s\": %s", host, gai_strerror(r));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((s = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) < 0) {
+			e = errno;
+			continue;
+		}
+		flags = fcntl(s, F_GETFL);
+		fcntl(s, F_SETFL, flags | O_NONBLOCK);
+		if (connect(s, ai->ai_addr, ai->ai_addrlen) == 0)
+			goto connected;
+		if (errno != EINPROGRESS) {
+			e = errno;
+			close(s);
+			s = -1;
+			continue;
+		}
+		pfd.fd = s;
+		pfd.events = POLLOUT;
+		do {
+			int left = (int)(deadline - now_ms());
+			r = poll(&pfd, 1, left > 0 ? left : 0);
+		} while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			close(s);
+			freeaddrinfo(res);
+			return set_cause(cause, JF_ERR_TIMEOUT, "no TCP "
+			    "connection within %d ms", ms);
+		}
+		len = sizeof e;
+		if (r < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+			e = errno;
+		if (e == 0)
+			goto connected;
+		close(s);
+		s = -1;
+	}
+	freeaddrinfo(res);
+	return set_cause(cause, JF_ERR_IO, "TCP connection failed: %s",
+	    strerror(e ? e : ECONNREFUSED));
+connected:
+	freeaddrinfo(res);
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+	*fd = s;
 	return 0;
 }

@@ -26,6 +26,11 @@ void svc_set(struct facts *, const char *name, const char *evidence,
 /* Splits "host:port" (or "host", or "[v6]:port"); 0, or -JF_ERR_PARSE. */
 int svc_host_port(const char *text, int defport, char **host, int *port);
 
+/* A TCP connection within ms milliseconds (blocking once made), with the
+ * exact reason when there is none: refused, timed out, unresolved. */
+int svc_tcp_connect(const char *host, int port, int ms, int *fd,
+    char **cause);
+
 /* The probe's time left as a timeval, at least 1 ms. */
 struct timeval;
 void svc_timeval(const struct probe_ctx *, struct timeval *);
