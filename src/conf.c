@@ -83,6 +83,43 @@ static const struct conf_key keys[] = {
 	{ "logs.fresh_seconds", CONF_INT, "600", "job.log younger than this counts as fresh" },
 	{ "logs.timeout_limit_regex", CONF_STR, "[Tt]imeout[^0-9]{0,16}([0-9]+)", "extended regex; group 1 = the script's timeout in seconds" },
 	{ "logs.timeout_elapsed_regex", CONF_STR, "([Cc]ost|[Ee]lapsed|[Rr]un)[^0-9]{0,16}([0-9]+)", "extended regex; last group = the time the script ran, in seconds" },
+
+	/* GSE, license, certificates, PaaS, CMDB, consul, ports, NFS (issue 6).
+	 * Key names marked "a guess" are not documented publicly
+	 * (PLATFORM.md [U]): map them to this site's job.conf. */
+	{ "keys.gse_task_port", CONF_STR, "gse.taskserver.port", "job.conf key of gse_task's port for Job; absent: gse.task_port (a guess: map it)" },
+	{ "gse.task_port", CONF_INT, "48669", "gse_task's port for Job when job.conf does not say" },
+	{ "gse.tls_ca", CONF_STR, "${site.cert_dir}/gseca.crt", "CA that signed gse_task's certificate (PEM)" },
+	{ "gse.tls_cert", CONF_STR, "${site.cert_dir}/gse_api_client.crt", "client certificate Job presents to gse_task (PEM; the .p12 keystore holds the same)" },
+	{ "gse.tls_key", CONF_STR, "${site.cert_dir}/gse_api_client.key", "its private key (PEM, unencrypted)" },
+	{ "gse.gsectl", CONF_STR, "${site.root}/gse/server/bin/gsectl", "GSE server control script; when it exists, GSE runs on this host" },
+	{ "gse.processes", CONF_LIST, "gse_task", "GSE server programs that must run when GSE runs on this host" },
+	{ "commands.gse_task_restart", CONF_LIST, "${gse.gsectl},restart,task", "argv restarting gse_task (playbook gse-task-restart, only where GSE runs locally)" },
+	{ "keys.license_url", CONF_STR, "license.server.url", "job.conf key of the license server, URL or HOST[:PORT] (a guess: map it)" },
+	{ "license.port", CONF_INT, "8443", "license server port when its address has none" },
+	{ "license.platform_cert", CONF_STR, "${site.cert_dir}/platform.cert", "file POSTed to the license server's /certificate health check" },
+	{ "license.ca", CONF_STR, "${site.cert_dir}/gseca.crt", "CA of the license server's certificate (PEM); empty: the system's CAs" },
+	{ "license.client_cert", CONF_STR, "", "client certificate for the license server (PEM); empty: none" },
+	{ "license.client_key", CONF_STR, "", "its private key (PEM)" },
+	{ "cert.ca", CONF_STR, "gseca.crt", "the CA in site.cert_dir (or an absolute path) the certificates must verify against" },
+	{ "cert.names", CONF_LIST, "gse_server,gse_api_client", "NAME.crt/NAME.key pairs in site.cert_dir to check (start.cert); missing ones are skipped" },
+	{ "cert.server_name", CONF_STR, "gse_server", "which of cert.names is gse_task's certificate" },
+	{ "cert.agent_name", CONF_STR, "gse_agent", "the agent's NAME.crt/NAME.key in site.cert_dir (agent.tls)" },
+	{ "cert.expiry_days", CONF_INT, "30", "a certificate expiring within this many days is reported" },
+	{ "paas.check_path", CONF_STR, "/login/accounts/is_login/", "path asked of bk.paas.host; PaaS answers it with JSON (a guess: any JSON path of PaaS works)" },
+	{ "keys.cmdb_url", CONF_STR, "cmdb.server.url", "job.conf key of CMDB's address, URL or HOST[:PORT] (a guess: map it)" },
+	{ "cmdb.check_path", CONF_STR, "/healthz", "path asked of CMDB; it answers JSON (a guess)" },
+	{ "consul.resolv_conf", CONF_STR, "/etc/resolv.conf", "resolver configuration that must list 127.0.0.1 first and no rotate" },
+	{ "consul.system_resolver", CONF_STR, "libc", "how names are resolved \"through the system\": libc (getaddrinfo) or resolv.conf (ask its first nameserver on consul.resolv_port; sandboxes)" },
+	{ "consul.resolv_port", CONF_INT, "53", "port of resolv.conf's nameservers when consul.system_resolver = resolv.conf" },
+	{ "consul.dns_address", CONF_STR, "127.0.0.1", "consul's DNS interface" },
+	{ "consul.dns_port", CONF_INT, "53", "its port (consul's own default is 8600; BlueKing serves it on 53)" },
+	{ "keys.ports", CONF_LIST, "job.web.port,job.api.port", "job.conf keys of the ports Job binds (start.port; a guess: map them)" },
+	{ "keys.nfs_path", CONF_STR, "job.storage.path", "job.conf key of Job's NFS storage path (a guess: map it)" },
+	{ "nfs.path", CONF_STR, "", "Job's NFS storage path; empty: the job.conf key keys.nfs_path" },
+	{ "nfs.mountinfo", CONF_STR, "/proc/self/mountinfo", "mount table read to find the storage path's file system" },
+	{ "nfs.fstypes", CONF_LIST, "nfs,nfs4", "file system types that count as NFS" },
+	{ "job.health_url", CONF_STR, "", "Job's health URL (http://JOB/healthz); empty: not checked" },
 };
 
 /* Settings whose names are not known in advance (playbook names). */

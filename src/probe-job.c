@@ -4,6 +4,9 @@
  *
  *   job.running  yes | no
  *   job.pid      the first matching pid
+ *   job.health   ok | failed: a GET of the setting job.health_url
+ *                (Job's /healthz) answered 2xx; absent when no URL is set
+ *   job.health_error  why not ok
  */
 #include "config.h"
 
@@ -11,7 +14,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netcheck.h"
 #include "probe.h"
+
+static void
+health_facts(struct probe_ctx *ctx, struct facts *out)
+{
+	const char *url = conf_str(ctx->site->conf, "job.health_url");
+	struct http_answer ans;
+	struct http_req req;
+	char *why;
+
+	if (url == NULL || *url == '\0')
+		return;
+	memset(&req, 0, sizeof req);
+	req.url = url;
+	req.timeout_ms = probe_time_left(ctx);
+	if (http_request(&req, &ans) != 0)
+		why = xasprintf("GET %s: %s", url, ans.error);
+	else if (ans.status < 200 || ans.status > 299)
+		why = xasprintf("GET %s: HTTP %ld", url, ans.status);
+	else
+		why = NULL;
+	if (why != NULL) {
+		facts_set(out, "job.health", "failed", 0, "GET %s (setting "
+		    "job.health_url)", url);
+		facts_setv(out, "job.health_error", why, 0, "libcurl");
+	} else
+		facts_set(out, "job.health", "ok", 0, "GET %s (setting "
+		    "job.health_url): HTTP %ld", url, ans.status);
+	free(why);
+	http_answer_free(&ans);
+}
 
 static int
 run(struct probe_ctx *ctx, struct facts *out, char **cause)
@@ -45,11 +79,12 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		    "\"%s\" among %zu", pattern, n);
 	tprocs_free(procs, n);
 	regfree(&re);
+	health_facts(ctx, out);
 	return 0;
 }
 
 const struct probe probe_job = {
 	"job", "job.", 1, PROBE_HOST,
-	"Job's JVM in the process table",
+	"Job's JVM in the process table, and its health URL when set",
 	run,
 };

@@ -11,6 +11,8 @@
  *   log.<id>.new     matching lines in what this run read
  *   log.<id>.last    the latest matching line, trimmed, redacted, at most
  *                    LAST_MAX bytes; evidence FILE:LINE
+ *   log.<id>.age     seconds since a scan last found the signature (only
+ *                    once it has been seen): the fault rules ask "< 3600"
  *   log.job.exists, log.error.exists, log.job.fresh,
  *   log.script_timeout.class   script | agent | unclear
  */
@@ -138,6 +140,7 @@ logs_run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	const char *dir;
 	char *sdir = NULL, *state, *err, *text, name[96];
 	uint64_t count, new_count;
+	int64_t age;
 	size_t nsigs, i, j;
 	int r;
 
@@ -212,6 +215,11 @@ logs_run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		facts_set(out, name, text, 0, "%s:%llu", bestf->path,
 		    (unsigned long long)best->last_line);
 		free(text);
+		snprintf(name, sizeof name, "log.%s.age", sigs[i].id);
+		age = (int64_t)time(NULL) - best->last_seen;
+		facts_set_long(out, name, age < 0 ? 0L : (long)age, "last found "
+		    "by the scan of %s:%llu", bestf->path,
+		    (unsigned long long)best->last_line);
 		if (strcmp(sigs[i].id, "script_timeout") == 0)
 			timeout_fact(ctx, bestf, best, out);
 	}

@@ -9,6 +9,8 @@
 extern const struct probe probe_jobconf, probe_mycnf, probe_jobsh,
     probe_job, probe_logs;
 extern const struct probe probe_mysql, probe_rabbitmq, probe_redis;
+extern const struct probe probe_gsetask, probe_license, probe_cert,
+    probe_paas, probe_cmdb, probe_consul, probe_ports, probe_nfs;
 
 static const struct probe *const table[] = {
 	/* stage 0: the site's files */
@@ -21,6 +23,14 @@ static const struct probe *const table[] = {
 	&probe_mysql,
 	&probe_rabbitmq,
 	&probe_redis,
+	&probe_gsetask,
+	&probe_license,
+	&probe_cert,
+	&probe_paas,
+	&probe_cmdb,
+	&probe_consul,
+	&probe_ports,
+	&probe_nfs,
 };
 
 const struct probe *const *
