@@ -845,6 +845,44 @@ authenticate(struct ssh_conn *c, int64_t deadline, char **cause)
 	return r;
 }
 
+/*
+ * Prefer host key types in OpenSSH's order, so the key we are offered is
+ * the one ssh(1) recorded.  Only names libssh2 supports are passed: 1.10's
+ * libssh2_session_method_pref() strips the others with an overlapping
+ * memcpy.
+ */
+static void
+set_hostkey_order(struct ssh_conn *c)
+{
+	static const char *const order[] = { "ssh-ed25519",
+	    "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
+	    "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa" };
+	struct buf pref = BUF_INIT;
+	const char **algs = NULL;
+	int n, i;
+	size_t j;
+
+	n = libssh2_session_supported_algs(c->session, LIBSSH2_METHOD_HOSTKEY,
+	    &algs);
+	if (n <= 0)
+		return;
+	for (j = 0; j < nitems(order); j++) {
+		for (i = 0; i < n; i++) {
+			if (algs[i] != NULL && strcmp(algs[i], order[j]) == 0) {
+				buf_printf(&pref, "%s%s", pref.len ? "," : "",
+				    order[j]);
+				break;
+			}
+		}
+	}
+	libssh2_free(c->session, algs);
+	if (pref.len > 0 && libssh2_session_method_pref(c->session,
+	    LIBSSH2_METHOD_HOSTKEY, pref.data) != 0)
+		debug("%s: host key order \"%s\": %s", c->host, pref.data,
+		    ssh_errmsg(c));
+	buf_free(&pref);
+}
+
 /* Connect, handshake, check the host key, authenticate. */
 static int
 conn_open(struct ssh_conn *c, char **cause)
@@ -864,10 +902,7 @@ conn_open(struct ssh_conn *c, char **cause)
 		    "failed", c->host);
 	}
 	libssh2_session_set_blocking(c->session, 0);
-	/* OpenSSH's order, so the key we get is the one ssh(1) recorded. */
-	libssh2_session_method_pref(c->session, LIBSSH2_METHOD_HOSTKEY,
-	    "ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,"
-	    "ecdsa-sha2-nistp521,rsa-sha2-512,rsa-sha2-256,ssh-rsa");
+	set_hostkey_order(c);
 	for (;;) {
 		rc = libssh2_session_handshake(c->session, c->fd);
 		if (rc != LIBSSH2_ERROR_EAGAIN)
@@ -1551,8 +1586,13 @@ ssh_stat(struct transport *t, const char *path, struct tstat *ts,
 	memset(ts, 0, sizeof *ts);
 	r = run_script(t, script_stat, path, NULL, NULL, NULL, 0, &out, 4096,
 	    0, NULL, NULL, cause);
-	if (r == -JF_ERR_NOTFOUND)
+	if (r == -JF_ERR_NOTFOUND) {
 		r = 0; /* exists = 0, as locally */
+		if (cause != NULL) {
+			free(*cause);
+			*cause = NULL;
+		}
+	}
 	else if (r == 0 && (r = tssh_parse_stat(out.data ? out.data : "",
 	    out.len, ts, &why)) != 0)
 		set_cause(cause, -r, "%s: \"%s\": %s", t->host, path, why);
