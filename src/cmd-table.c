@@ -9,6 +9,7 @@
 
 extern const struct cmd_entry cmd_fix, cmd_diagnose, cmd_facts,
     cmd_playbooks, cmd_run, cmd_explain, cmd_demo, cmd_config;
+extern const struct cmd_entry cmd_fleet;
 
 static const struct cmd_entry *const table[] = {
 	&cmd_fix,
@@ -19,6 +20,7 @@ static const struct cmd_entry *const table[] = {
 	&cmd_explain,
 	&cmd_demo,
 	&cmd_config,
+	&cmd_fleet,
 };
 
 const struct cmd_entry *const *

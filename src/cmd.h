@@ -16,6 +16,7 @@
 #define CMD_SITE 0x1      /* conf, transport, site */
 #define CMD_PLAYBOOKS 0x2 /* playbooks loaded */
 #define CMD_LOCK 0x4      /* may change the host: takes the run lock */
+#define CMD_ARGS 0x8      /* parses the options after its name itself */
 
 struct cmd_opts {
 	const char *conf_file;

@@ -84,6 +84,36 @@ static const struct conf_key keys[] = {
 	{ "logs.timeout_limit_regex", CONF_STR, "[Tt]imeout[^0-9]{0,16}([0-9]+)", "extended regex; group 1 = the script's timeout in seconds" },
 	{ "logs.timeout_elapsed_regex", CONF_STR, "([Cc]ost|[Ee]lapsed|[Rr]un)[^0-9]{0,16}([0-9]+)", "extended regex; last group = the time the script ran, in seconds" },
 
+	/* The GSE agent (probe agent, playbook gse-agent-restart). */
+	{ "agent.conf", CONF_STR, "${site.agent_dir}/etc/agent.conf", "the agent's configuration (JSON: cloudid, taskserver)" },
+	{ "agent.gsectl", CONF_STR, "${site.agent_dir}/bin/gsectl", "the agent's control script (start|stop|restart)" },
+	{ "agent.process_pattern", CONF_STR, "(^|/)gse_agent( |$)", "extended regex matching the command line of an agent process" },
+	{ "agent.processes", CONF_INT, "2", "processes a healthy agent runs (1.x: master and worker)" },
+	{ "agent.required", CONF_BOOL, "false", "a host without agent.conf or agent process has a dead agent (fleet runs set it); false: such a host has no agent" },
+	{ "agent.port", CONF_INT, "48533", "gse_task's port for agents" },
+	{ "agent.cloudid", CONF_STR, "", "expected cloud area ID of the agent; empty: not compared (inventory: cloudid=N)" },
+	{ "agent.log_dir", CONF_STR, "/var/log/gse", "the agent's logs, quoted when a restart does not bring the link back" },
+	{ "agent.log_lines", CONF_INT, "20", "lines of the agent log quoted on failure" },
+	{ "agent.restart_wait_ms", CONF_INT, "20000", "how long a restarted agent has to run its processes and reach gse_task" },
+	{ "commands.gse_agent_restart", CONF_LIST, "${agent.gsectl},restart", "argv restarting the GSE agent" },
+
+	/* Remote hosts (-H, fleet). */
+	{ "ssh.user", CONF_STR, "", "remote user; empty: the current user (USER@HOST wins)" },
+	{ "ssh.port", CONF_INT, "22", "remote port (HOST:PORT wins)" },
+	{ "ssh.identity", CONF_STR, "", "private key file; empty: ssh-agent, then ~/.ssh/id_ed25519 and id_rsa (-i, --identity win)" },
+	{ "ssh.known_hosts", CONF_STR, "", "known_hosts file; empty: ~/.ssh/known_hosts (--known-hosts wins)" },
+	{ "ssh.accept_new_hostkey", CONF_BOOL, "false", "record the key of a host not in known_hosts (never a changed key)" },
+	{ "ssh.connect_timeout_ms", CONF_INT, "10000", "deadline of connect, key exchange and authentication" },
+	{ "ssh.op_timeout_ms", CONF_INT, "20000", "deadline of every remote operation" },
+
+	/* jobfix fleet. */
+	{ "fleet.forks", CONF_INT, "50", "hosts worked on at once (-f)" },
+	{ "fleet.probes", CONF_LIST, "agent", "the probes a fleet run uses on every host (the others are disabled); an inventory host may set probes.disable itself" },
+	{ "fleet.host_timeout_ms", CONF_INT, "300000", "deadline of one host's whole run; past it the host ends failed" },
+	{ "fleet.shared_faults", CONF_LIST, "agent.link,agent.tls,agent.cloud", "faults that, on many hosts at once, point to one shared cause rather than to each host" },
+	{ "fleet.shared_percent", CONF_INT, "50", "share of the first wave of hosts showing one shared fault that stops a fix (--go-on overrides)" },
+	{ "fleet.shared_min_hosts", CONF_INT, "5", "fewest hosts with the same shared fault before it counts as shared" },
+
 	/* GSE, license, certificates, PaaS, CMDB, consul, ports, NFS (issue 6).
 	 * Key names marked "a guess" are not documented publicly
 	 * (PLATFORM.md [U]): map them to this site's job.conf. */

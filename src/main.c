@@ -21,6 +21,7 @@
 #include "exitcode.h"
 #include "lock.h"
 #include "log.h"
+#include "remote.h"
 #include "transport.h"
 
 enum {
@@ -61,6 +62,10 @@ cmd_usage(FILE *fp)
 	    "  -c, --config FILE   jobfix.conf (default %s/jobfix/jobfix.conf)\n"
 	    "  -r, --root DIR      BlueKing install root (default /data/bkce)\n"
 	    "  -H, --host [USER@]HOST[:PORT]  work on a remote host over SSH\n"
+	    "  -i, --identity FILE SSH private key (default: ssh-agent, "
+	    "~/.ssh/id_*)\n"
+	    "      --known-hosts FILE  known_hosts (default ~/.ssh/known_hosts)\n"
+	    "      --accept-new-hostkey  record the key of an unknown host\n"
 	    "  -n, --dry-run       show what would change, change nothing\n"
 	    "  -y, --yes           change without asking\n"
 	    "      --allow-restart allow restarts marked explicit (MySQL)\n"
@@ -127,13 +132,18 @@ main(int argc, char **argv)
 {
 	struct cmd_ctx c;
 	const struct cmd_entry *e;
-	char *cause = NULL, *end;
+	char *cause = NULL, *end, *rhost = NULL, *rhost_dir = NULL;
+	const char *optstring = "+c:r:H:i:nyqvh", *word = NULL;
+	struct remote_cli rcli;
 	int ch, r, lockfd = -1, verbose = 0;
 
 	memset(&c, 0, sizeof c);
 	c.argv0 = argv[0];
 	c.opts.colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
-	while ((ch = getopt_long(argc, argv, "c:r:H:i:nyqvh", longopts,
+	/* The options before the command, then those after it, unless the
+	 * command parses its own (CMD_ARGS: fleet, whose -i is the inventory). */
+again:
+	while ((ch = getopt_long(argc, argv, optstring, longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c': c.opts.conf_file = optarg; break;
@@ -165,6 +175,18 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (word == NULL && optind < argc) {
+		word = argv[optind];
+		if ((e = cmd_find(word)) != NULL && !(e->flags & CMD_ARGS)) {
+			argc -= optind;
+			argv += optind; /* argv[0] is the command word now */
+			optind = 0;     /* GNU getopt: start afresh */
+			optstring++;    /* and permute */
+			goto again;
+		}
+	}
+	if (word != NULL && optstring[0] != '+')
+		argv[--optind] = (char *)word; /* where the code below wants it */
 	c.opts.verbose = verbose;
 	log_init(c.opts.quiet ? LOG_ERROR : (verbose > 1 ? LOG_DEBUG :
 	    (verbose ? LOG_INFO : LOG_WARN)), isatty(STDERR_FILENO) &&
@@ -191,17 +213,34 @@ main(int argc, char **argv)
 	}
 	if (e->flags & CMD_SITE) {
 		if (c.opts.host != NULL) {
-			error("-H %s: remote hosts need the SSH transport, "
-			    "which this build does not have yet", c.opts.host);
-			goto out;
+			memset(&rcli, 0, sizeof rcli);
+			rcli.identity = c.opts.identity;
+			rcli.known_hosts = c.opts.known_hosts;
+			rcli.accept_new = c.opts.accept_new_hostkey;
+			if ((r = remote_connect_spec(c.conf, c.opts.host, &rcli,
+			    &c.tp, &rhost, &cause)) != 0) {
+				error("%s", cause);
+				r = r == -JF_ERR_USAGE ? EXIT_USAGE :
+				    EXIT_UNREACHABLE;
+				goto out;
+			}
+			r = EXIT_USAGE;
+			c.site = site_new(c.conf, c.tp, rhost);
+		} else {
+			c.tp = transport_local_new();
+			c.site = site_new(c.conf, c.tp, conf_str(c.conf,
+			    "site.host_name"));
 		}
-		c.tp = transport_local_new();
-		c.site = site_new(c.conf, c.tp, conf_str(c.conf,
-		    "site.host_name"));
 	}
 	if ((e->flags & CMD_LOCK) && !c.opts.dry_run) {
-		lockfd = lock_acquire(conf_str(c.conf, "state_dir"),
-		    c.opts.wait_seconds, &cause);
+		/* a remote host's lock is in its own state directory */
+		if (c.site != NULL && !c.site->local && site_state_subdir(c.site,
+		    NULL, &rhost_dir, &cause) != 0) {
+			error("%s", cause);
+			goto out;
+		}
+		lockfd = lock_acquire(rhost_dir != NULL ? rhost_dir :
+		    conf_str(c.conf, "state_dir"), c.opts.wait_seconds, &cause);
 		if (lockfd < 0) {
 			error("%s", cause);
 			r = lockfd == -JF_ERR_REFUSED ? EXIT_LOCKED : EXIT_USAGE;
@@ -212,6 +251,8 @@ main(int argc, char **argv)
 out:
 	lock_release(lockfd);
 	free(cause);
+	free(rhost);
+	free(rhost_dir);
 	site_free(c.site);
 	transport_free(c.tp);
 	playbook_set_free(&c.playbooks);

@@ -9,6 +9,7 @@
 extern const struct probe probe_jobconf, probe_mycnf, probe_jobsh,
     probe_job, probe_logs;
 extern const struct probe probe_mysql, probe_rabbitmq, probe_redis;
+extern const struct probe probe_agent;
 extern const struct probe probe_gsetask, probe_license, probe_cert,
     probe_paas, probe_cmdb, probe_consul, probe_ports, probe_nfs;
 
@@ -23,6 +24,7 @@ static const struct probe *const table[] = {
 	&probe_mysql,
 	&probe_rabbitmq,
 	&probe_redis,
+	&probe_agent,
 	&probe_gsetask,
 	&probe_license,
 	&probe_cert,

@@ -12,6 +12,7 @@ extern const struct step_type step_properties_set, step_ini_set,
     step_shell_var, step_command, step_service, step_verify, step_wait,
     step_show_file, step_note;
 extern const struct step_type step_sql, step_rabbitmq_account;
+extern const struct step_type step_agent_wait;
 
 static const struct step_type *const table[] = {
 	&step_properties_set,
@@ -25,6 +26,7 @@ static const struct step_type *const table[] = {
 	&step_note,
 	&step_sql,
 	&step_rabbitmq_account,
+	&step_agent_wait,
 };
 
 const struct step_type *const *

@@ -1,0 +1,35 @@
+/*
+ * remote.h - reaching a remote host: the SSH options of jobfix.conf and the
+ * command line put together, a connection made, and the transport wrapped
+ * for the probes' threads.  Used by -H and by jobfix fleet.
+ */
+#ifndef JOBFIX_REMOTE_H
+#define JOBFIX_REMOTE_H
+
+#include "conf.h"
+#include "transport.h"
+
+/* Command-line options; each wins over its jobfix.conf setting. */
+struct remote_cli {
+	const char *identity;     /* -i / --identity */
+	const char *known_hosts;  /* --known-hosts */
+	int accept_new;           /* --accept-new-hostkey */
+};
+
+/*
+ * Connects to host (user NULL: ssh.user, else the current user; port 0:
+ * ssh.port) with the ssh.* settings of conf.  On success *out is a
+ * transport safe to share between the probes' threads.  Errors:
+ * -JF_ERR_USAGE for bad settings, anything else means the host could not be
+ * reached, its key was refused, or authentication failed (exit code 6).
+ */
+int remote_connect(struct conf *, const char *user, const char *host,
+    int port, const struct remote_cli *, struct transport **out,
+    char **cause);
+
+/* The same from "[USER@]HOST[:PORT]"; *host_out is the host name. */
+int remote_connect_spec(struct conf *, const char *spec,
+    const struct remote_cli *, struct transport **out, char **host_out,
+    char **cause);
+
+#endif
