@@ -1,0 +1,113 @@
+#!/bin/bash
+# 63-ports-nfs-logs: port conflicts (FAQ 1 start.port) with a real process
+# holding a port Job needs, named by pid and command; NFS storage (FAQ 9,
+# 1259001) on a directory that is and one that is not an NFS mount point;
+# and the log evidence of FAQ 5 and 6 (gse.pipeline, timeout.script,
+# timeout.agent) from real log lines.  A healthy site gives no finding.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/integration/rest-lib.sh"
+setup_tmp
+require_cmd python3
+
+mkdir -p "$T/www" "$T/share" "$T/local"
+start_http "$T/www"
+P1=$(free_port)
+P2=$(free_port)
+make_site "$T/site" "job.web.port=$P1" "job.api.port=$P2" "job.storage.path=$T/share"
+# a mount table where $T/share is an NFS mount and $T/local is not
+cat >"$T/mountinfo" <<EOF2
+22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
+40 22 0:50 / $T/share rw,relatime shared:9 - nfs4 nas.example:/export/job rw,vers=4.1
+EOF2
+OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"paas\", \"cmdb\", \"consul\" ]; };"
+rest_conf "$T/jobfix.conf" "$OFF" "nfs: { mountinfo = \"$T/mountinfo\"; };"
+
+check "healthy: diagnose finds nothing" -- jf --json -v diagnose
+is "$(echo "$OUT" | findings)" "" "healthy: no finding at all"
+is "$(echo "$OUT" | fact ports.checked)" "job.web.port=$P1 job.api.port=$P2" "both ports checked"
+is "$(echo "$OUT" | fact nfs.status)" "ok" "the storage is a writable NFS mount"
+like "$(echo "$OUT" | fact nfs.mount)" "nas\.example:/export/job on $T/share type nfs4" "and which mount"
+is "$(ls -A "$T/share")" "" "the write probe left nothing behind"
+
+# --- ports --------------------------------------------------------------------
+site_conf_set "$SITE" job.api.port "$P1"
+check_rc 1 "two keys with the same port" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "start.port:-" "start.port"
+like "$(echo "$OUT" | finding_field start.port advice)" "job\.web\.port and job\.api\.port in job\.conf are both $P1" \
+	"names both keys"
+site_conf_set "$SITE" job.api.port "$HTTP_PORT"
+check_rc 1 "a port held by another process" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "start.port:-" "start.port"
+like "$(echo "$OUT" | finding_field start.port advice)" "port $HTTP_PORT \(job\.conf job\.api\.port\) is bound on 127\.0\.0\.1 by pid $HTTP_PID: .*python3 .*http\.server" \
+	"names the process by pid and command"
+check "explain start.port" -- jf explain start.port
+like "$OUT" "owning process" "explain says it names the owner"
+# the same port held by Job itself is no conflict
+sed -i 's/process_pattern = "no-such-process-jobfix-test"/process_pattern = "http\\\\.server"/' "$CONF"
+check "Job's own socket is no conflict" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "" "no finding"
+sed -i 's/process_pattern = "http\\\\.server"/process_pattern = "no-such-process-jobfix-test"/' "$CONF"
+site_conf_set "$SITE" job.api.port "eighty"
+check_rc 1 "a port that is not a number" -- jf --json diagnose
+like "$(echo "$OUT" | finding_field start.port advice)" "job\.api\.port in job\.conf is \"eighty\", not a port" "says so"
+site_conf_set "$SITE" job.api.port "$P2"
+
+# --- NFS ----------------------------------------------------------------------
+site_conf_set "$SITE" job.storage.path "$T/local"
+check_rc 1 "the storage path is not an NFS mount" -- jf --json -v diagnose
+is "$(echo "$OUT" | findings)" "nfs.down:1259001" "nfs.down, 1259001"
+is "$(echo "$OUT" | fact nfs.status)" "not_mounted" "not mounted"
+like "$(echo "$OUT" | finding_field nfs.down advice)" "$T/local is not a mounted NFS file system: it lies on / \(type ext4" \
+	"names the path and what it lies on"
+site_conf_set "$SITE" job.storage.path "$T/missing"
+check_rc 1 "the storage path does not exist" -- jf --json diagnose
+like "$(echo "$OUT" | finding_field nfs.down advice)" "$T/missing does not exist" "says so"
+printf 'not a directory\n' >"$T/share/file"
+site_conf_set "$SITE" job.storage.path "$T/share/file"
+check_rc 1 "the storage path cannot be written" -- jf --json -v diagnose
+is "$(echo "$OUT" | fact nfs.status)" "not_writable" "not writable"
+like "$(echo "$OUT" | finding_field nfs.down advice)" "$T/share/file \(NFS $T/share from nas\.example:/export/job\) is not writable" \
+	"names the path and the mount"
+rm "$T/share/file"
+# the real mount table: the test's directory is on no NFS mount
+sed -i "s|mountinfo = \"$T/mountinfo\"|mountinfo = \"/proc/self/mountinfo\"|" "$CONF"
+site_conf_set "$SITE" job.storage.path "$T/share"
+check_rc 1 "the real mount table: not an NFS mount" -- jf --json -v diagnose
+is "$(echo "$OUT" | fact nfs.status)" "not_mounted" "not mounted"
+site_conf_set "$SITE" job.storage.path ""
+check "no storage path: not checked" -- jf --json -v diagnose
+is "$(echo "$OUT" | fact nfs.status)" "unconfigured" "unconfigured"
+is "$(echo "$OUT" | findings)" "" "and no finding"
+
+# --- log evidence (FAQ 5, 6, 9) ---------------------------------------------------
+now=$(date '+%Y-%m-%d %H:%M:%S')
+printf '%s ERROR [task-7] c.t.b.j.e.LogPuller - redis reply is not string\n' "$now" >>"$SITE/logs/job/job.log"
+check_rc 1 "redis reply is not string" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "gse.pipeline:-" "gse.pipeline"
+printf '%s ERROR [task-8] Script log timed out, timeout 1000 s, elapsed 1005 s\n' "$now" >>"$SITE/logs/job/job.log"
+check_rc 1 "a script that ran up to its timeout" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "gse.pipeline:- timeout.script:-" "timeout.script"
+printf '%s ERROR [task-9] Script log timed out, timeout 1000 s, elapsed 1250 s\n' "$now" >>"$SITE/logs/job/job.log"
+check_rc 1 "a script that ran past the agent's grace" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "gse.pipeline:- timeout.agent:-" "timeout.agent"
+printf '%s ERROR [io] upload failed: 1259001 NFS storage unavailable\n' "$now" >>"$SITE/logs/job/error.log"
+check_rc 1 "code 1259001 in error.log" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "gse.pipeline:- nfs.down:1259001 timeout.agent:-" "nfs.down from the log"
+# an hour later the old lines no longer count
+# (the scan's state remembers when each signature was last seen)
+n=0
+for f in $(find "$JOBFIX_STATE_DIR" -path '*logscan*' -name '*.state'); do
+	n=$((n + 1))
+	python3 - "$f" <<'PY'
+import re, sys, time
+p = sys.argv[1]
+s = open(p).read()
+# every number that looks like a current timestamp goes two hours back
+s = re.sub(r'\b(1[6-9]\d{8})\b', lambda m: str(int(m.group(1)) - 7200) if abs(int(m.group(1)) - time.time()) < 86400 else m.group(1), s)
+open(p, 'w').write(s)
+PY
+done
+ok $((n == 0)) "the scan state was found ($n files)"
+check "log lines older than an hour no longer count" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "" "no finding"
+done_testing
