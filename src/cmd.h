@@ -32,6 +32,7 @@ struct cmd_opts {
 	int allow_restart;
 	int wait_seconds;
 	int accept_new_hostkey;
+	int offline;
 	const char *known_hosts;
 	const char *identity;
 };

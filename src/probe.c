@@ -103,10 +103,12 @@ job_main(void *arg)
 
 static int
 wanted(const struct probe *p, const char *const *only,
-    const char *const *disabled)
+    const char *const *disabled, int network)
 {
 	size_t i;
 
+	if (!network && (p->flags & PROBE_NETWORK))
+		return 0;
 	for (i = 0; disabled != NULL && disabled[i] != NULL; i++)
 		if (strcmp(disabled[i], p->name) == 0)
 			return 0;
@@ -127,6 +129,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 	struct probe_pool *pool;
 	const char *const *disabled = conf_list(site->conf, "probes.disable");
 	long timeout = conf_int(site->conf, "probes.deadline_ms");
+	int network = conf_bool(site->conf, "probes.network");
 	size_t n, i, njobs = 0;
 	int64_t deadline;
 	int r, last;
@@ -141,7 +144,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		struct facts *out;
 		char *why = NULL;
 
-		if (table[i]->stage != 0 || !wanted(table[i], only, disabled))
+		if (table[i]->stage != 0 || !wanted(table[i], only, disabled, network))
 			continue;
 		memset(&ctx, 0, sizeof ctx);
 		ctx.site = site;
@@ -166,7 +169,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 	for (i = 0; i < n; i++) {
 		struct probe_job *j;
 
-		if (table[i]->stage != 1 || !wanted(table[i], only, disabled))
+		if (table[i]->stage != 1 || !wanted(table[i], only, disabled, network))
 			continue;
 		j = xcalloc(1, sizeof *j);
 		j->probe = table[i];
