@@ -104,6 +104,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	    me.fstype);
 	facts_setv(out, "nfs.mount", probe, 0, mi);
 	free(probe);
+	probe = NULL;
 	if (!is_nfs_type(conf, me.fstype)) {
 		fail(out, "not_mounted", mi, "%s is not a mounted NFS file "
 		    "system: it lies on %s (type %s, from %s); mount the NFS "

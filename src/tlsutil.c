@@ -56,6 +56,7 @@ tls_parse_certs(const char *data, size_t len, const char *name,
 	X509 *x;
 	BIO *bio;
 	char *why;
+	int r;
 
 	*out = NULL;
 	if (len > (size_t)INT32_MAX)
@@ -70,8 +71,10 @@ tls_parse_certs(const char *data, size_t len, const char *name,
 	if (sk_X509_num(sk) == 0) {
 		why = tls_errors();
 		sk_X509_free(sk);
-		return set_cause(cause, JF_ERR_PARSE, "\"%s\": no PEM "
+		r = set_cause(cause, JF_ERR_PARSE, "\"%s\": no PEM "
 		    "certificate%s%s", name, *why ? ": " : "", why);
+		free(why);
+		return r;
 	}
 	ERR_clear_error(); /* the end of the file reads as an error */
 	*out = sk;
