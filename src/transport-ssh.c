@@ -1552,6 +1552,12 @@ tssh_parse_stat(const char *text, size_t len, struct tstat *ts, char **cause)
 		}
 		p = end;
 	}
+	if ((long long)v[5] > INT64_MAX / 1000000000 - 1 ||
+	    (long long)v[5] < INT64_MIN / 1000000000 + 1) {
+		r = set_cause(cause, JF_ERR_PARSE, "stat output: mtime %lld out "
+		    "of range", (long long)v[5]);
+		goto out;
+	}
 	/* %y: "2024-01-02 03:04:05.123456789 +0000"; the fraction, if any */
 	while (*p == ' ')
 		p++;
@@ -1569,7 +1575,8 @@ tssh_parse_stat(const char *text, size_t len, struct tstat *ts, char **cause)
 	ts->gid = (gid_t)v[2];
 	ts->size = (off_t)v[3];
 	ts->ino = (uint64_t)v[4];
-	ts->mtime_ns = (int64_t)v[5] * 1000000000 + ns;
+	/* tv_sec * 1e9 + tv_nsec, as locally (%Y is tv_sec, also < 0) */
+	ts->mtime_ns = (int64_t)(long long)v[5] * 1000000000 + ns;
 out:
 	free(s);
 	return r;

@@ -171,6 +171,14 @@ test_parse_stat(void)
 	tssh_parse_stat(s, strlen(s), &st, &cause);
 	is_int(st.mtime_ns, 1700000000500000000LL, "short fraction scaled");
 
+	s = "81a4 0 0 1 2 -5 1969-12-31 23:59:55.5 +0000";
+	is_int(tssh_parse_stat(s, strlen(s), &st, &cause), 0,
+	    "a time before 1970 parses");
+	is_int(st.mtime_ns, -4500000000LL, "tv_sec * 1e9 + tv_nsec");
+	s = "81a4 0 0 1 2 170000000000 x";
+	is_int(tssh_parse_stat(s, strlen(s), &st, &cause), -JF_ERR_PARSE,
+	    "an mtime that would overflow is refused (found by fuzzing)");
+
 	s = "";
 	ok(tssh_parse_stat(s, 0, &st, &cause) == -JF_ERR_PARSE,
 	    "empty output refused");
