@@ -159,7 +159,7 @@ sleep 0.2
 check "list processes" -- tool procs
 like "$OUT" "(^|$NL)$probe$TAB/bin/sh -c sleep 300 jf-proc-probe\\\\nsecond line" \
 	"a command line with a newline comes through whole"
-kill "$probe" 2>/dev/null; wait "$probe" 2>/dev/null
+kill $(descendants "$probe") "$probe" 2>/dev/null; wait "$probe" 2>/dev/null
 check "list TCP sockets" -- tool tcp
 like "$OUT" "(^|$NL)10 127\\.0\\.0\\.1:$SSHD_PORT 0\\.0\\.0\\.0:0 " \
 	"the private sshd's listening socket is there"
