@@ -1300,6 +1300,15 @@ ssh_exec(struct transport *t, struct exec_req *x, char **cause)
 			break;
 		if (libssh2_channel_eof(ch) == 1)
 			break;
+		/*
+		 * Each read drains the socket into libssh2's queue, so the
+		 * stderr read may have queued stdout data (and the EOF after
+		 * it) that the socket will never announce again: look at the
+		 * queue before sleeping on the socket.
+		 */
+		if (!progress && (libssh2_poll_channel_read(ch, 0) ||
+		    libssh2_poll_channel_read(ch, 1)))
+			continue;
 		if (!progress && ssh_wait(c, deadline) != 0)
 			goto timed_out;
 	}

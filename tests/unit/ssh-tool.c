@@ -16,7 +16,8 @@
  *                              exits with the status, 124 on a timeout
  *   procs                      "PID<TAB>CMDLINE" (newlines shown as \n)
  *   tcp                        "STATE LOCAL:PORT REMOTE:PORT INODE"
- *   bench N                    time N runs of /bin/true on this session
+ *   bench N [echo]             time N runs of /bin/true (or /bin/echo,
+ *                              output checked) on this session
  *   connect                    just connect (prints the time it took)
  *
  * -R: after the command (failed or not) run /bin/echo reconnected on the
@@ -130,9 +131,11 @@ cmd_run(struct transport *t, int argc, char **argv)
 }
 
 static int
-cmd_bench(struct transport *t, int n)
+cmd_bench(struct transport *t, int n, int echo)
 {
-	const char *argv[] = { "/bin/true", NULL };
+	const char *tv[] = { "/bin/true", NULL };
+	const char *ev[] = { "/bin/echo", "bench", NULL };
+	const char *const *argv = echo ? ev : tv;
 	struct trun_result res;
 	char *cause = NULL;
 	int64_t t0 = now_ms();
@@ -141,13 +144,15 @@ cmd_bench(struct transport *t, int n)
 	for (i = 0; i < n; i++) {
 		trun_result_init(&res);
 		r = t->ops->run(t, argv, NULL, NULL, 0, 0, &res, &cause);
-		if (r != 0 || res.status != 0) {
+		if (r != 0 || res.status != 0 || res.timed_out || (echo &&
+		    (res.out.len != 6 || memcmp(res.out.data, "bench\n", 6)))) {
 			trun_result_free(&res);
+			fprintf(stderr, "ssh-tool: bench: run %d went wrong\n", i);
 			return r != 0 ? fail(r, cause) : FAIL;
 		}
 		trun_result_free(&res);
 	}
-	printf("%d runs of /bin/true: %lld ms, %.2f ms each\n", n,
+	printf("%d runs of %s: %lld ms, %.2f ms each\n", n, argv[0],
 	    (long long)(now_ms() - t0), (double)(now_ms() - t0) / n);
 	return 0;
 }
@@ -275,9 +280,10 @@ main(int argc, char **argv)
 				    (unsigned long long)socks[i].inode);
 			free(socks);
 		}
-	} else if (strcmp(cmd, "bench") == 0 && argc == 1) {
+	} else if (strcmp(cmd, "bench") == 0 && argc >= 1) {
 		printf("connected in %lld ms\n", (long long)(now_ms() - t0));
-		rc = cmd_bench(t, atoi(argv[0]));
+		rc = cmd_bench(t, atoi(argv[0]), argc > 1 &&
+		    strcmp(argv[1], "echo") == 0);
 	} else
 		usage();
 	buf_free(&b);
