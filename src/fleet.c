@@ -185,14 +185,24 @@ failure_of(const struct report *rep)
 {
 	size_t i, j;
 
+	size_t k;
+	const char *m;
+
 	for (i = 0; i < rep->nruns; i++)
 		for (j = 0; j < rep->runs[i].nrecords; j++) {
 			const struct step_record *rec = &rep->runs[i].records[j];
-			if ((rec->outcome == OUT_FAILED || rec->outcome ==
-			    OUT_UNDONE) && rec->message != NULL)
+			m = NULL;
+			for (k = 0; k < rec->changes.n && m == NULL; k++)
+				if (rec->changes.v[k]->outcome == OUT_FAILED &&
+				    rec->changes.v[k]->message != NULL)
+					m = rec->changes.v[k]->message;
+			if (m == NULL && (rec->outcome == OUT_FAILED ||
+			    rec->outcome == OUT_UNDONE))
+				m = rec->message;
+			if (m != NULL)
 				return xasprintf("playbook %s, step %d (%s): "
 				    "%.*s", rep->runs[i].pb->name, rec->index +
-				    1, rec->type, MESSAGE_MAX, rec->message);
+				    1, rec->type, MESSAGE_MAX, m);
 		}
 	if (rep->nnotes > 0)
 		return xstrndup(rep->notes[0], MESSAGE_MAX);

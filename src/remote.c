@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,9 @@
 #include "remote.h"
 #include "transport-serial.h"
 #include "transport-ssh.h"
+
+/* Remote operations a probe may make, for its deadline (see below). */
+#define REMOTE_PROBE_OPS 3
 
 static const char *
 nonempty(const char *s)
@@ -31,9 +35,26 @@ remote_connect(struct conf *conf, const char *user, const char *host,
 	struct ssh_opts o;
 	struct transport *t = NULL;
 	long p = conf_int(conf, "ssh.port");
-	int r;
+	char num[32];
+	int r, op;
 
 	*out = NULL;
+	/*
+	 * (Before anything is read from conf: an override clears the strings
+	 * conf_str() handed out.)  A probe that overruns its deadline is abandoned while its thread
+	 * goes on (probe.c); with a shared session it would still be using it
+	 * when the host is closed.  Every remote operation has its own
+	 * deadline, so give the probes room for a few of them instead.
+	 */
+	op = (int)conf_int(conf, "ssh.op_timeout_ms");
+	if (op <= 0)
+		op = TSSH_OP_TIMEOUT_MS;
+	if (conf_int(conf, "probes.deadline_ms") < (long)op * REMOTE_PROBE_OPS +
+	    1000) {
+		snprintf(num, sizeof num, "%ld", (long)op * REMOTE_PROBE_OPS +
+		    1000);
+		conf_override(conf, "probes.deadline_ms", num);
+	}
 	memset(&o, 0, sizeof o);
 	o.user = user != NULL ? user : nonempty(conf_str(conf, "ssh.user"));
 	o.host = host;
