@@ -110,8 +110,8 @@ static const struct demo_file files[] = {
 	  "state_dir = \"@ROOT@/state\";\n"
 	  "audit_log = \"@ROOT@/state/audit.log\";\n"
 	  "playbook_dirs = [ ];\n"
-	  "# nothing real runs in the sandbox: no services to probe\n"
-	  "probes: { network = false; };\n"
+	  "# nothing real runs in the sandbox: only its files, Job and its logs\n"
+	  "probes: { network = false; only = [ \"job\", \"logs\" ]; };\n"
 	  "job: { restart_wait_ms = 2000; };\n" },
 };
 

@@ -128,6 +128,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 	struct probe_job **jobs;
 	struct probe_pool *pool;
 	const char *const *disabled = conf_list(site->conf, "probes.disable");
+	const char *const *conf_only = conf_list(site->conf, "probes.only");
 	long timeout = conf_int(site->conf, "probes.deadline_ms");
 	int network = conf_bool(site->conf, "probes.network");
 	size_t n, i, njobs = 0;
@@ -169,7 +170,11 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 	for (i = 0; i < n; i++) {
 		struct probe_job *j;
 
-		if (table[i]->stage != 1 || !wanted(table[i], only, disabled, network))
+		/* the site's files are always read (stage 0): the others
+		 * need them; probes.only narrows what runs after that */
+		if (table[i]->stage != 1 || !wanted(table[i], only, disabled,
+		    network) || (only == NULL && conf_only[0] != NULL &&
+		    !wanted(table[i], conf_only, NULL, network)))
 			continue;
 		j = xcalloc(1, sizeof *j);
 		j->probe = table[i];

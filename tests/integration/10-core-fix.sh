@@ -26,7 +26,7 @@ CONF=$T/jobfix.conf
 cat >"$CONF" <<EOF
 site: { root = "$SITE"; templates_dir = ""; };
 playbook_dirs = [ ];
-probes: { network = false; };  # the core alone: no services to talk to
+probes: { network = false; only = [ "job", "logs" ]; };  # the core alone
 job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 500; };
 EOF
 jf() { "$JOBFIX" -c "$CONF" --no-color "$@"; }

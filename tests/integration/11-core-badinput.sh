@@ -10,7 +10,7 @@ CONF=$T/jobfix.conf
 cat >"$CONF" <<EOF
 site: { root = "$SITE"; templates_dir = ""; };
 playbook_dirs = [ ];
-probes: { network = false; };  # the core alone: no services to talk to
+probes: { network = false; only = [ "job", "logs" ]; };  # the core alone
 EOF
 snapshot() { (cd "$SITE" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %Y' && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 before=$(snapshot)
@@ -86,7 +86,7 @@ rmdir "$SITE/etc/job.conf"; mv "$T/moved" "$SITE/etc/job.conf"
 if mkdir -p "$T/ro" && mount -t tmpfs -o size=1m tmpfs "$T/ro" 2>/dev/null; then
 	make_site "$T/ro/site" ijobs.amqp.username=admin
 	RO=$SITE
-	printf 'site: { root = "%s"; templates_dir = ""; };\nplaybook_dirs = [ ];\nprobes: { network = false; };\n' "$RO" >"$T/ro.conf"
+	printf 'site: { root = "%s"; templates_dir = ""; };\nplaybook_dirs = [ ];\nprobes: { network = false; only = [ "job", "logs" ]; };\n' "$RO" >"$T/ro.conf"
 	sum=$(sha256sum <"$RO/etc/job.conf")
 	mount -o remount,ro "$T/ro"
 	check_rc 3 "a read-only file system: the fix fails, nothing changed (exit 3)" -- \

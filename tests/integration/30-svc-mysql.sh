@@ -47,7 +47,7 @@ cat >"$CONF" <<CONFEOF
 site: { root = "$SITE"; templates_dir = ""; };
 playbook_dirs = [ ];
 job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };
-probes: { disable = [ "rabbitmq", "redis" ]; deadline_ms = 5000; };
+probes: { only = [ "mysql", "logs" ]; deadline_ms = 5000; };
 commands: { mysql_restart = [ "$T/mysql-restart.sh" ]; };
 CONFEOF
 ALL_OUT=$T/all-output

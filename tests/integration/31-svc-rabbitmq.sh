@@ -20,7 +20,7 @@ cat >"$CONF" <<CONFEOF
 site: { root = "$SITE"; templates_dir = ""; };
 playbook_dirs = [ ];
 job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };
-probes: { disable = [ "mysql", "redis" ]; deadline_ms = 5000; };
+probes: { only = [ "rabbitmq" ]; deadline_ms = 5000; };
 rabbitmq: {
   ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
   node = "$RABBITMQ_NODENAME";

@@ -17,7 +17,7 @@ cat >"$CONF" <<CONFEOF
 site: { root = "$SITE"; templates_dir = ""; };
 playbook_dirs = [ ];
 job: { process_pattern = "no-such-process-jobfix-test"; };
-probes: { disable = [ "mysql", "rabbitmq" ]; deadline_ms = 5000; };
+probes: { only = [ "redis", "logs" ]; deadline_ms = 5000; };
 CONFEOF
 ALL_OUT=$T/all-output
 : >"$ALL_OUT"

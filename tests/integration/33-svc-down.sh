@@ -19,7 +19,7 @@ cat >"$CONF" <<CONFEOF
 site: { root = "$SITE"; templates_dir = ""; };
 playbook_dirs = [ ];
 job: { process_pattern = "no-such-process-jobfix-test"; };
-probes: { deadline_ms = 2000; };
+probes: { only = [ "mysql", "rabbitmq", "redis" ]; deadline_ms = 2000; };
 CONFEOF
 jf() {
 	OUT=$("$JOBFIX" -c "$CONF" --json "$@" 2>"$T/stderr")
