@@ -40,6 +40,8 @@ static const struct conf_key keys[] = {
 	{ "playbook_dirs", CONF_LIST, JOBFIX_DATADIR "/playbooks," JOBFIX_SYSCONFDIR "/jobfix/playbooks.d", "directories of playbooks; a later one replaces an earlier by name" },
 	{ "probes.deadline_ms", CONF_INT, "3000", "deadline of each probe" },
 	{ "probes.disable", CONF_LIST, "", "probes not to run (names as in `jobfix facts`)" },
+	{ "probes.only", CONF_LIST, "", "run only these probes after the site's files are read (empty: all)" },
+	{ "probes.network", CONF_BOOL, "true", "run the probes that talk to services (false, or --offline: only the host's files and processes)" },
 
 	/* How to act on services. */
 	{ "commands.job_restart", CONF_LIST, "${jobsh.path},restart", "argv restarting Job" },
@@ -48,9 +50,6 @@ static const struct conf_key keys[] = {
 	{ "job.console_log", CONF_STR, "job_jvm_console.log", "NOHUPLOG value that gives Job a console log" },
 	{ "job.restart_wait_ms", CONF_INT, "5000", "how long to wait for Job's console log after a restart" },
 
-	{ "probes.only", CONF_LIST, "", "run only these probes after the site's files are read (empty: all)" },
-	{ "probes.network", CONF_BOOL, "true", "run the probes that talk to services (false, or --offline: only the host's files and processes)" },
-	{ "probes.network", CONF_BOOL, "true", "run the probes that talk to services (false, or --offline: only the host's files and processes)" },
 	/* What job.conf must hold. */
 	{ "jobconf.required", CONF_LIST, "ijobs.amqp.addresses,ijobs.amqp.username,ijobs.amqp.password,app.code,app.secret,bk.paas.host,gse.taskserver.ip", "keys of job.conf that must be present and not empty (start.credentials)" },
 
