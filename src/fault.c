@@ -107,7 +107,7 @@ static const struct fault faults[] = {
 	  "PaaS unreachable, or answering something that is not JSON",
 	  "paas.status == 'down' || paas.status == 'nonjson' || log.code_1213001.age < 3600 || log.code_1213002.age < 3600",
 	  "an HTTP request to bk.paas.host: status, content type and a JSON parse of the answer",
-	  "PaaS at ${jobconf.bk.paas.host}: ${paas.error}. An HTML answer is usually a gateway or firewall page in between.",
+	  "PaaS (bk.paas.host = ${jobconf.bk.paas.host}): ${paas.error}. Unreachable or unhealthy is 1213001: check the address and that PaaS runs; an answer that is not JSON is 1213002, usually a gateway or firewall page between Job and PaaS.",
 	  NULL, 0 },
 	{ "login.appauth", 3, 0, 0, TIER_OTHER,
 	  "app.code / app.secret rejected by PaaS",
