@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "engine.h"
 #include "exitcode.h"
+#include "heal.h"
 #include "log.h"
 
 int
@@ -41,7 +42,9 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	struct engine_opts eo;
 	struct report *rep;
 	struct facts *facts = facts_new();
-	char *cause = NULL;
+	struct audit *audit = NULL;
+	struct heal *heal = NULL;
+	char *cause = NULL, *audit_error = NULL;
 
 	rep = report_new(name, c->site->host, conf_str(c->conf, "site.root"),
 	    dry_run);
@@ -54,9 +57,35 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	eo.dry_run = dry_run;
 	eo.allow_restart = c->opts.allow_restart;
 	eo.only = only;
-	eo.unattended = c->opts.yes && !isatty(STDIN_FILENO);
+	eo.unattended = c->opts.unattended || (c->opts.yes &&
+	    !isatty(STDIN_FILENO));
+	if (!dry_run) {
+		/* every change and refusal goes to the audit log; without
+		 * one, heal refuses every change */
+		audit = audit_open(conf_str(c->conf, "audit_log"),
+		    c->site->state_dir, c->site->host, &audit_error);
+		if (audit != NULL)
+			audit_set_syslog(audit, conf_bool(c->conf,
+			    "audit.syslog"));
+		heal = heal_new(c->site, audit, audit_error, rep->run_id,
+		    eo.unattended);
+		eo.audit = audit;
+		eo.may_run = heal_may_run;
+		eo.may_change = heal_may_change;
+		eo.on_change = heal_on_change;
+		eo.hook_arg = heal;
+	}
 	engine_fix(c->site, facts, &c->playbooks, rep, &eo);
 	rep->exit_code = engine_exit_code(rep, 1);
+	if (!dry_run) {
+		if (heal_last_run_save(c->site, rep, eo.unattended, &cause) != 0) {
+			warnx("%s", cause);
+			free(cause);
+		}
+		heal_free(heal);
+		audit_close(audit);
+		free(audit_error);
+	}
 	facts_free(facts);
 	return rep;
 }

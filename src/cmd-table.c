@@ -10,6 +10,8 @@
 extern const struct cmd_entry cmd_fix, cmd_diagnose, cmd_facts,
     cmd_playbooks, cmd_run, cmd_explain, cmd_demo, cmd_config;
 extern const struct cmd_entry cmd_fleet;
+extern const struct cmd_entry cmd_status, cmd_audit, cmd_undo, cmd_pause,
+    cmd_resume, cmd_reset;
 
 static const struct cmd_entry *const table[] = {
 	&cmd_fix,
@@ -21,6 +23,12 @@ static const struct cmd_entry *const table[] = {
 	&cmd_demo,
 	&cmd_config,
 	&cmd_fleet,
+	&cmd_status,
+	&cmd_audit,
+	&cmd_undo,
+	&cmd_pause,
+	&cmd_resume,
+	&cmd_reset,
 };
 
 const struct cmd_entry *const *

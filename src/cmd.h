@@ -35,6 +35,8 @@ struct cmd_opts {
 	int offline;
 	const char *known_hosts;
 	const char *identity;
+	const char *since;     /* audit show --since TIME */
+	int unattended;        /* --auto: a run from cron or a timer */
 };
 
 struct cmd_ctx {

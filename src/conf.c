@@ -37,6 +37,14 @@ static const struct conf_key keys[] = {
 	/* jobfix itself. */
 	{ "state_dir", CONF_STR, JOBFIX_LOCALSTATEDIR "/lib/jobfix", "state: backups, log offsets, counters (env JOBFIX_STATE_DIR overrides)" },
 	{ "audit_log", CONF_STR, JOBFIX_LOCALSTATEDIR "/log/jobfix/audit.log", "append-only audit log (env JOBFIX_AUDIT_LOG overrides)" },
+	{ "audit.syslog", CONF_BOOL, "true", "send each audit record to syslog too (one line, with its hash)" },
+
+	/* Unattended runs (--auto, or --yes without a terminal); per playbook:
+	 * policy.NAME.mode = "auto" | "confirm", policy.NAME.max_runs,
+	 * policy.NAME.window_seconds. */
+	{ "unattended.max_runs", CONF_INT, "3", "unattended runs of one playbook allowed per window; then it is held (0: never run unattended)" },
+	{ "unattended.window_seconds", CONF_INT, "3600", "the rate-limit window, in seconds" },
+	{ "unattended.maintenance_file", CONF_STR, "${state_dir}/maintenance", "while this file exists, unattended runs change nothing (jobfix pause / resume)" },
 	{ "playbook_dirs", CONF_LIST, JOBFIX_DATADIR "/playbooks," JOBFIX_SYSCONFDIR "/jobfix/playbooks.d", "directories of playbooks; a later one replaces an earlier by name" },
 	{ "probes.deadline_ms", CONF_INT, "3000", "deadline of each probe" },
 	{ "probes.disable", CONF_LIST, "", "probes not to run (names as in `jobfix facts`)" },

@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "exitcode.h"
+#include "heal.h"
 #include "log.h"
 #include "probe.h"
 #include "rule.h"
@@ -153,6 +154,40 @@ ran_already(const struct report *r, const struct playbook *pb)
 	return 0;
 }
 
+/* A held finding says why: the message of the change that was refused. */
+static void
+held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
+{
+	const struct pb_run *run = &rep->runs[rep->nruns - 1];
+	size_t i, j;
+
+	(void)ctx;
+	for (i = run->nrecords; i-- > 0;)
+		for (j = 0; j < run->records[i].changes.n; j++) {
+			const struct change *c = run->records[i].changes.v[j];
+			if (c->outcome == OUT_SKIPPED && c->message != NULL) {
+				free(f->note);
+				f->note = xstrdup(c->message);
+				return;
+			}
+		}
+}
+
+/* Held by policy, maintenance or a rate limit: *why (NULL: may run). */
+static int
+held(const struct engine_opts *opts, struct site *site,
+    const struct playbook *pb, char **why)
+{
+	if (opts->unattended && strcmp(heal_mode(site->conf, pb),
+	    "confirm") == 0) {
+		*why = xasprintf("playbook %s has policy \"confirm\": it is not "
+		    "run unattended", pb->name);
+		return 1;
+	}
+	return !opts->dry_run && opts->may_run != NULL &&
+	    opts->may_run(pb, why, opts->hook_arg);
+}
+
 static void
 run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
     size_t fi)
@@ -168,9 +203,10 @@ run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
 		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
 	else if (o == OUT_FAILED || o == OUT_UNDONE)
 		f->state = FINDING_FAILED;
-	else if (o == OUT_SKIPPED)
+	else if (o == OUT_SKIPPED) {
 		f->state = FINDING_HELD;
-	else
+		held_note(ctx, rep, f);
+	} else
 		f->state = FINDING_REMAINS; /* until probed again */
 }
 
@@ -183,7 +219,7 @@ engine_fix(struct site *site, struct facts *facts,
 	struct report *after;
 	const struct playbook *pb;
 	struct finding *f;
-	char *cause = NULL;
+	char *cause = NULL, *why = NULL;
 	size_t i, j;
 	int acted = 0;
 
@@ -191,6 +227,10 @@ engine_fix(struct site *site, struct facts *facts,
 	ctx.run_id = rep->run_id;
 	ctx.allow_restart = opts->allow_restart;
 	ctx.audit = opts->audit;
+	ctx.on_change = opts->on_change;
+	ctx.on_change_arg = opts->hook_arg;
+	ctx.may_change = opts->may_change;
+	ctx.may_change_arg = opts->hook_arg;
 	if (opts->only != NULL) {
 		pb = playbook_find(pbs, opts->only);
 		for (i = 0; i < rep->nfindings; i++)
@@ -200,6 +240,17 @@ engine_fix(struct site *site, struct facts *facts,
 					goto found;
 		i = (size_t)-1;
 found:
+		if (held(opts, site, pb, &why)) {
+			if (i != (size_t)-1) {
+				rep->findings[i].state = FINDING_HELD;
+				free(rep->findings[i].note);
+				rep->findings[i].note = why;
+			} else {
+				report_note(rep, "%s", why);
+				free(why);
+			}
+			goto verify;
+		}
 		run_one(&ctx, rep, pb, i);
 		acted = 1;
 		goto verify;
@@ -221,10 +272,10 @@ found:
 			    rule_text(pb->match));
 			continue;
 		}
-		if (opts->unattended && strcmp(pb->policy, "confirm") == 0) {
+		if (held(opts, site, pb, &why)) {
 			f->state = FINDING_HELD;
-			f->note = xasprintf("playbook %s has policy \"confirm\": "
-			    "it is not run unattended", pb->name);
+			free(f->note);
+			f->note = why;
 			continue;
 		}
 		run_one(&ctx, rep, pb, i);

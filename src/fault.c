@@ -74,7 +74,7 @@ static const struct fault faults[] = {
 	  "job.running == 'no' && log.job.fresh == 'no' && jobsh.console == 'no'",
 	  "Job's JVM in the process table; the age of job.log; NOHUPLOG in Job's start script",
 	  "Job is not running and wrote no log. Set NOHUPLOG=job_jvm_console.log in ${jobsh.path}, restart Job, and read job_jvm_console.log.",
-	  "start.mysql,start.redis,wait.rabbitmq.down", 0 },
+	  "start.mysql,start.redis,wait.rabbitmq.down,start.rabbitmq,start.credentials,start.port", 0 },
 	{ "start.license", 1, 1210101, 0, TIER_OTHER,
 	  "license invalid or license server unreachable",
 	  "license.status == 'down' || license.status == 'tls_failed' || license.status == 'invalid' || log.code_1210101.age < 3600",
@@ -88,19 +88,19 @@ static const struct fault faults[] = {
 	  "rabbitmq.status == 'down'",
 	  "a TCP and AMQP connection to every address of ijobs.amqp.addresses",
 	  "RabbitMQ at ${rabbitmq.address} does not answer: ${rabbitmq.error}. Start the broker; once it answers, Job must be restarted (playbook job-restart waits a little for the broker, then restarts Job).",
-	  NULL, 0 },
+	  "start.mysql", 0 },
 	{ "wait.rabbitmq.creds", 2, 0, 0, TIER_JOB,
 	  "ijobs.amqp.username/password differ from app.code/app.secret",
 	  "jobconf.amqp_creds == 'mismatch'",
 	  "ijobs.amqp.username against app.code and ijobs.amqp.password against app.secret in etc/job.conf (they must be equal)",
 	  "Set ijobs.amqp.username to app.code and ijobs.amqp.password to app.secret in ${site.job_conf}, then restart Job.",
-	  NULL, 0 },
+	  "wait.rabbitmq.down", 0 },
 	{ "wait.rabbitmq.vhost", 2, 0, 0, TIER_BROKER,
 	  "the RabbitMQ account is missing or has no permission on vhost bk_job",
 	  "rabbitmq.status == 'not_allowed' || rabbitmq.status == 'access_refused'",
 	  "an AMQP login to vhost bk_job with ijobs.amqp.username/password",
 	  "RabbitMQ refused ${rabbitmq.user} on vhost bk_job: ${rabbitmq.error}. Create the vhost and user and grant \".*\" \".*\" \".*\" on bk_job (playbook rabbitmq-bk-job-grant).",
-	  "wait.rabbitmq.creds", 0 },
+	  "wait.rabbitmq.creds,wait.rabbitmq.down", 0 },
 
 	/* §3 redirected to the login page */
 	{ "login.paas", 3, 1213001, 1213002, TIER_OTHER,
@@ -114,7 +114,7 @@ static const struct fault faults[] = {
 	  "paas.status == 'auth_failed'",
 	  "PaaS's answer to a call authenticated with app.code and app.secret",
 	  "PaaS rejects app.code ${jobconf.app.code}: check app.code and app.secret in ${site.job_conf} against the app registered in PaaS.",
-	  NULL, 0 },
+	  "login.paas", 0 },
 
 	/* §4 no execution log */
 	{ "nolog.partition", 4, 1252001, 0, TIER_MYSQL,
@@ -134,13 +134,13 @@ static const struct fault faults[] = {
 	  "mysql.event_scheduler == 'ON' && mysql.events.count == 0",
 	  "rows for Job's schema in information_schema.EVENTS",
 	  "Job's events are missing (a dump restored without --events?). Restore them from Job's SQL scripts or a dump made with --events.",
-	  NULL, 0 },
+	  "start.mysql", 0 },
 	{ "nolog.headroom", 4, 0, 0, TIER_MYSQL,
 	  "Job's log partitions will run out soon",
 	  "mysql.headroom_days < 3",
 	  "the highest RANGE partition bound per table of the Job log schema in information_schema.PARTITIONS",
 	  "Only ${mysql.headroom_days} days of partitions are left in ${mysql.headroom_table}: check that the event scheduler runs Job's events.",
-	  NULL, 1 },
+	  "nolog.partition,nolog.scheduler-disabled,nolog.events-missing", 1 },
 
 	/* §5 long run and no log */
 	{ "gse.pipeline", 5, 0, 0, TIER_GSE,
@@ -148,7 +148,7 @@ static const struct fault faults[] = {
 	  "log.redis_not_string.age < 3600 || log.result_log_always.age < 3600 || gsetask.missing_procs",
 	  "repeated \"redis reply is not string\" and \"Execution result log always\" in job.log; where GSE runs on this host, its processes (setting gse.processes)",
 	  "Job gets no execution log from GSE: check the GSE services (not running here: ${gsetask.missing_procs}), and restart the agent on the affected hosts (playbook gse-agent-restart).",
-	  NULL, 0 },
+	  "gse.task.down,gse.task.addr,gse.task.tls", 0 },
 
 	/* §6 script log timed out */
 	{ "timeout.script", 6, 0, 0, TIER_OTHER,
@@ -162,7 +162,7 @@ static const struct fault faults[] = {
 	  "log.script_timeout.class == 'agent' && log.script_timeout.age < 3600",
 	  "\"Script log timed out\" in Job's logs, ended at 120% or more of the timeout",
 	  "The agent stopped answering: restart the GSE agent (playbook gse-agent-restart) and retry.",
-	  NULL, 0 },
+	  "gse.task.down,gse.task.addr,gse.task.tls", 0 },
 
 	/* §7 Job cannot connect to GSE */
 	{ "gse.task.down", 7, 1210001, 0, TIER_GSE,
@@ -196,7 +196,7 @@ static const struct fault faults[] = {
 	  "agent.procs_ok == 'yes' && agent.link == 'no'",
 	  "an ESTABLISHED TCP connection to a taskserver address of agent.conf on the agent port (agent.port, 48533)",
 	  "The agent runs but has no connection to gse_task (${agent.taskserver}): restart it (playbook gse-agent-restart); if that does not bring the link back, check gse_task and the path to it.",
-	  NULL, 0 },
+	  "gse.task.down,gse.task.addr,gse.task.tls,agent.tls,agent.cloud", 0 },
 	{ "agent.tls", 8, 0, 0, TIER_GSE,
 	  "the agent's certificate does not match gse_task's",
 	  "cert.agent_problem",

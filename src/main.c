@@ -26,7 +26,7 @@
 
 enum {
 	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
-	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS,
+	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO,
 };
 
 static const struct option longopts[] = {
@@ -48,6 +48,8 @@ static const struct option longopts[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "accept-new-hostkey", no_argument, NULL, OPT_ACCEPT_NEW },
 	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "auto", no_argument, NULL, OPT_AUTO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,12 +70,17 @@ cmd_usage(FILE *fp)
 	    "      --accept-new-hostkey  record the key of an unknown host\n"
 	    "  -n, --dry-run       show what would change, change nothing\n"
 	    "  -y, --yes           change without asking\n"
+	    "      --auto          unattended (cron, timer): --yes --quiet, "
+	    "with the\n                      policies and rate limits of "
+	    "jobfix.conf\n"
 	    "      --allow-restart allow restarts marked explicit (MySQL)\n"
 	    "      --json          one JSON document on stdout\n"
 	    "  -q, --quiet         print nothing when healthy\n"
 	    "  -v, --verbose       more detail (-vv: debug)\n"
 	    "      --no-color      no colour (also: NO_COLOR set)\n"
 	    "      --wait SECONDS  wait for another run's lock\n"
+	    "      --since TIME    audit show: records from TIME (ISO 8601, "
+	    "or 30m, 2h, 7d)\n"
 	    "      --version, -h, --help\n\ncommands:\n", JOBFIX_SYSCONFDIR);
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++)
@@ -170,6 +177,10 @@ again:
 		case OPT_KEEP: c.opts.keep = optarg; break;
 		case OPT_ACCEPT_NEW: c.opts.accept_new_hostkey = 1; break;
 		case OPT_KNOWN_HOSTS: c.opts.known_hosts = optarg; break;
+		case OPT_SINCE: c.opts.since = optarg; break;
+		case OPT_AUTO:
+			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
+			break;
 		default:
 			fprintf(stderr, "try 'jobfix --help'\n");
 			return EXIT_USAGE;

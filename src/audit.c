@@ -1,0 +1,656 @@
+/*
+ * audit.c - the hash-chained audit log (see audit.h).
+ *
+ * Appending, under an flock of the log:
+ *   1. read the last complete line of the log and the head file;
+ *   2. decide seq and prev: after the last line; after the head when the
+ *      log is empty (a rotated log continues the chain, and says so); and
+ *      when the log's end and the head disagree (records cut off or edited
+ *      since the last write) first write a "chain-break" record saying so,
+ *      so the damage stays visible after the head moves on;
+ *   3. one write(2) of the line, fsync(2);
+ *   4. the head file replaced atomically (temp, fsync, rename, fsync dir).
+ * A run killed between 3 and 4 leaves the head one record behind: verify
+ * accepts exactly that (the record it lacks links to it) and the next
+ * append moves the head on.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "transport.h"
+
+struct audit {
+	char *path;
+	char *head_path;
+	char *host;
+	char *user;
+	int fd;
+	int syslog;
+	struct transport *local;
+};
+
+/* What the end of the log says. */
+struct tail {
+	int empty;        /* no complete line */
+	int torn;         /* the file does not end with a newline */
+	int parsed;       /* the last line is a record */
+	long seq;
+	char hash[65];    /* of the last complete line */
+	char prev[65];    /* its prev member */
+};
+
+struct head {
+	int exists;
+	long seq;
+	char hash[65];
+	char *log;
+};
+
+void
+audit_sha256(const void *data, size_t len, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+	static const char hex[] = "0123456789abcdef";
+
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		fatal("SHA-256 failed");
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+char *
+audit_head_path(const char *state_dir)
+{
+	return path_join(state_dir, "audit.head");
+}
+
+/* mkdir -p of path's parent, 0700 for what it makes. */
+static int
+make_parent(const char *path, char **cause)
+{
+	char *copy = xstrdup(path), *p;
+	int r = 0;
+
+	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(copy, 0700) == -1 && errno != EEXIST) {
+			r = set_cause(cause, JF_ERR_IO, "audit log directory "
+			    "\"%s\": %s", copy, strerror(errno));
+			break;
+		}
+		*p = '/';
+	}
+	free(copy);
+	return r;
+}
+
+struct audit *
+audit_open(const char *path, const char *state_dir, const char *host,
+    char **cause)
+{
+	struct audit *a;
+	struct passwd pw, *pwp = NULL;
+	struct stat st;
+	char pwbuf[1024];
+	int fd;
+
+	if (path == NULL || *path == '\0') {
+		set_cause(cause, JF_ERR_USAGE, "no audit log is set (audit_log "
+		    "in jobfix.conf)");
+		return NULL;
+	}
+	if (make_parent(path, cause) != 0)
+		return NULL;
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1) {
+		set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		set_cause(cause, JF_ERR_IO, "audit log \"%s\": not a regular "
+		    "file", path);
+		close(fd);
+		return NULL;
+	}
+	if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) == -1) {
+		set_cause(cause, JF_ERR_IO, "audit log \"%s\": chmod 0600: %s",
+		    path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	a = xcalloc(1, sizeof *a);
+	a->fd = fd;
+	a->path = xstrdup(path);
+	a->head_path = audit_head_path(state_dir);
+	a->host = xstrdup(host ? host : "localhost");
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 &&
+	    pwp != NULL)
+		a->user = xstrdup(pw.pw_name);
+	else
+		a->user = xasprintf("uid %ld", (long)getuid());
+	a->local = transport_local_new();
+	return a;
+}
+
+void
+audit_close(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	close(a->fd);
+	transport_free(a->local);
+	free(a->path);
+	free(a->head_path);
+	free(a->host);
+	free(a->user);
+	free(a);
+}
+
+const char *
+audit_path(const struct audit *a)
+{
+	return a->path;
+}
+
+void
+audit_set_syslog(struct audit *a, int on)
+{
+	a->syslog = on;
+}
+
+/* seq and prev of a parsed line; 0 when it is a record. */
+static int
+record_fields(json_t *o, long *seq, const char **prev)
+{
+	json_t *s = json_object_get(o, "seq"), *p = json_object_get(o, "prev");
+
+	if (!json_is_object(o) || !json_is_integer(s) || !json_is_string(p) ||
+	    strlen(json_string_value(p)) != 64 || json_integer_value(s) < 1)
+		return -1;
+	*seq = (long)json_integer_value(s);
+	*prev = json_string_value(p);
+	return 0;
+}
+
+static int
+read_tail(struct audit *a, struct tail *t, char **cause)
+{
+	struct stat st;
+	size_t want, start, end;
+	char *data;
+	ssize_t n;
+	json_t *o;
+	const char *prev;
+
+	memset(t, 0, sizeof *t);
+	t->empty = 1;
+	if (fstat(a->fd, &st) == -1)
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s",
+		    a->path, strerror(errno));
+	if (st.st_size == 0)
+		return 0;
+	want = (size_t)st.st_size < AUDIT_LINE_MAX + 2 ? (size_t)st.st_size :
+	    AUDIT_LINE_MAX + 2;
+	data = xmalloc(want + 1);
+	n = pread(a->fd, data, want, st.st_size - (off_t)want);
+	if (n != (ssize_t)want) {
+		free(data);
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": read: %s",
+		    a->path, n < 0 ? strerror(errno) : "short read");
+	}
+	data[want] = '\0';
+	end = want;
+	if (data[end - 1] != '\n') {
+		t->torn = 1;
+		while (end > 0 && data[end - 1] != '\n')
+			end--;
+		if (end == 0) {
+			free(data);
+			t->empty = (size_t)st.st_size == want;
+			return 0;
+		}
+	}
+	end--; /* the newline */
+	start = end;
+	while (start > 0 && data[start - 1] != '\n')
+		start--;
+	t->empty = 0;
+	audit_sha256(data + start, end - start, t->hash);
+	data[end] = '\0';
+	o = json_loadb(data + start, end - start, 0, NULL);
+	if (o != NULL && record_fields(o, &t->seq, &prev) == 0) {
+		t->parsed = 1;
+		memcpy(t->prev, prev, 65);
+	}
+	json_decref(o);
+	free(data);
+	return 0;
+}
+
+static void
+read_head(const char *path, struct head *h)
+{
+	struct buf b = BUF_INIT;
+	json_t *o = NULL, *s, *hh, *l;
+
+	memset(h, 0, sizeof *h);
+	if (read_file_local(path, &b, 4096, NULL) != 0)
+		goto out;
+	o = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+	s = json_object_get(o, "seq");
+	hh = json_object_get(o, "hash");
+	l = json_object_get(o, "log");
+	if (!json_is_integer(s) || !json_is_string(hh) ||
+	    strlen(json_string_value(hh)) != 64)
+		goto out;
+	h->exists = 1;
+	h->seq = (long)json_integer_value(s);
+	memcpy(h->hash, json_string_value(hh), 65);
+	h->log = json_is_string(l) ? xstrdup(json_string_value(l)) : NULL;
+out:
+	json_decref(o);
+	buf_free(&b);
+}
+
+static int
+write_head(struct audit *a, long seq, const char *hash, char **cause)
+{
+	json_t *o = json_object();
+	char *text;
+	int r;
+
+	json_object_set_new(o, "seq", json_integer(seq));
+	json_object_set_new(o, "hash", json_string(hash));
+	json_object_set_new(o, "log", json_string(a->path));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return set_cause(cause, JF_ERR_IO, "audit head: cannot encode");
+	r = tp_write(a->local, a->head_path, text, strlen(text), 0600, cause);
+	free(text);
+	return r;
+}
+
+static void
+to_syslog(struct audit *a, long seq, json_t *rec, const char *hash)
+{
+	const char *keys[] = { "run_id", "event", "playbook", "summary",
+		"result" };
+	struct buf b = BUF_INIT;
+	json_t *v;
+	size_t i;
+
+	buf_printf(&b, "audit seq=%ld", seq);
+	for (i = 0; i < nitems(keys); i++)
+		if ((v = json_object_get(rec, keys[i])) != NULL &&
+		    json_is_string(v))
+			buf_printf(&b, " %s=\"%.200s\"", keys[i],
+			    json_string_value(v));
+	buf_printf(&b, " hash=%s", hash);
+	openlog("jobfix", LOG_PID, LOG_DAEMON);
+	syslog(LOG_NOTICE, "%s", b.data);
+	closelog();
+	buf_free(&b);
+}
+
+/* Writes one line (seq and prev given); *hash gets its hash. */
+static int
+write_record(struct audit *a, long seq, const char *prev, json_t *rec,
+    int newline_first, char hash[65], char **cause)
+{
+	json_t *o = json_object();
+	char ts[32], *text, *safe;
+	struct buf line = BUF_INIT;
+	ssize_t n;
+	int r = 0;
+
+	iso_time(ts);
+	json_object_set_new(o, "seq", json_integer(seq));
+	json_object_set_new(o, "time", json_string(ts));
+	json_object_set_new(o, "prev", json_string(prev));
+	json_object_set_new(o, "host", json_string(a->host));
+	json_object_set_new(o, "user", json_string(a->user));
+	json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
+	json_object_update(o, rec);
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return set_cause(cause, JF_ERR_IO, "audit record %ld: cannot "
+		    "encode it as JSON", seq);
+	/* a last guard: no registered secret leaves in a record */
+	safe = redact(text);
+	free(text);
+	if (strlen(safe) > AUDIT_LINE_MAX) {
+		r = set_cause(cause, JF_ERR_TOOBIG, "audit record %ld: %zu "
+		    "bytes, over the cap of %zu", seq, strlen(safe),
+		    AUDIT_LINE_MAX);
+		free(safe);
+		return r;
+	}
+	audit_sha256(safe, strlen(safe), hash);
+	if (newline_first)
+		buf_addch(&line, '\n');
+	buf_addstr(&line, safe);
+	buf_addch(&line, '\n');
+	free(safe);
+	n = write(a->fd, line.data, line.len);
+	if (n != (ssize_t)line.len)
+		r = set_cause(cause, JF_ERR_IO, "audit log \"%s\": write: %s",
+		    a->path, n < 0 ? strerror(errno) : "short write");
+	else if (fsync(a->fd) == -1)
+		r = set_cause(cause, JF_ERR_IO, "audit log \"%s\": fsync: %s",
+		    a->path, strerror(errno));
+	buf_free(&line);
+	return r;
+}
+
+int
+audit_append(struct audit *a, json_t *rec, long *seqp, char **cause)
+{
+	struct tail t;
+	struct head h;
+	char hash[65], prev[65];
+	long seq;
+	int r, same, torn;
+	json_t *brk;
+
+	if (flock(a->fd, LOCK_EX) == -1)
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": flock: %s",
+		    a->path, strerror(errno));
+	memset(&h, 0, sizeof h);
+	if ((r = read_tail(a, &t, cause)) != 0)
+		goto out;
+	read_head(a->head_path, &h);
+	same = h.exists && (h.log == NULL || strcmp(h.log, a->path) == 0);
+	torn = t.torn;
+	brk = NULL;
+	if (t.empty) {
+		if (same && h.seq > 0) {
+			/* a rotated log: the chain goes on from the head */
+			seq = h.seq + 1;
+			memcpy(prev, h.hash, 65);
+			json_object_set_new(rec, "continues", json_integer(h.seq));
+		} else {
+			seq = 1;
+			memcpy(prev, AUDIT_HASH_ZERO, 65);
+		}
+	} else {
+		memcpy(prev, t.hash, 65);
+		seq = t.parsed ? t.seq + 1 : (same ? h.seq : 0) + 1;
+		if (!t.parsed || torn || (same && strcmp(h.hash, t.hash) != 0 &&
+		    !(h.seq == t.seq - 1 && strcmp(h.hash, t.prev) == 0))) {
+			brk = json_object();
+			json_object_set_new(brk, "event",
+			    json_string("chain-break"));
+			json_object_set_new(brk, "why", json_string(!t.parsed ?
+			    "the last line of the log is not a record" : torn ?
+			    "the log ended in a line cut short" :
+			    "the end of the log is not the record the head "
+			    "names: records were cut off or edited"));
+			if (same) {
+				json_object_set_new(brk, "head_seq",
+				    json_integer(h.seq));
+				json_object_set_new(brk, "head_hash",
+				    json_string(h.hash));
+			}
+		}
+	}
+	if (brk != NULL) {
+		r = write_record(a, seq, prev, brk, torn, hash, cause);
+		json_decref(brk);
+		if (r != 0)
+			goto out;
+		memcpy(prev, hash, 65);
+		seq++;
+		torn = 0;
+	}
+	if ((r = write_record(a, seq, prev, rec, torn, hash, cause)) != 0)
+		goto out;
+	if ((r = write_head(a, seq, hash, cause)) != 0)
+		goto out;
+	if (a->syslog)
+		to_syslog(a, seq, rec, hash);
+	if (seqp != NULL)
+		*seqp = seq;
+out:
+	free(h.log);
+	flock(a->fd, LOCK_UN);
+	return r;
+}
+
+void
+audit_check_free(struct audit_check *c)
+{
+	if (c == NULL)
+		return;
+	free(c->why);
+	free(c->note);
+	memset(c, 0, sizeof *c);
+}
+
+static void
+check_bad(struct audit_check *chk, long index, const char *file, long line,
+    char *why)
+{
+	if (chk->bad_record != 0 || chk->head_bad) {
+		free(why);
+		return;
+	}
+	chk->bad_record = index;
+	chk->bad_file = file;
+	chk->bad_line = line;
+	chk->why = why;
+}
+
+/* One line at a time, capped; *len excludes the newline, *nl says if
+ * there was one.  Returns 0 at the end of the file. */
+static int
+next_line(FILE *fp, struct buf *b, int *nl, int *toolong)
+{
+	int ch;
+
+	buf_reset(b);
+	*nl = 0;
+	*toolong = 0;
+	while ((ch = getc(fp)) != EOF) {
+		if (ch == '\n') {
+			*nl = 1;
+			return 1;
+		}
+		if (b->len < AUDIT_LINE_MAX)
+			buf_addch(b, (char)ch);
+		else
+			*toolong = 1;
+	}
+	return b->len > 0 || *toolong;
+}
+
+int
+audit_verify(const char *const *files, size_t nfiles, const char *head_path,
+    struct audit_check *chk, char **cause)
+{
+	struct buf b = BUF_INIT;
+	struct head h;
+	char last_hash[65] = "", last_prev[65] = "", hash[65];
+	long last_seq = 0, seq, line, index = 0;
+	const char *prev, *ev;
+	json_t *o;
+	size_t fi;
+	FILE *fp;
+	int nl, toolong;
+
+	memset(chk, 0, sizeof *chk);
+	b.max = AUDIT_LINE_MAX + 1;
+	for (fi = 0; fi < nfiles; fi++) {
+		if ((fp = fopen(files[fi], "re")) == NULL) {
+			if (errno == ENOENT && fi == nfiles - 1 && nfiles == 1)
+				break; /* no log yet: the head says if it should be */
+			buf_free(&b);
+			return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s",
+			    files[fi], strerror(errno));
+		}
+		line = 0;
+		while (next_line(fp, &b, &nl, &toolong)) {
+			line++;
+			index++;
+			if (toolong) {
+				check_bad(chk, index, files[fi], line, xasprintf(
+				    "longer than %zu bytes", AUDIT_LINE_MAX));
+				continue;
+			}
+			if (!nl) {
+				check_bad(chk, index, files[fi], line, xstrdup(
+				    "cut short: no newline at its end"));
+				continue;
+			}
+			audit_sha256(b.data ? b.data : "", b.len, hash);
+			o = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
+			if (o == NULL || record_fields(o, &seq, &prev) != 0) {
+				check_bad(chk, index, files[fi], line, xstrdup(
+				    "not a record (not JSON, or no seq and "
+				    "prev)"));
+				json_decref(o);
+				memcpy(last_hash, hash, 65);
+				continue;
+			}
+			if (index == 1) {
+				chk->first_seq = seq;
+				if (seq == 1 && strcmp(prev, AUDIT_HASH_ZERO) != 0)
+					check_bad(chk, index, files[fi], line,
+					    xstrdup("record 1 does not start a "
+					    "chain (its prev is not zero)"));
+				else if (seq > 1 && json_object_get(o,
+				    "continues") == NULL)
+					check_bad(chk, index, files[fi], line,
+					    xasprintf("the log starts at record "
+					    "%ld: records before it were cut "
+					    "from the start", seq));
+				else if (seq > 1)
+					chk->note = xasprintf("the log starts "
+					    "at record %ld, continuing a rotated "
+					    "log: give the older file first to "
+					    "check across both", seq);
+			} else if (last_seq != 0 && seq != last_seq + 1) {
+				check_bad(chk, index, files[fi], line, seq >
+				    last_seq + 1 ? (seq == last_seq + 2 ?
+				    xasprintf("record %ld is missing (deleted)",
+				    last_seq + 1) : xasprintf("records %ld to "
+				    "%ld are missing (deleted)", last_seq + 1,
+				    seq - 1)) : xasprintf("record %ld comes "
+				    "after record %ld", seq, last_seq));
+			} else if (strcmp(prev, last_hash) != 0) {
+				/* the one before was changed after it was
+				 * written: that is the broken record */
+				check_bad(chk, index - 1, files[fi], line - 1 >
+				    0 ? line - 1 : line, xasprintf("record %ld "
+				    "was changed after it was written: its hash "
+				    "is not the prev that record %ld holds",
+				    last_seq ? last_seq : seq - 1, seq));
+			}
+			if ((ev = json_string_value(json_object_get(o,
+			    "event"))) != NULL && strcmp(ev, "chain-break") == 0)
+				check_bad(chk, index, files[fi], line, xasprintf(
+				    "record %ld was written when jobfix found "
+				    "the log damaged: %s", seq,
+				    json_string_value(json_object_get(o,
+				    "why")) ? json_string_value(json_object_get(
+				    o, "why")) : "?"));
+			memcpy(last_prev, prev, 65);
+			memcpy(last_hash, hash, 65);
+			last_seq = seq;
+			json_decref(o);
+		}
+		fclose(fp);
+	}
+	buf_free(&b);
+	chk->records = index;
+	if (head_path == NULL || nfiles == 0)
+		return 0;
+	read_head(head_path, &h);
+	if (h.exists && h.log != NULL && strcmp(h.log, files[nfiles - 1]) != 0) {
+		if (chk->note == NULL)
+			chk->note = xasprintf("the head file is for \"%s\": not "
+			    "checked", h.log);
+	} else if (h.exists && index == 0 && h.seq > 0) {
+		chk->head_bad = 1;
+		free(chk->why);
+		chk->why = xasprintf("the log is empty, but the head says %ld "
+		    "records were written: it was truncated (or rotated with "
+		    "no record since: give the older file first)", h.seq);
+	} else if (h.exists && index > 0 && chk->bad_record == 0) {
+		if (h.seq == last_seq && strcmp(h.hash, last_hash) == 0)
+			;
+		else if (h.seq == last_seq - 1 && strcmp(h.hash, last_prev) == 0)
+			chk->note = xasprintf("the head is one record behind "
+			    "(a run stopped between writing record %ld and "
+			    "the head); the next record moves it on",
+			    last_seq);
+		else {
+			chk->head_bad = 1;
+			chk->why = h.seq > last_seq ? xasprintf("records %ld "
+			    "to %ld were cut off the end (the head says the "
+			    "log ends at record %ld)", last_seq + 1, h.seq,
+			    h.seq) : h.seq == last_seq ? xasprintf("the last "
+			    "record (%ld) was changed after it was written: "
+			    "its hash is not the one in the head", last_seq) :
+			    xasprintf("the log ends at record %ld, the head "
+			    "at record %ld: records were added without "
+			    "jobfix or the head was replaced", last_seq,
+			    h.seq);
+		}
+	}
+	free(h.log);
+	return 0;
+}
+
+int
+audit_read(const char *path, json_t **records, size_t *bad, char **cause)
+{
+	struct buf b = BUF_INIT;
+	json_t *arr = json_array(), *o;
+	FILE *fp;
+	int nl, toolong;
+
+	*bad = 0;
+	if ((fp = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT) {
+			*records = arr;
+			return 0;
+		}
+		json_decref(arr);
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s", path,
+		    strerror(errno));
+	}
+	b.max = AUDIT_LINE_MAX + 1;
+	while (next_line(fp, &b, &nl, &toolong)) {
+		o = toolong ? NULL : json_loadb(b.data ? b.data : "", b.len, 0,
+		    NULL);
+		if (json_is_object(o))
+			json_array_append_new(arr, o);
+		else {
+			json_decref(o);
+			(*bad)++;
+		}
+	}
+	fclose(fp);
+	buf_free(&b);
+	*records = arr;
+	return 0;
+}

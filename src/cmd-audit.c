@@ -1,0 +1,252 @@
+/*
+ * cmd-audit.c - audit show [--since TIME] [--json], audit verify [FILE...],
+ * audit mark.
+ *
+ * verify checks the hash chain and the head (audit.h); given files (oldest
+ * first: the rotated log, then the current one) it checks them as one
+ * chain.  mark appends a record, so a freshly rotated, empty log carries
+ * the chain on at once (logrotate's postrotate runs it).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "cmd.h"
+#include "exitcode.h"
+#include "heal.h"
+#include "log.h"
+
+/* "30m", "2h", "7d", "90s", or an ISO 8601 date/time prefix; the result
+ * compares as a string against record times.  NULL: not understood. */
+static char *
+since_time(const char *s)
+{
+	char *end, *out, *p;
+	long n;
+	time_t t;
+	struct tm tm;
+	char buf[32];
+	const char *pat = "dddd-dd-ddTdd:dd:dd";
+	size_t i, len = strlen(s);
+
+	if (len > 0 && isdigit((unsigned char)s[0]) && strchr("smhd",
+	    s[len - 1]) != NULL && len < 12) {
+		n = strtol(s, &end, 10);
+		if (end == s + len - 1 && n >= 0) {
+			n *= s[len - 1] == 's' ? 1 : s[len - 1] == 'm' ? 60 :
+			    s[len - 1] == 'h' ? 3600 : 86400;
+			t = time(NULL) - n;
+			gmtime_r(&t, &tm);
+			strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+			return xstrdup(buf);
+		}
+	}
+	if (len < 4 || len > strlen(pat) + 1)
+		return NULL;
+	out = xstrdup(s);
+	if (out[len - 1] == 'Z')
+		out[--len] = '\0';
+	for (i = 0, p = out; i < len; i++, p++) {
+		if (pat[i] == 'd' && !isdigit((unsigned char)*p))
+			break;
+		if (pat[i] == 'T' && *p == ' ')
+			*p = 'T';
+		if (pat[i] != 'd' && *p != pat[i])
+			break;
+	}
+	if (i < len || (len != 4 && len != 7 && len != 10 && len != 13 &&
+	    len != 16 && len != 19)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static const char *
+member(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "";
+}
+
+static void
+show_text(json_t *r)
+{
+	json_t *step = json_object_get(r, "step");
+
+	printf("%s  #%-4lld %-9s %-12s", member(r, "time"),
+	    (long long)json_integer_value(json_object_get(r, "seq")),
+	    member(r, "run_id"), member(r, "event"));
+	if (*member(r, "playbook"))
+		printf(" %s", member(r, "playbook"));
+	if (json_is_integer(step))
+		printf(" step %lld", (long long)json_integer_value(step));
+	if (*member(r, "summary"))
+		printf(": %s", member(r, "summary"));
+	if (*member(r, "file"))
+		printf(" (%s)", member(r, "file"));
+	if (*member(r, "argv"))
+		printf(" $ %s", member(r, "argv"));
+	if (*member(r, "result"))
+		printf(" [%s]", member(r, "result"));
+	if (*member(r, "message") && strcmp(member(r, "message"),
+	    member(r, "result")) != 0)
+		printf(" - %s", member(r, "message"));
+	printf("\n");
+}
+
+static int
+audit_show(struct cmd_ctx *c, int argc)
+{
+	const char *path = conf_str(c->conf, "audit_log");
+	json_t *recs = NULL, *r, *out;
+	char *since = NULL, *cause = NULL, *text;
+	size_t bad = 0, i;
+
+	if (argc > 0) {
+		error("usage: jobfix audit show [--since TIME] [--json]");
+		return EXIT_USAGE;
+	}
+	if (c->opts.since != NULL && (since = since_time(c->opts.since)) ==
+	    NULL) {
+		error("--since \"%s\": give a time as 2024-05-01, "
+		    "2024-05-01T13:00, 2024-05-01T13:00:00Z, or an age as "
+		    "90s, 30m, 2h, 7d", c->opts.since);
+		return EXIT_USAGE;
+	}
+	if (audit_read(path, &recs, &bad, &cause) != 0) {
+		error("%s", cause);
+		free(cause);
+		free(since);
+		return EXIT_USAGE;
+	}
+	out = json_array();
+	json_array_foreach(recs, i, r) {
+		if (since != NULL && strcmp(member(r, "time"), since) < 0)
+			continue;
+		json_array_append(out, r);
+	}
+	if (c->opts.json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "audit_log", heal_jstr(path));
+		json_object_set_new(doc, "records", out);
+		json_object_set_new(doc, "unreadable_lines",
+		    json_integer((json_int_t)bad));
+		text = json_dumps(doc, JSON_INDENT(2));
+		printf("%s\n", text ? text : "{}");
+		free(text);
+		json_decref(doc);
+	} else {
+		json_array_foreach(out, i, r)
+			show_text(r);
+		if (bad > 0)
+			printf("(%zu lines of %s are not records: jobfix audit "
+			    "verify)\n", bad, path);
+		json_decref(out);
+	}
+	json_decref(recs);
+	free(since);
+	return EXIT_HEALTHY;
+}
+
+static int
+audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
+{
+	const char *path = conf_str(c->conf, "audit_log");
+	const char *one[1];
+	const char *const *files;
+	struct audit_check chk;
+	char *head = audit_head_path(c->site->state_dir), *cause = NULL;
+	size_t n;
+	int r;
+
+	if (argc > 0) {
+		files = (const char *const *)argv;
+		n = (size_t)argc;
+	} else {
+		one[0] = path;
+		files = one;
+		n = 1;
+	}
+	if (audit_verify(files, n, head, &chk, &cause) != 0) {
+		error("%s", cause);
+		free(cause);
+		free(head);
+		return EXIT_USAGE;
+	}
+	free(head);
+	if (chk.bad_record != 0) {
+		printf("audit log %s: BROKEN at record %ld (%s line %ld): %s\n",
+		    files[n - 1], chk.bad_record, chk.bad_file, chk.bad_line,
+		    chk.why);
+		r = EXIT_FINDINGS;
+	} else if (chk.head_bad) {
+		printf("audit log %s: BROKEN at its end: %s\n", files[n - 1],
+		    chk.why);
+		r = EXIT_FINDINGS;
+	} else {
+		if (!c->opts.quiet)
+			printf("audit log %s: %ld record%s, the chain is whole\n",
+			    files[n - 1], chk.records, chk.records == 1 ? "" :
+			    "s");
+		r = EXIT_HEALTHY;
+	}
+	if (chk.note != NULL && !c->opts.quiet)
+		printf("note: %s\n", chk.note);
+	audit_check_free(&chk);
+	return r;
+}
+
+static int
+audit_mark(struct cmd_ctx *c, int argc)
+{
+	struct audit *a;
+	char *cause = NULL, id[40];
+	int r;
+
+	if (argc > 0) {
+		error("usage: jobfix audit mark");
+		return EXIT_USAGE;
+	}
+	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
+	    c->site->host, &cause)) == NULL) {
+		error("%s", cause);
+		free(cause);
+		return EXIT_USAGE;
+	}
+	audit_set_syslog(a, conf_bool(c->conf, "audit.syslog"));
+	heal_run_id(id);
+	r = heal_audit_event(a, id, "mark", NULL, "marked by jobfix audit mark",
+	    &cause);
+	audit_close(a);
+	if (r != 0) {
+		error("%s", cause);
+		free(cause);
+		return EXIT_FIX_FAILED;
+	}
+	return EXIT_HEALTHY;
+}
+
+static int
+audit_exec(struct cmd_ctx *c, int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "show") == 0)
+		return audit_show(c, argc - 1);
+	if (argc >= 1 && strcmp(argv[0], "verify") == 0)
+		return audit_verify_cmd(c, argc - 1, argv + 1);
+	if (argc >= 1 && strcmp(argv[0], "mark") == 0)
+		return audit_mark(c, argc - 1);
+	error("usage: jobfix audit show [--since TIME] [--json] | "
+	    "audit verify [FILE...] | audit mark");
+	return EXIT_USAGE;
+}
+
+const struct cmd_entry cmd_audit = {
+	"audit", "show|verify|mark", "show or verify the audit log",
+	CMD_SITE, audit_exec,
+};
