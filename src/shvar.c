@@ -112,6 +112,7 @@ struct cmd {
 
 static int parse_list(struct scan *, int sub);
 static int scan_dollar(struct scan *, int in_dq);
+static int scan_element(struct scan *, int in_dq);
 
 static int JF_PRINTF(3, 4)
 scan_error(struct scan *sc, int line, const char *fmt, ...)
@@ -182,16 +183,17 @@ scan_squote(struct scan *sc)
 	return 0;
 }
 
+/*
+ * Up to and past the byte close, a backslash escaping the byte after it
+ * (backquotes, $' ').  what names the construct opened at line.
+ */
 static int
-scan_backtick(struct scan *sc)
+scan_escaped(struct scan *sc, char close, int line, const char *what)
 {
-	int line = sc->line;
-
-	adv(sc);
 	for (;;) {
 		if (sc->pos >= sc->end)
-			return scan_error(sc, line, "unterminated backquote");
-		if (sc->s[sc->pos] == '`') {
+			return scan_error(sc, line, "unterminated %s", what);
+		if (sc->s[sc->pos] == close) {
 			adv(sc);
 			return 0;
 		}
@@ -199,6 +201,15 @@ scan_backtick(struct scan *sc)
 			adv(sc);
 		adv(sc);
 	}
+}
+
+static int
+scan_backtick(struct scan *sc)
+{
+	int line = sc->line;
+
+	adv(sc);
+	return scan_escaped(sc, '`', line, "backquote");
 }
 
 static int
@@ -210,27 +221,43 @@ scan_dquote(struct scan *sc)
 	for (;;) {
 		if (sc->pos >= sc->end)
 			return scan_error(sc, line, "unterminated double quote");
-		switch (sc->s[sc->pos]) {
-		case '"':
+		if (sc->s[sc->pos] == '"') {
 			adv(sc);
 			return 0;
-		case '\\':
-			adv(sc);
-			if (sc->pos < sc->end)
-				adv(sc);
-			break;
-		case '$':
-			if ((r = scan_dollar(sc, 1)) != 0)
-				return r;
-			break;
-		case '`':
-			if ((r = scan_backtick(sc)) != 0)
-				return r;
-			break;
-		default:
-			adv(sc);
-			break;
 		}
+		if ((r = scan_element(sc, 1)) != 0)
+			return r;
+	}
+}
+
+/*
+ * One piece of a word at sc->pos, the same in every context: a quoted
+ * string, a backquote, a $ expansion, a backslash pair or a plain byte.
+ * Inside double quotes (in_dq) a single quote is a plain byte.
+ */
+static int
+scan_element(struct scan *sc, int in_dq)
+{
+	switch (sc->s[sc->pos]) {
+	case '\\':
+		adv(sc);
+		if (sc->pos < sc->end)
+			adv(sc);
+		return 0;
+	case '\'':
+		if (!in_dq)
+			return scan_squote(sc);
+		adv(sc);
+		return 0;
+	case '"':
+		return scan_dquote(sc);
+	case '`':
+		return scan_backtick(sc);
+	case '$':
+		return scan_dollar(sc, in_dq);
+	default:
+		adv(sc);
+		return 0;
 	}
 }
 
@@ -258,25 +285,8 @@ scan_arith(struct scan *sc, int line)
 				depth--;
 			adv(sc);
 			break;
-		case '\'':
-			r = scan_squote(sc);
-			break;
-		case '"':
-			r = scan_dquote(sc);
-			break;
-		case '`':
-			r = scan_backtick(sc);
-			break;
-		case '$':
-			r = scan_dollar(sc, 0);
-			break;
-		case '\\':
-			adv(sc);
-			if (sc->pos < sc->end)
-				adv(sc);
-			break;
 		default:
-			adv(sc);
+			r = scan_element(sc, 0);
 			break;
 		}
 		if (r != 0)
@@ -288,40 +298,16 @@ scan_arith(struct scan *sc, int line)
 static int
 scan_brace(struct scan *sc, int in_dq, int line)
 {
-	int r = 0;
+	int r;
 
 	for (;;) {
 		if (sc->pos >= sc->end)
 			return scan_error(sc, line, "unterminated ${");
-		switch (sc->s[sc->pos]) {
-		case '}':
+		if (sc->s[sc->pos] == '}') {
 			adv(sc);
 			return 0;
-		case '\\':
-			adv(sc);
-			if (sc->pos < sc->end)
-				adv(sc);
-			break;
-		case '\'':
-			if (in_dq)
-				adv(sc);
-			else
-				r = scan_squote(sc);
-			break;
-		case '"':
-			r = scan_dquote(sc);
-			break;
-		case '`':
-			r = scan_backtick(sc);
-			break;
-		case '$':
-			r = scan_dollar(sc, in_dq);
-			break;
-		default:
-			adv(sc);
-			break;
 		}
-		if (r != 0)
+		if ((r = scan_element(sc, in_dq)) != 0)
 			return r;
 	}
 }
@@ -351,18 +337,7 @@ scan_dollar(struct scan *sc, int in_dq)
 	if (n == '\'' && !in_dq) {
 		adv(sc);
 		adv(sc);
-		for (;;) {
-			if (sc->pos >= sc->end)
-				return scan_error(sc, line,
-				    "unterminated $' quote");
-			if (sc->s[sc->pos] == '\'') {
-				adv(sc);
-				return 0;
-			}
-			if (sc->s[sc->pos] == '\\' && sc->pos + 1 < sc->end)
-				adv(sc);
-			adv(sc);
-		}
+		return scan_escaped(sc, '\'', line, "$' quote");
 	}
 	if (n == '"' && !in_dq) {
 		adv(sc);
@@ -403,25 +378,8 @@ scan_parens(struct scan *sc)
 			if (--depth == 0)
 				return 0;
 			break;
-		case '\'':
-			r = scan_squote(sc);
-			break;
-		case '"':
-			r = scan_dquote(sc);
-			break;
-		case '`':
-			r = scan_backtick(sc);
-			break;
-		case '$':
-			r = scan_dollar(sc, 0);
-			break;
-		case '\\':
-			adv(sc);
-			if (sc->pos < sc->end)
-				adv(sc);
-			break;
 		default:
-			adv(sc);
+			r = scan_element(sc, 0);
 			break;
 		}
 		if (r != 0)
@@ -467,7 +425,7 @@ static int
 scan_word(struct scan *sc, size_t off)
 {
 	size_t eq, c;
-	int append, sub, r = 0;
+	int append, sub, r;
 
 	for (;;) {
 		if (sc->pos >= sc->end)
@@ -487,29 +445,7 @@ scan_word(struct scan *sc, size_t off)
 		}
 		if (is_meta(sc, sc->pos))
 			return 0;
-		switch (sc->s[sc->pos]) {
-		case '\\':
-			adv(sc);
-			if (sc->pos < sc->end)
-				adv(sc);
-			break;
-		case '\'':
-			r = scan_squote(sc);
-			break;
-		case '"':
-			r = scan_dquote(sc);
-			break;
-		case '`':
-			r = scan_backtick(sc);
-			break;
-		case '$':
-			r = scan_dollar(sc, 0);
-			break;
-		default:
-			adv(sc);
-			break;
-		}
-		if (r != 0)
+		if ((r = scan_element(sc, 0)) != 0)
 			return r;
 	}
 }
