@@ -164,6 +164,6 @@ printf '  %-40s %8s\n' "jobfix / ansible tuned (target <= 0.1)" "$(ratio "$J" "$
 	"jobfix / pssh (target <= 0.5)" "$(ratio "$J" "$P")" \
 	"jobfix / floor (target <= 1.4)" "$(ratio "$J" "$F")" \
 	"jobfix second run / floor (target <= 1.1)" "$(ratio "$J2" "$F")"
-echo "jobfix peak memory: $(($(cat "$T/jobfix.rss") / 1024)) MiB (max RSS)"
+echo "jobfix peak memory: $(($(tail -n 1 "$T/jobfix.rss") / 1024)) MiB (max RSS)"
 ok 0 "benchmark ran"
 done_testing >/dev/null
