@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "fault.h"
 #include "tap.h"
 
 static char dir[64], logp[128], state[128], headp[160];
@@ -118,6 +119,58 @@ verify(void)
 	return chk;
 }
 
+/* Does following upstream lists from f come back to start? */
+static int
+loops(const struct fault *start, const struct fault *f, int depth)
+{
+	char *copy, *p, *id;
+	const struct fault *u;
+	int r = 0;
+
+	if (f->upstream == NULL || depth > 16)
+		return depth > 16;
+	copy = xstrdup(f->upstream);
+	for (p = copy; r == 0 && (id = strsep(&p, ",")) != NULL;)
+		if ((u = fault_find(id)) != NULL)
+			r = u == start || loops(start, u, depth + 1);
+	free(copy);
+	return r;
+}
+
+/* Every upstream fault named exists, and no fault waits on itself. */
+static void
+upstream_lists(void)
+{
+	const struct fault *t = NULL;
+	char *copy, *p, *id;
+	size_t n, i;
+	int missing = 0, cycles = 0;
+
+	t = fault_table(&n);
+	for (i = 0; i < n; i++) {
+		if (t[i].upstream == NULL)
+			continue;
+		copy = xstrdup(t[i].upstream);
+		for (p = copy; (id = strsep(&p, ",")) != NULL;)
+			if (fault_find(id) == NULL) {
+				printf("# %s: unknown upstream \"%s\"\n",
+				    t[i].id, id);
+				missing++;
+			}
+		free(copy);
+		if (loops(&t[i], &t[i], 0)) {
+			printf("# %s waits on itself\n", t[i].id);
+			cycles++;
+		}
+	}
+	is_int(missing, 0, "every upstream fault named exists");
+	is_int(cycles, 0, "no fault is its own upstream, however far");
+	ok(fault_find("wait.rabbitmq.creds")->upstream != NULL &&
+	    strstr(fault_find("wait.rabbitmq.creds")->upstream,
+	    "wait.rabbitmq.down") != NULL,
+	    "no restarting Job for its credentials while RabbitMQ is down");
+}
+
 int
 main(void)
 {
@@ -130,6 +183,7 @@ main(void)
 	json_t *recs = NULL;
 	size_t bad;
 
+	upstream_lists();
 	snprintf(dir, sizeof dir, "/tmp/test-audit.%ld", (long)getpid());
 	snprintf(logp, sizeof logp, "%s/log/sub/audit.log", dir);
 	snprintf(state, sizeof state, "%s/state", dir);
