@@ -721,6 +721,12 @@ start_sshd() {
 		echo "PrintMotd no"
 		echo "LogLevel VERBOSE"
 		echo "Subsystem sftp internal-sftp"
+		# bash sources ~/.bashrc for a command sshd runs only when
+		# SHLVL < 2; root's .bashrc on these machines runs pyenv's
+		# rehash under a lock, which made every channel cost 0.2 s and
+		# serialised parallel tests.  Every client (jobfix, ssh, ansible,
+		# pssh) gets the same clean shell, so comparisons stay fair.
+		echo "SetEnv SHLVL=1"
 	} >"$d/sshd_config"
 	SSH_OPTS=(-F /dev/null -p "$SSHD_PORT" -l "$SSH_USER" -i "$SSH_USER_KEY"
 		-o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=yes
