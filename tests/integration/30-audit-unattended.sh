@@ -99,7 +99,7 @@ ok $? "and the run fixed it"
 
 # --- the rate limit ---------------------------------------------------
 jf reset rabbitmq-credentials >/dev/null
-write_conf 'policy: { rabbitmq-credentials: { max_runs = 2; window_seconds = 4; }; };'
+write_conf 'policy: { rabbitmq-credentials: { max_runs = 2; window_seconds = 10; }; };'
 breakit
 check_rc 0 "flapping: run 1 fixes" -- jf --auto fix
 breakit
@@ -107,17 +107,17 @@ check_rc 0 "flapping: run 2 fixes" -- jf --auto fix
 breakit
 sum=$(sha256sum <"$J")
 check_rc 1 "flapping: run 3 is held by the rate limit (exit 1)" -- jf --auto --json fix
-like "$(finding_note "$OUT")" "held: held by the rate limit: 2 unattended runs in the last 4 s \(limit 2\)" \
+like "$(finding_note "$OUT")" "held: held by the rate limit: 2 unattended runs in the last 10 s \(limit 2\)" \
 	"the finding is reported as held, with the limit"
 is "$(sha256sum <"$J")" "$sum" "the held run changed nothing"
 check "status" -- jf status
-like "$OUT" "rabbitmq-credentials +auto +2/2 runs in 4s +HELD until" "status shows the counter and the hold"
+like "$OUT" "rabbitmq-credentials +auto +2/2 runs in 10s +HELD until" "status shows the counter and the hold"
 like "$OUT" "an attempt is an unattended run of a playbook that reached its first change" \
 	"status says what counts as an attempt"
 check "status --json" -- jf --json status
 is "$(echo "$OUT" | python3 -c 'import json,sys
 d=json.load(sys.stdin); p=[p for p in d["playbooks"] if p["playbook"]=="rabbitmq-credentials"][0]
-print(p["attempts_in_window"], p["max_runs"], p["window_seconds"], p["held"])')" "2 2 4 True" \
+print(p["attempts_in_window"], p["max_runs"], p["window_seconds"], p["held"])')" "2 2 10 True" \
 	"status --json: attempts, limit, window, held"
 is "$(grep -c '"event":"held"' "$JOBFIX_AUDIT_LOG")" "1" "the hold is one audit record"
 check_rc 1 "run 4 is still held" -- jf --auto fix
@@ -131,7 +131,7 @@ breakit
 check_rc 0 "run 2 after the reset" -- jf --auto fix
 breakit
 check_rc 1 "held again at the limit" -- jf --auto fix
-sleep 4.2
+sleep 10.2
 check_rc 0 "once the window has passed the hold is released" -- jf --auto fix
 fixed
 ok $? "and the fix runs"
