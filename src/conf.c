@@ -218,51 +218,6 @@ is_dynamic(const char *name)
 	return 0;
 }
 
-static char **
-list_split(const char *s)
-{
-	char **v = NULL, *copy, *p, *tok;
-	size_t n = 0;
-
-	v = xcalloc(1, sizeof *v);
-	if (s == NULL || *s == '\0')
-		return v;
-	copy = xstrdup(s);
-	for (p = copy; (tok = strsep(&p, ",")) != NULL;) {
-		v = xreallocarray(v, n + 2, sizeof *v);
-		v[n++] = xstrdup(tok);
-		v[n] = NULL;
-	}
-	free(copy);
-	return v;
-}
-
-static void
-list_free(char **v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static char **
-list_dup(char *const *v)
-{
-	char **d;
-	size_t n = 0, i;
-
-	while (v[n] != NULL)
-		n++;
-	d = xcalloc(n + 1, sizeof *d);
-	for (i = 0; i < n; i++)
-		d[i] = xstrdup(v[i]);
-	return d;
-}
-
 static void
 value_add(struct conf_value **vals, size_t *n, const char *name,
     const char *value, char **list, int line)
@@ -278,7 +233,7 @@ value_add(struct conf_value **vals, size_t *n, const char *name,
 	} else {
 		free((*vals)[i].name);
 		free((*vals)[i].value);
-		list_free((*vals)[i].list);
+		strv_free((*vals)[i].list);
 	}
 	(*vals)[i].name = xstrdup(name);
 	(*vals)[i].value = value ? xstrdup(value) : NULL;
@@ -325,7 +280,7 @@ walk(struct conf *c, config_setting_t *s, const char *prefix, char **cause)
 		for (i = 0; i < n; i++) {
 			e = config_setting_get_elem(s, (unsigned)i);
 			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-				list_free(list);
+				strv_free(list);
 				r = set_cause(cause, JF_ERR_PARSE,
 				    "%s:%d: \"%s\" is a list of strings",
 				    c->path, line, name);
@@ -441,17 +396,17 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nvals; i++) {
 		free(c->vals[i].name);
 		free(c->vals[i].value);
-		list_free(c->vals[i].list);
+		strv_free(c->vals[i].list);
 	}
 	for (i = 0; i < c->nover; i++) {
 		free(c->over[i].name);
 		free(c->over[i].value);
-		list_free(c->over[i].list);
+		strv_free(c->over[i].list);
 	}
 	for (i = 0; i < c->ncache; i++) {
 		free(c->cache[i].name);
 		free(c->cache[i].value);
-		list_free(c->cache[i].list);
+		strv_free(c->cache[i].list);
 	}
 	free(c->vals);
 	free(c->over);
@@ -479,11 +434,11 @@ conf_dup(const struct conf *c)
 	for (i = 0; i < c->nvals; i++)
 		value_add(&d->vals, &d->nvals, c->vals[i].name,
 		    c->vals[i].value, c->vals[i].list ?
-		    list_dup(c->vals[i].list) : NULL, c->vals[i].line);
+		    strv_dup(c->vals[i].list) : NULL, c->vals[i].line);
 	for (i = 0; i < c->nover; i++)
 		value_add(&d->over, &d->nover, c->over[i].name,
 		    c->over[i].value, c->over[i].list ?
-		    list_dup(c->over[i].list) : NULL, 0);
+		    strv_dup(c->over[i].list) : NULL, 0);
 	return d;
 }
 
@@ -495,7 +450,7 @@ cache_clear(struct conf *c)
 	for (i = 0; i < c->ncache; i++) {
 		free(c->cache[i].name);
 		free(c->cache[i].value);
-		list_free(c->cache[i].list);
+		strv_free(c->cache[i].list);
 	}
 	free(c->cache);
 	c->cache = NULL;
@@ -510,7 +465,8 @@ conf_override(struct conf *c, const char *name, const char *value)
 	pthread_mutex_lock(&c->lock);
 	value_add(&c->over, &c->nover, name,
 	    (k != NULL && k->type == CONF_LIST) ? NULL : value,
-	    (k != NULL && k->type == CONF_LIST) ? list_split(value) : NULL, 0);
+	    (k != NULL && k->type == CONF_LIST) ? strv_split(value, ",") : NULL,
+	    0);
 	cache_clear(c); /* expansions may depend on it */
 	pthread_mutex_unlock(&c->lock);
 }
@@ -661,11 +617,11 @@ conf_list(struct conf *c, const char *name)
 	if ((e = cache_find(c, name)) == NULL) {
 		v = raw_find(c, name);
 		if (v != NULL && v->list != NULL)
-			raw = list_dup(v->list);
+			raw = strv_dup(v->list);
 		else if (v != NULL && v->value != NULL)
-			raw = list_split(v->value);
+			raw = strv_split(v->value, ",");
 		else if ((k = key_find(name)) != NULL)
-			raw = list_split(k->def);
+			raw = strv_split(k->def, ",");
 		else
 			raw = xcalloc(1, sizeof *raw);
 		while (raw[n] != NULL)
@@ -673,7 +629,7 @@ conf_list(struct conf *c, const char *name)
 		out = xcalloc(n + 1, sizeof *out);
 		for (i = 0; i < n; i++)
 			out[i] = expand(c, raw[i], 0);
-		list_free(raw);
+		strv_free(raw);
 		e = cache_add(c, name);
 		e->list = out;
 	}

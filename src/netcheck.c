@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <resolv.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -43,23 +44,18 @@
 #define SNIPPET_MAX 80
 
 void
-net_strv_free(char **v)
+problem_add(struct buf *b, const char *fmt, ...)
 {
-	size_t i;
+	va_list ap;
+	char *s;
 
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
-strv_add(char ***v, size_t *n, const char *s)
-{
-	*v = xreallocarray(*v, *n + 2, sizeof **v);
-	(*v)[(*n)++] = xstrdup(s);
-	(*v)[*n] = NULL;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (b->len > 0)
+		buf_addstr(b, "; ");
+	buf_addstr(b, s);
+	free(s);
 }
 
 /* ------------------------------------------------------------------ TCP */
@@ -477,7 +473,7 @@ resolvconf_free(struct resolvconf *rc)
 {
 	if (rc == NULL)
 		return;
-	net_strv_free(rc->nameservers);
+	strv_free(rc->nameservers);
 	rc->nameservers = NULL;
 }
 

@@ -3,7 +3,8 @@
  * tells "nothing listens" from "cannot reach" from "does not resolve", a
  * DNS question to one chosen server, an HTTP request through libcurl that
  * tells "unreachable" from "not JSON", and the small text parsers behind
- * them (resolv.conf, /proc/self/mountinfo, a DNS answer, "host:port").
+ * them (resolv.conf, /proc/self/mountinfo, a DNS answer, "host:port"),
+ * and the "; "-separated problem text of their facts.
  *
  * Nothing here changes anything; every function honours a deadline in
  * milliseconds and says what went wrong in words a person can act on.
@@ -53,7 +54,7 @@ enum dns_result {
 /*
  * Asks server:port (an IPv4 or IPv6 literal) over UDP for the A records of
  * name, once, waiting at most timeout_ms.  Addresses go into *addrs
- * (NULL-terminated, caller frees with names_free-like net_strv_free).
+ * (NULL-terminated, caller frees with strv_free).
  */
 enum dns_result dns_query_a(const char *server, int port, const char *name,
     int timeout_ms, char ***addrs, char **why);
@@ -61,7 +62,6 @@ enum dns_result dns_query_a(const char *server, int port, const char *name,
  * network; id is the question's id (-1: any). */
 enum dns_result dns_parse_a(const unsigned char *msg, size_t len, int id,
     char ***addrs, char **why);
-void net_strv_free(char **);
 
 /* resolv.conf: the nameserver addresses in order, and options rotate. */
 struct resolvconf {
@@ -147,5 +147,8 @@ void http_json_facts(struct probe_ctx *, struct facts *, const char *prefix,
  * no such key); *key is the key name. */
 const char *net_jobconf_key(const struct probe_ctx *, const char *setting,
     const char **key);
+
+/* Appends a problem to b, "; "-separated (the PROBE.problem facts). */
+void problem_add(struct buf *, const char *fmt, ...) JF_PRINTF(2, 3);
 
 #endif

@@ -23,18 +23,6 @@ static const char *const top_fields[] = {
 	"name", "summary", "fixes", "match", "policy", "steps", "description",
 };
 
-static void
-free_list(char **v)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
 void
 playbook_free(struct playbook *pb)
 {
@@ -45,7 +33,7 @@ playbook_free(struct playbook *pb)
 	for (i = 0; i < pb->nsteps; i++) {
 		for (j = 0; j < pb->steps[i].nparams; j++) {
 			free(pb->steps[i].params[j].name);
-			free_list(pb->steps[i].params[j].values);
+			strv_free(pb->steps[i].params[j].values);
 		}
 		free(pb->steps[i].params);
 	}
@@ -53,7 +41,7 @@ playbook_free(struct playbook *pb)
 	free(pb->name);
 	free(pb->summary);
 	free(pb->origin);
-	free_list(pb->fixes);
+	strv_free(pb->fixes);
 	rule_free(pb->match);
 	free(pb->policy);
 	free(pb);

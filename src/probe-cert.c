@@ -29,24 +29,6 @@ struct certfile {
 	STACK_OF(X509) *certs; /* NULL when missing or unreadable */
 };
 
-static void
-add_problem(struct buf *b, const char *fmt, ...) JF_PRINTF(2, 3);
-
-static void
-add_problem(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (b->len > 0)
-		buf_addstr(b, "; ");
-	buf_addstr(b, s);
-	free(s);
-}
-
 static int
 exists(struct probe_ctx *ctx, const char *path)
 {
@@ -111,21 +93,21 @@ check_one(struct probe_ctx *ctx, struct facts *out, const char *dir,
 
 	cf->path = crt;
 	if (tls_read_certs(ctx->tp, crt, &cf->certs, &cause) != 0) {
-		add_problem(probs, "%s", cause);
+		problem_add(probs, "%s", cause);
 		goto out;
 	}
 	x = sk_X509_value(cf->certs, 0);
 	if (!exists(ctx, key))
-		add_problem(probs, "%s: no private key %s beside it", crt, key);
+		problem_add(probs, "%s: no private key %s beside it", crt, key);
 	else if (tls_read_key(ctx->tp, key, &pkey, &cause) != 0)
-		add_problem(probs, "%s", cause);
+		problem_add(probs, "%s", cause);
 	else if (X509_check_private_key(x, pkey) != 1) {
-		add_problem(probs, "%s does not match the certificate %s", key,
+		problem_add(probs, "%s does not match the certificate %s", key,
 		    crt);
 		ERR_clear_error();
 	}
 	if (store != NULL && (why = verify_chain(store, cf->certs)) != NULL) {
-		add_problem(probs, "%s does not verify against the CA %s: %s",
+		problem_add(probs, "%s does not verify against the CA %s: %s",
 		    crt, ca_path, why);
 		free(why);
 	}
@@ -136,13 +118,13 @@ check_one(struct probe_ctx *ctx, struct facts *out, const char *dir,
 	free(fact);
 	left = end - now;
 	if (left <= 0)
-		add_problem(probs, "%s expired on %s", crt, when);
+		problem_add(probs, "%s expired on %s", crt, when);
 	else if (left < (int64_t)days * 86400)
-		add_problem(probs, "%s expires in %lld days, on %s (warning "
+		problem_add(probs, "%s expires in %lld days, on %s (warning "
 		    "from cert.expiry_days = %ld)", crt,
 		    (long long)(left / 86400), when, days);
 	if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0)
-		add_problem(probs, "%s is not valid yet", crt);
+		problem_add(probs, "%s is not valid yet", crt);
 out:
 	EVP_PKEY_free(pkey);
 	free(key);
@@ -202,7 +184,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			srv = &files[i];
 	}
 	if (any && store == NULL)
-		add_problem(&probs, "%s: certificates cannot be verified", ca_err);
+		problem_add(&probs, "%s: certificates cannot be verified", ca_err);
 
 	/* the agent's certificate, against the CA of gse_task's */
 	crt = agent && *agent ? xasprintf("%s/%s.crt", dir, agent) : NULL;
@@ -211,14 +193,14 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		check_one(ctx, out, dir, agent, store, ca_path, days, &aprobs,
 		    &acf);
 		if (store == NULL)
-			add_problem(&aprobs, "%s: the agent certificate cannot "
+			problem_add(&aprobs, "%s: the agent certificate cannot "
 			    "be verified", ca_err);
 		if (acf.certs != NULL && srv != NULL && srv->certs != NULL &&
 		    X509_NAME_cmp(X509_get_issuer_name(sk_X509_value(acf.certs, 0)),
 		    X509_get_issuer_name(sk_X509_value(srv->certs, 0))) != 0) {
 			char *a = tls_name(X509_get_issuer_name(sk_X509_value(acf.certs, 0)));
 			char *s = tls_name(X509_get_issuer_name(sk_X509_value(srv->certs, 0)));
-			add_problem(&aprobs, "%s is issued by \"%s\", gse_task's "
+			problem_add(&aprobs, "%s is issued by \"%s\", gse_task's "
 			    "%s by \"%s\"", crt, a, srv->path, s);
 			free(a);
 			free(s);

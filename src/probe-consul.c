@@ -40,24 +40,6 @@ struct cname {
 	char *key;       /* the job.conf key it came from */
 };
 
-static void
-add_problem(struct buf *b, const char *fmt, ...) JF_PRINTF(2, 3);
-
-static void
-add_problem(struct buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (b->len > 0)
-		buf_addstr(b, "; ");
-	buf_addstr(b, s);
-	free(s);
-}
-
 /* Every consul name in job.conf's values, once per name and port. */
 static size_t
 find_names(const struct facts *in, struct cname **out)
@@ -176,24 +158,24 @@ check_resolv(struct probe_ctx *ctx, struct facts *out, struct resolvconf *rc,
 	memset(rc, 0, sizeof *rc);
 	if (tp_read(ctx->tp, path, &b, RESOLV_MAX, &cause) != 0) {
 		resolvconf_parse("", 0, rc);
-		add_problem(&local, "%s cannot be read: %s", path, cause);
+		problem_add(&local, "%s cannot be read: %s", path, cause);
 	} else {
 		resolvconf_parse(b.data ? b.data : "", b.len, rc);
 		if (rc->nameservers[0] == NULL)
-			add_problem(&local, "%s lists no nameserver: put "
+			problem_add(&local, "%s lists no nameserver: put "
 			    "\"nameserver 127.0.0.1\" first", path);
 		else if (strcmp(rc->nameservers[0], "127.0.0.1") != 0)
-			add_problem(&local, "%s lists nameserver %s first, not "
+			problem_add(&local, "%s lists nameserver %s first, not "
 			    "127.0.0.1 (consul)", path, rc->nameservers[0]);
 		if (rc->rotate)
-			add_problem(&local, "%s:%zu has options rotate: queries "
+			problem_add(&local, "%s:%zu has options rotate: queries "
 			    "go round the nameservers and miss consul", path,
 			    rc->rotate_line);
 	}
 	facts_set(out, "consul.resolv", local.len ? "problem" : "ok", 0, "%s%s",
 	    path, local.len ? "" : ": nameserver 127.0.0.1 first, no rotate");
 	if (local.len)
-		add_problem(probs, "%s", local.data);
+		problem_add(probs, "%s", local.data);
 	buf_free(&local);
 	buf_free(&b);
 	free(cause);
@@ -234,7 +216,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	for (i = 0; i < n; i++) {
 		sr = system_lookup(ctx, &rc, v[i].name, &saddrs, &swhy);
 		if (sr != DNS_OK)
-			add_problem(&probs, "%s (job.conf %s) does not resolve "
+			problem_add(&probs, "%s (job.conf %s) does not resolve "
 			    "through the system resolver: %s", v[i].name,
 			    v[i].key, swhy);
 		caddrs = NULL;
@@ -245,11 +227,11 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			    step_ms(ctx), &caddrs, &cwhy);
 			if (cr == DNS_NOANSWER) {
 				consul_silent = 1;
-				add_problem(&probs, "consul's DNS at %s port %d "
+				problem_add(&probs, "consul's DNS at %s port %d "
 				    "does not answer (%s): consul is down",
 				    dns_addr, dns_port, cwhy);
 			} else if (cr != DNS_OK)
-				add_problem(&probs, "consul has no address for "
+				problem_add(&probs, "consul has no address for "
 				    "%s (job.conf %s): %s", v[i].name, v[i].key,
 				    cwhy);
 		}
@@ -263,7 +245,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			case NET_OK:
 				break;
 			default:
-				add_problem(&probs, "%s resolves to %s, but "
+				problem_add(&probs, "%s resolves to %s, but "
 				    "nothing answers on port %d: %s", v[i].name,
 				    addr, v[i].port, nwhy);
 			}
@@ -272,8 +254,8 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			free(a);
 			free(nwhy);
 		}
-		net_strv_free(saddrs);
-		net_strv_free(caddrs);
+		strv_free(saddrs);
+		strv_free(caddrs);
 		free(swhy);
 		free(cwhy);
 	}

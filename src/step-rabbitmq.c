@@ -35,16 +35,6 @@ struct rmq_data {
 };
 
 static void
-strv_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
 rmq_data_free(void *p)
 {
 	struct rmq_data *d = p;

@@ -317,6 +317,57 @@ str_to_long(const char *s, long *out)
 	return 0;
 }
 
+void
+strv_add(char ***v, size_t *n, const char *s)
+{
+	*v = xreallocarray(*v, *n + 2, sizeof **v);
+	(*v)[(*n)++] = xstrdup(s);
+	(*v)[*n] = NULL;
+}
+
+/* Every field between separators, empty ones included ("a,,b": 3). */
+char **
+strv_split(const char *s, const char *sep)
+{
+	char **v, *copy, *p, *tok;
+	size_t n = 0;
+
+	v = xcalloc(1, sizeof *v);
+	if (s == NULL || *s == '\0')
+		return v;
+	copy = xstrdup(s);
+	for (p = copy; (tok = strsep(&p, sep)) != NULL;)
+		strv_add(&v, &n, tok);
+	free(copy);
+	return v;
+}
+
+char **
+strv_dup(char *const *v)
+{
+	char **d;
+	size_t n = 0, i;
+
+	while (v[n] != NULL)
+		n++;
+	d = xcalloc(n + 1, sizeof *d);
+	for (i = 0; i < n; i++)
+		d[i] = xstrdup(v[i]);
+	return d;
+}
+
+void
+strv_free(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 char *
 path_join(const char *a, const char *b)
 {

@@ -84,6 +84,12 @@ int str_endswith(const char *, const char *);
 char *str_trim(char *); /* in place, returns start */
 int str_to_long(const char *, long *);
 
+/* NULL-terminated string vectors; strv_free accepts NULL. */
+void strv_add(char ***, size_t *n, const char *); /* *n: entries so far */
+char **strv_split(const char *, const char *sep); /* NULL or "": empty */
+char **strv_dup(char *const *);
+void strv_free(char **);
+
 /* Monotonic milliseconds, for deadlines. */
 int64_t now_ms(void);
 /* Wall clock, ISO 8601 UTC with milliseconds, into buf of 32 bytes. */

@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dns_parse_a(data + 1, len, -1, &addrs, &why) == DNS_OK &&
 		    (addrs == NULL || addrs[0] == NULL))
 			abort();
-		net_strv_free(addrs);
+		strv_free(addrs);
 		free(why);
 		break;
 	case 3:

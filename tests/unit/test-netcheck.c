@@ -196,7 +196,7 @@ test_dns(void)
 	is_str(a[0], "127.0.0.1", "first address");
 	is_str(a[1], "127.0.0.2", "second address");
 	ok(a[2] == NULL, "and no more");
-	net_strv_free(a);
+	strv_free(a);
 	free(why);
 	is_int(dns_parse_a(m, n, 78, &a, &why), DNS_FAILED, "another id");
 	free(why);
@@ -215,7 +215,7 @@ test_dns(void)
 	for (i = 0; i < n; i++) {
 		enum dns_result r = dns_parse_a(m, i, 5, &a, &why);
 		if (r == DNS_OK)
-			net_strv_free(a);
+			strv_free(a);
 		free(why);
 	}
 	ok(1, "every truncation of an answer parses without a crash");

@@ -283,6 +283,68 @@ test_strings(void)
 	is_str(str_trim(s), "", "trim empty");
 }
 
+/* A vector joined back with '|', "(null)" for NULL. */
+static char *
+strv_text(char **v)
+{
+	struct buf b = BUF_INIT;
+	size_t i;
+
+	if (v == NULL)
+		return xstrdup("(null)");
+	buf_addstr(&b, "[");
+	for (i = 0; v[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i > 0 ? "|" : "", v[i]);
+	buf_addstr(&b, "]");
+	return buf_detach(&b);
+}
+
+static void
+is_strv(char **v, const char *want, const char *what)
+{
+	char *t = strv_text(v);
+
+	is_str(t, want, "%s", what);
+	free(t);
+}
+
+static void
+test_strv(void)
+{
+	char **v, **d;
+	size_t n = 0;
+
+	v = strv_split(NULL, ",");
+	is_strv(v, "[]", "split NULL: empty");
+	strv_free(v);
+	v = strv_split("", ",");
+	is_strv(v, "[]", "split \"\": empty");
+	strv_free(v);
+	v = strv_split("a", ",");
+	is_strv(v, "[a]", "split one");
+	strv_free(v);
+	v = strv_split("a,,b,", ",");
+	is_strv(v, "[a||b|]", "split keeps empty fields");
+	strv_free(v);
+	v = strv_split(" a b;c", " ;");
+	is_strv(v, "[|a|b|c]", "split on any of sep");
+	d = strv_dup(v);
+	ok(d != v && d[0] != v[0], "dup copies");
+	is_strv(d, "[|a|b|c]", "dup");
+	strv_free(v);
+	strv_free(d);
+	v = NULL;
+	d = strv_dup((char *[]){ NULL });
+	is_strv(d, "[]", "dup empty");
+	strv_free(d);
+	strv_add(&v, &n, "x");
+	strv_add(&v, &n, "");
+	is_int(n, 2, "add counts");
+	is_strv(v, "[x|]", "add to NULL");
+	strv_free(v);
+	strv_free(NULL); /* a crash fails the test */
+}
+
 static void
 test_misc(void)
 {
@@ -349,6 +411,7 @@ main(void)
 	test_path_join();
 	test_str_to_long();
 	test_strings();
+	test_strv();
 	test_misc();
 	return tap_done();
 }
