@@ -390,12 +390,25 @@ run_host(struct fleet *fl, size_t idx)
 		cause = NULL;
 	}
 	engine_findings(facts, fl->pbs, rep);
+	/* a probe that could not look is no clean bill of health */
+	for (i = 0; i < facts->n; i++) {
+		if (!str_endswith(facts->v[i].name, ".probe"))
+			continue;
+		res->exit = EXIT_UNREACHABLE;
+		res->message = xasprintf("probe %s: %.*s", facts->v[i].value,
+		    MESSAGE_MAX, facts->v[i].evidence);
+		break;
+	}
 	for (i = 0; i < rep->nfindings; i++)
 		buf_printf(&ids, "%s%s", i ? "," : "",
 		    rep->findings[i].fault->id);
 	res->nfindings = (int)rep->nfindings;
 	res->findings = xstrdup(ids.len ? ids.data : "");
 	arrived = 1;
+	if (res->exit != 0) {
+		wave_arrive(fl, idx, NULL);
+		goto report;
+	}
 	if (wave_arrive(fl, idx, rep)) {
 		res->held = 1;
 		res->exit = EXIT_FINDINGS;
@@ -425,6 +438,8 @@ run_host(struct fleet *fl, size_t idx)
 report:
 	if (res->held)
 		rep->exit_code = EXIT_FINDINGS;
+	else if (res->exit > rep->exit_code)
+		rep->exit_code = res->exit;
 out:
 	if (!arrived)
 		wave_arrive(fl, idx, NULL);

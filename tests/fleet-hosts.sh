@@ -71,6 +71,7 @@ ssh = {
   port = $SSHD_PORT;
   identity = "$SSH_USER_KEY";
   known_hosts = "$SSH_KNOWN_HOSTS";
+  op_timeout_ms = 60000;  # a loaded test machine is slow
 };
 EOC
 }
