@@ -1016,3 +1016,38 @@ site_log() {
 	shift 2
 	printf '%s\n' "$@" >>"$dir/logs/job/$file"
 }
+
+# write_jobfix_conf FILE [LINE...]: a jobfix.conf for the sandbox site
+# ($SITE): no playbook directories, a Job process pattern that matches
+# nothing, restarts waited for 200 ms, then each LINE (libconfig: the
+# probes.only of the scenario, service settings).  Sets CONF to FILE and
+# empties ALL_OUT ($T/all-output), which jf appends everything to.
+write_jobfix_conf() {
+	CONF=$1
+	shift
+	{
+		printf 'site: { root = "%s"; templates_dir = ""; };\n' "$SITE"
+		printf 'playbook_dirs = [ ];\n'
+		printf 'job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };\n'
+		printf '%s\n' "$@"
+	} >"$CONF"
+	ALL_OUT=$T/all-output
+	: >"$ALL_OUT"
+}
+
+# jf ARGS: "$JOBFIX" -c "$CONF" --json ARGS; stdout in $OUT, exit status
+# in $RC, stdout and stderr appended to $ALL_OUT (to look for secrets).
+jf() {
+	OUT=$("$JOBFIX" -c "$CONF" --json "$@" 2>"$T/stderr")
+	RC=$?
+	printf '%s\n' "$OUT" >>"$ALL_OUT"
+	cat "$T/stderr" >>"$ALL_OUT"
+}
+# py CODE: run python3 CODE with d = the JSON in $OUT.
+py() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+# findings: the fault IDs of $OUT, sorted, space-separated.
+findings() { py 'print(" ".join(sorted(f["fault"] for f in d["findings"])))'; }
+# fact NAME: the value of fact NAME now, "(none)" when absent.
+fact() { "$JOBFIX" -c "$CONF" --json facts 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['facts'].get('$1', {}).get('value', '(none)'))"; }
+# snapshot: names, sizes, mtimes, modes and checksums of every file of $SITE.
+snapshot() { (cd "$SITE" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %Y %a' && find . -type f -print0 | sort -z | xargs -0 sha256sum); }

@@ -42,27 +42,9 @@ exit 1
 RESTART
 chmod 0755 "$T/mysql-restart.sh"
 
-CONF=$T/jobfix.conf
-cat >"$CONF" <<CONFEOF
-site: { root = "$SITE"; templates_dir = ""; };
-playbook_dirs = [ ];
-job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };
-probes: { only = [ "mysql", "logs" ]; deadline_ms = 5000; };
-commands: { mysql_restart = [ "$T/mysql-restart.sh" ]; };
-CONFEOF
-ALL_OUT=$T/all-output
-: >"$ALL_OUT"
-# jf ARGS: jobfix --json; stdout in $OUT, exit status in $RC
-jf() {
-	OUT=$("$JOBFIX" -c "$CONF" --json "$@" 2>"$T/stderr")
-	RC=$?
-	printf '%s\n' "$OUT" >>"$ALL_OUT"
-	cat "$T/stderr" >>"$ALL_OUT"
-}
-py() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
-findings() { py 'print(" ".join(sorted(f["fault"] for f in d["findings"])))'; }
-fact() { "$JOBFIX" -c "$CONF" --json facts 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['facts'].get('$1', {}).get('value', '(none)'))"; }
-snapshot() { (cd "$SITE" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %Y %a' && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+write_jobfix_conf "$T/jobfix.conf" \
+	'probes: { only = [ "mysql", "logs" ]; deadline_ms = 5000; };' \
+	"commands: { mysql_restart = [ \"$T/mysql-restart.sh\" ]; };"
 sched() { sql 'select @@global.event_scheduler'; }
 # a dry run changes no byte, no mtime and not the server's scheduler
 dry_run_changes_nothing() {	# DESC

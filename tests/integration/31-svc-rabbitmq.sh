@@ -15,31 +15,14 @@ start_rabbitmq
 SECRET=Amqp-Secret-77ab
 make_site "$T/site" ijobs.amqp.password=$SECRET app.secret=$SECRET
 
-CONF=$T/jobfix.conf
-cat >"$CONF" <<CONFEOF
-site: { root = "$SITE"; templates_dir = ""; };
-playbook_dirs = [ ];
-job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };
-probes: { only = [ "rabbitmq" ]; deadline_ms = 5000; };
-rabbitmq: {
-  ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
-  node = "$RABBITMQ_NODENAME";
-  ctl_env = [ "HOME=$RMQ_HOME", "ERL_EPMD_PORT=$RMQ_EPMD_PORT",
-              "RABBITMQ_CONF_ENV_FILE=$RMQ_HOME/rabbitmq-env.conf" ];
-};
-CONFEOF
-ALL_OUT=$T/all-output
-: >"$ALL_OUT"
-jf() {
-	OUT=$("$JOBFIX" -c "$CONF" --json "$@" 2>"$T/stderr")
-	RC=$?
-	printf '%s\n' "$OUT" >>"$ALL_OUT"
-	cat "$T/stderr" >>"$ALL_OUT"
-}
-py() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
-findings() { py 'print(" ".join(sorted(f["fault"] for f in d["findings"])))'; }
-fact() { "$JOBFIX" -c "$CONF" --json facts 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['facts'].get('$1', {}).get('value', '(none)'))"; }
-snapshot() { (cd "$SITE" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %Y %a' && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+write_jobfix_conf "$T/jobfix.conf" \
+	'probes: { only = [ "rabbitmq" ]; deadline_ms = 5000; };' \
+	"rabbitmq: {
+  ctl = \"/usr/lib/rabbitmq/bin/rabbitmqctl\";
+  node = \"$RABBITMQ_NODENAME\";
+  ctl_env = [ \"HOME=$RMQ_HOME\", \"ERL_EPMD_PORT=$RMQ_EPMD_PORT\",
+              \"RABBITMQ_CONF_ENV_FILE=$RMQ_HOME/rabbitmq-env.conf\" ];
+};"
 broker() { rmqctl -s list_vhosts name | sort; rmqctl -s list_users | sort; rmqctl -s list_permissions -p bk_job 2>&1 | sort; }
 perms() { rmqctl -s list_permissions -p bk_job 2>&1 | grep '^bk_job' | tr '\t' ' '; }
 restarts() { wc -l <"$SITE/job-restarts.log"; }

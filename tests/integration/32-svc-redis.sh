@@ -12,25 +12,8 @@ RPW=Redis-Secret-c3d2
 start_redis --requirepass "$RPW"
 make_site "$T/site"
 
-CONF=$T/jobfix.conf
-cat >"$CONF" <<CONFEOF
-site: { root = "$SITE"; templates_dir = ""; };
-playbook_dirs = [ ];
-job: { process_pattern = "no-such-process-jobfix-test"; };
-probes: { only = [ "redis", "logs" ]; deadline_ms = 5000; };
-CONFEOF
-ALL_OUT=$T/all-output
-: >"$ALL_OUT"
-jf() {
-	OUT=$("$JOBFIX" -c "$CONF" --json "$@" 2>"$T/stderr")
-	RC=$?
-	printf '%s\n' "$OUT" >>"$ALL_OUT"
-	cat "$T/stderr" >>"$ALL_OUT"
-}
-py() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
-findings() { py 'print(" ".join(sorted(f["fault"] for f in d["findings"])))'; }
-fact() { "$JOBFIX" -c "$CONF" --json facts 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['facts'].get('$1', {}).get('value', '(none)'))"; }
-snapshot() { (cd "$SITE" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %Y %a' && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+write_jobfix_conf "$T/jobfix.conf" \
+	'probes: { only = [ "redis", "logs" ]; deadline_ms = 5000; };'
 # DESC FINDINGS STATUS: diagnose, then a dry run and a fix change nothing
 advice_case() {
 	local before
