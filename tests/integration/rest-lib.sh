@@ -27,26 +27,29 @@ rest_conf() {
 # jf ARGS...: jobfix on $CONF.
 jf() { "$JOBFIX" -c "$CONF" --no-color "$@"; }
 
-# findings: from a --json report on stdin, "fault:code" sorted, space-separated
-# ("fault:-" without a code).
-findings() {
+# rest_json CODE [ARGS...]: python3 CODE with d = the --json report on stdin
+# (sys.argv[1:] = ARGS); "(no JSON report)" and a failure when it is none.
+rest_json() {
+	local code=$1
+	shift
 	python3 -c '
 import json, sys
 try:
     d = json.load(sys.stdin)
 except ValueError:
     sys.exit("(no JSON report)")
-print(" ".join(sorted("%s:%s" % (f["fault"], f.get("code") or "-") for f in d["findings"])))'
+'"$code" "$@"
+}
+
+# findings: from a --json report on stdin, "fault:code" sorted, space-separated
+# ("fault:-" without a code).
+findings() {
+	rest_json 'print(" ".join(sorted("%s:%s" % (f["fault"], f.get("code") or "-") for f in d["findings"])))'
 }
 
 # finding_field FAULT FIELD: a field of that finding in a --json report.
 finding_field() {
-	python3 -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    sys.exit("(no JSON report)")
+	rest_json '
 for f in d["findings"]:
     if f["fault"] == sys.argv[1]:
         print(f.get(sys.argv[2]) or "")' "$1" "$2"
@@ -68,11 +71,5 @@ start_py() {
 
 # fact NAME: the value of a fact in a --json -v report on stdin ("" if none).
 fact() {
-	python3 -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    sys.exit("(no JSON report)")
-print((d.get("facts") or {}).get(sys.argv[1], {}).get("value", ""))' "$1"
+	rest_json 'print((d.get("facts") or {}).get(sys.argv[1], {}).get("value", ""))' "$1"
 }
