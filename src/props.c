@@ -242,18 +242,6 @@ put_utf8(struct buf *b, uint32_t cp)
 		fatal("properties value buffer over its cap");
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes escapes as Properties.loadConvert() does, into UTF-8.  Returns 0,
  * or -1 with *why set for a malformed \uxxxx escape or a \u0000.
@@ -278,7 +266,7 @@ decode(const char *s, size_t n, struct buf *out, const char **why)
 				return -1;
 			}
 			for (u = 0, j = 0; j < 4; j++) {
-				if ((h = hexval(s[i++])) < 0) {
+				if ((h = hex_value(s[i++])) < 0) {
 					*why = "malformed \\uxxxx encoding";
 					return -1;
 				}

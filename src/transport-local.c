@@ -770,18 +770,6 @@ local_list_procs(struct transport *t, struct tproc **procsp, size_t *np,
 
 /* --- sockets --------------------------------------------------------------- */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly len hex digits into *v. */
 static int
 parse_hex(const char *s, size_t len, uint32_t *v)
@@ -793,7 +781,7 @@ parse_hex(const char *s, size_t len, uint32_t *v)
 	if (len == 0 || len > 8)
 		return -1;
 	for (i = 0; i < len; i++) {
-		if ((h = hexval((unsigned char)s[i])) < 0)
+		if ((h = hex_value((unsigned char)s[i])) < 0)
 			return -1;
 		x = x << 4 | (uint32_t)h;
 	}

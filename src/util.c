@@ -317,6 +317,18 @@ str_to_long(const char *s, long *out)
 	return 0;
 }
 
+int
+hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 void
 strv_add(char ***v, size_t *n, const char *s)
 {

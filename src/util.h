@@ -83,6 +83,7 @@ int str_startswith(const char *, const char *);
 int str_endswith(const char *, const char *);
 char *str_trim(char *); /* in place, returns start */
 int str_to_long(const char *, long *);
+int hex_value(int c); /* 0-15 for a hex digit (either case), else -1 */
 
 /* NULL-terminated string vectors; strv_free accepts NULL. */
 void strv_add(char ***, size_t *n, const char *); /* *n: entries so far */

@@ -346,6 +346,20 @@ test_strv(void)
 }
 
 static void
+test_hex_value(void)
+{
+	is_int(hex_value('0'), 0, "hex 0");
+	is_int(hex_value('9'), 9, "hex 9");
+	is_int(hex_value('a'), 10, "hex a");
+	is_int(hex_value('F'), 15, "hex F");
+	is_int(hex_value('g'), -1, "hex g");
+	is_int(hex_value('/'), -1, "hex /");
+	is_int(hex_value('\0'), -1, "hex NUL");
+	is_int(hex_value(0xe4), -1, "hex 0xe4");
+	is_int(hex_value((char)0xb0), -1, "hex negative char");
+}
+
+static void
 test_misc(void)
 {
 	struct buf b = BUF_INIT;
@@ -412,6 +426,7 @@ main(void)
 	test_str_to_long();
 	test_strings();
 	test_strv();
+	test_hex_value();
 	test_misc();
 	return tap_done();
 }
