@@ -17,6 +17,7 @@ make_site "$T/site" ijobs.amqp.password=$SECRET app.secret=$SECRET
 
 write_jobfix_conf "$T/jobfix.conf" \
 	'probes: { only = [ "rabbitmq" ]; deadline_ms = 5000; };' \
+	'unattended: { max_runs = 100; };  # fix --yes without a terminal counts' \
 	"rabbitmq: {
   ctl = \"/usr/lib/rabbitmq/bin/rabbitmqctl\";
   node = \"$RABBITMQ_NODENAME\";
