@@ -186,6 +186,13 @@ struct conf {
 	size_t nover;
 	struct conf_cache *cache;
 	size_t ncache;
+	/* Caches an override made stale.  Their strings were handed out by
+	 * conf_str() and may still be in use, so they live until conf_free. */
+	struct retired_cache {
+		struct conf_cache *v;
+		size_t n;
+	} *retired;
+	size_t nretired;
 	pthread_mutex_t lock;
 };
 
@@ -386,6 +393,19 @@ fail:
 	return NULL;
 }
 
+static void
+cache_free(struct conf_cache *cache, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(cache[i].name);
+		free(cache[i].value);
+		strv_free(cache[i].list);
+	}
+	free(cache);
+}
+
 void
 conf_free(struct conf *c)
 {
@@ -403,14 +423,12 @@ conf_free(struct conf *c)
 		free(c->over[i].value);
 		strv_free(c->over[i].list);
 	}
-	for (i = 0; i < c->ncache; i++) {
-		free(c->cache[i].name);
-		free(c->cache[i].value);
-		strv_free(c->cache[i].list);
-	}
+	cache_free(c->cache, c->ncache);
+	for (i = 0; i < c->nretired; i++)
+		cache_free(c->retired[i].v, c->retired[i].n);
+	free(c->retired);
 	free(c->vals);
 	free(c->over);
-	free(c->cache);
 	free(c->path);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -442,17 +460,18 @@ conf_dup(const struct conf *c)
 	return d;
 }
 
+/* An override may change any expansion: start a new cache, and keep the
+ * old one's strings alive (callers may hold them) until conf_free. */
 static void
-cache_clear(struct conf *c)
+cache_retire(struct conf *c)
 {
-	size_t i;
-
-	for (i = 0; i < c->ncache; i++) {
-		free(c->cache[i].name);
-		free(c->cache[i].value);
-		strv_free(c->cache[i].list);
-	}
-	free(c->cache);
+	if (c->ncache == 0)
+		return;
+	c->retired = xreallocarray(c->retired, c->nretired + 1,
+	    sizeof *c->retired);
+	c->retired[c->nretired].v = c->cache;
+	c->retired[c->nretired].n = c->ncache;
+	c->nretired++;
 	c->cache = NULL;
 	c->ncache = 0;
 }
@@ -467,7 +486,7 @@ conf_override(struct conf *c, const char *name, const char *value)
 	    (k != NULL && k->type == CONF_LIST) ? NULL : value,
 	    (k != NULL && k->type == CONF_LIST) ? strv_split(value, ",") : NULL,
 	    0);
-	cache_clear(c); /* expansions may depend on it */
+	cache_retire(c);
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -26,7 +26,7 @@
 
 enum {
 	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
-	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO,
+	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO, OPT_OFFLINE,
 };
 
 static const struct option longopts[] = {
@@ -48,6 +48,7 @@ static const struct option longopts[] = {
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "accept-new-hostkey", no_argument, NULL, OPT_ACCEPT_NEW },
 	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "auto", no_argument, NULL, OPT_AUTO },
 	{ NULL, 0, NULL, 0 },
@@ -79,6 +80,7 @@ cmd_usage(FILE *fp)
 	    "  -v, --verbose       more detail (-vv: debug)\n"
 	    "      --no-color      no colour (also: NO_COLOR set)\n"
 	    "      --wait SECONDS  wait for another run's lock\n"
+	    "      --offline       skip the probes that talk to services\n"
 	    "      --since TIME    audit show: records from TIME (ISO 8601, "
 	    "or 30m, 2h, 7d)\n"
 	    "      --version, -h, --help\n\ncommands:\n", JOBFIX_SYSCONFDIR);
@@ -127,6 +129,8 @@ load_conf(struct cmd_ctx *c)
 	}
 	if (c->opts.root != NULL)
 		conf_override(conf, "site.root", c->opts.root);
+	if (c->opts.offline)
+		conf_override(conf, "probes.network", "false");
 	if ((env = getenv("JOBFIX_STATE_DIR")) != NULL && *env != '\0')
 		conf_override(conf, "state_dir", env);
 	if ((env = getenv("JOBFIX_AUDIT_LOG")) != NULL && *env != '\0')
@@ -177,6 +181,7 @@ again:
 		case OPT_KEEP: c.opts.keep = optarg; break;
 		case OPT_ACCEPT_NEW: c.opts.accept_new_hostkey = 1; break;
 		case OPT_KNOWN_HOSTS: c.opts.known_hosts = optarg; break;
+		case OPT_OFFLINE: c.opts.offline = 1; break;
 		case OPT_SINCE: c.opts.since = optarg; break;
 		case OPT_AUTO:
 			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
