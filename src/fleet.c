@@ -449,10 +449,17 @@ out:
 	buf_free(&ids);
 	facts_free(facts);
 	report_free(rep);
+	free(cause);
+	/* a probe abandoned at its deadline may still use this host's
+	 * session: never close it under the thread (see site_drain) */
+	if (site_drain(site, 5000) != 0) {
+		warnx("%s: a probe still runs past its deadline; its session "
+		    "is left open", h->spec);
+		return;
+	}
 	site_free(site);
 	transport_free(tp);
 	conf_free(conf);
-	free(cause);
 }
 
 static void

@@ -269,6 +269,13 @@ out:
 	free(cause);
 	free(rhost);
 	free(rhost_dir);
+	/* A probe abandoned at its deadline may still be using the site, its
+	 * transport and its settings: give it a moment, and if it still runs,
+	 * exit without freeing what it uses (the kernel frees it). */
+	if (site_drain(c.site, 5000) != 0) {
+		warnx("a probe still runs past its deadline; leaving it behind");
+		return r;
+	}
 	site_free(c.site);
 	transport_free(c.tp);
 	playbook_set_free(&c.playbooks);

@@ -84,6 +84,7 @@ job_main(void *arg)
 {
 	struct probe_job *j = arg;
 	struct probe_pool *pool = j->pool;
+	struct site *site = j->ctx.site;
 	int abandoned, last;
 
 	j->r = j->probe->run(&j->ctx, j->out, &j->cause);
@@ -98,6 +99,7 @@ job_main(void *arg)
 		job_free(j);
 	if (last)
 		pool_free(pool);
+	site_probe_end(site); /* the last touch of anything the site owns */
 	return NULL;
 }
 
@@ -190,7 +192,9 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		pthread_mutex_lock(&pool->lock);
 		pool->pending++;
 		pthread_mutex_unlock(&pool->lock);
+		site_probe_begin(site);
 		if ((errno = pthread_create(&j->thread, NULL, job_main, j)) != 0) {
+			site_probe_end(site);
 			pthread_mutex_lock(&pool->lock);
 			pool->pending--;
 			pthread_mutex_unlock(&pool->lock);

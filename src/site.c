@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "site.h"
@@ -38,6 +39,8 @@ site_new(struct conf *conf, struct transport *tp, const char *host)
 	} else
 		s->host = xstrdup(host);
 	s->local = strcmp(tp->ops->name, "local") == 0;
+	pthread_mutex_init(&s->probe_lock, NULL);
+	pthread_cond_init(&s->probe_done, NULL);
 	if (s->local)
 		s->state_dir = xstrdup(state);
 	else {
@@ -59,7 +62,50 @@ site_free(struct site *s)
 		return;
 	free(s->host);
 	free(s->state_dir);
+	pthread_mutex_destroy(&s->probe_lock);
+	pthread_cond_destroy(&s->probe_done);
 	free(s);
+}
+
+void
+site_probe_begin(struct site *s)
+{
+	pthread_mutex_lock(&s->probe_lock);
+	s->probes_running++;
+	pthread_mutex_unlock(&s->probe_lock);
+}
+
+void
+site_probe_end(struct site *s)
+{
+	pthread_mutex_lock(&s->probe_lock);
+	s->probes_running--;
+	pthread_cond_broadcast(&s->probe_done);
+	pthread_mutex_unlock(&s->probe_lock);
+}
+
+int
+site_drain(struct site *s, int timeout_ms)
+{
+	struct timespec abs;
+	int left;
+
+	if (s == NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &abs);
+	abs.tv_sec += timeout_ms / 1000;
+	abs.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (abs.tv_nsec >= 1000000000) {
+		abs.tv_sec++;
+		abs.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&s->probe_lock);
+	while (s->probes_running > 0 &&
+	    pthread_cond_timedwait(&s->probe_done, &s->probe_lock, &abs) == 0)
+		;
+	left = s->probes_running;
+	pthread_mutex_unlock(&s->probe_lock);
+	return left > 0 ? -JF_ERR_TIMEOUT : 0;
 }
 
 const char *

@@ -9,6 +9,8 @@
 #ifndef JOBFIX_SITE_H
 #define JOBFIX_SITE_H
 
+#include <pthread.h>
+
 #include "conf.h"
 #include "facts.h"
 #include "transport.h"
@@ -19,10 +21,22 @@ struct site {
 	char *host;              /* "localhost" or the remote host name */
 	char *state_dir;         /* local directory for this host's state */
 	int local;               /* tp is the local transport */
+	/* Probe threads still running on this site, abandoned ones too
+	 * (probe.c); site_drain() waits for them before anything they use
+	 * is freed. */
+	pthread_mutex_t probe_lock;
+	pthread_cond_t probe_done;
+	int probes_running;
 };
 
 struct site *site_new(struct conf *, struct transport *, const char *host);
 void site_free(struct site *);
+/* Waits up to timeout_ms for the site's probe threads to end; returns 0
+ * when none runs, -JF_ERR_TIMEOUT otherwise (then the site, its conf and
+ * its transport must not be freed: a thread still uses them). */
+int site_drain(struct site *, int timeout_ms);
+void site_probe_begin(struct site *);
+void site_probe_end(struct site *);
 /* A path setting of the site ("site.mycnf"), expanded. */
 const char *site_path(struct site *, const char *name);
 /* Puts the site's paths into facts as site.* facts. */
