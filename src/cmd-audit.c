@@ -161,7 +161,7 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 	const char *one[1];
 	const char *const *files;
 	struct audit_check chk;
-	char *head = audit_head_path(c->site->state_dir), *cause = NULL;
+	char *head = audit_head_path(conf_str(c->conf, "state_dir")), *cause = NULL;
 	size_t n;
 	int r;
 
@@ -213,7 +213,8 @@ audit_mark(struct cmd_ctx *c, int argc)
 		error("usage: jobfix audit mark");
 		return EXIT_USAGE;
 	}
-	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
+	if ((a = audit_open(conf_str(c->conf, "audit_log"),
+	    conf_str(c->conf, "state_dir"),
 	    c->site->host, &cause)) == NULL) {
 		error("%s", cause);
 		free(cause);

@@ -63,7 +63,8 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 		/* every change and refusal goes to the audit log; without
 		 * one, heal refuses every change */
 		audit = audit_open(conf_str(c->conf, "audit_log"),
-		    c->site->state_dir, c->site->host, &audit_error);
+		    conf_str(c->conf, "state_dir"), c->site->host,
+		    &audit_error);
 		if (audit != NULL)
 			audit_set_syslog(audit, conf_bool(c->conf,
 			    "audit.syslog"));

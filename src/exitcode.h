@@ -10,7 +10,8 @@ enum jobfix_exit {
 	EXIT_FINDINGS = 1,    /* findings remain: diagnose found faults, a dry run
 				 has work to do, advice only, or a fix was held */
 	EXIT_USAGE = 2,       /* usage or configuration error; nothing changed */
-	EXIT_UNDONE = 3,      /* a fix failed verification and was undone */
+	EXIT_UNDONE = 3,      /* a fix failed and was undone, or failed having
+				 changed nothing: the host is as it was */
 	EXIT_LOCKED = 4,      /* another jobfix run holds the lock */
 	EXIT_FIX_FAILED = 5,  /* a fix failed and could not be fully undone */
 	EXIT_UNREACHABLE = 6, /* a host could not be reached or authenticated */

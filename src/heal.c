@@ -1,5 +1,5 @@
 /*
- * heal.c - unattended self-healing (see heal.h and doc/unattended.md).
+ * heal.c - unattended self-healing (see heal.h and jobfix(8), UNATTENDED RUNS).
  *
  * State lives in the state directory, written atomically through the local
  * transport (temp file, fsync, rename, fsync the directory), and is read

@@ -1,7 +1,7 @@
 /*
  * heal.h - unattended self-healing: per-playbook policy and rate limits,
  * the maintenance flag, the audit records of changes, and the state that
- * `jobfix status` shows (doc/unattended.md describes the semantics).
+ * `jobfix status` shows (jobfix(8), UNATTENDED RUNS, describes the semantics).
  *
  * The engine asks heal_may_run() before it runs a playbook, and the
  * executor asks heal_may_change() right before each change and tells
