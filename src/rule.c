@@ -358,7 +358,7 @@ regex_check(const char *re)
 	while ((c = re[i]) != '\0') {
 		grown = -1;
 		if (c == '*' || c == '?' || c == '+' || (c == '{' &&
-		    isdigit((unsigned char)re[i + 1]))) {
+		    (isdigit((unsigned char)re[i + 1]) || re[i + 1] == ','))) {
 			if (st[depth].rep)
 				return "a repetition of a repetition, such as "
 				    "'**' or '+?'";
@@ -424,11 +424,12 @@ regex_check(const char *re)
 			grown = 2 * st[depth].last + 1;
 			break;
 		case '{':
-			/* {m}, {m,} or {m,n}; anything else is left as it is */
+			/* {m}, {m,}, {m,n}, and {,n} which glibc reads as
+			 * {0,n}; anything else is left as it is */
 			j = i + 1;
 			for (m = 0; isdigit((unsigned char)re[j]); j++)
 				m = m * 10 + (re[j] - '0');
-			if (j == i + 1) {
+			if (j == i + 1 && re[j] != ',') {
 				st[depth].total += 1;
 				st[depth].last = 1;
 				break;

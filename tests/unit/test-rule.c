@@ -325,6 +325,13 @@ test_regex_limits(void)
 	    "''((a{10}){10}){10}''");
 	E("x ~ '(.?){1000}b'", "column 5: expected a regular expression (it "
 	    "would expand to more than 1000 parts) near ''(.?){1000}b''");
+	/* glibc reads {,n} as {0,n} (found by fuzzing: {,22222} took 2 GiB) */
+	E("x ~ ' {,22222}'", "column 5: expected a regular expression (it "
+	    "would expand to more than 1000 parts) near '' {,22222}''");
+	E("x ~ 'a*{,2}'", "column 5: expected a regular expression (a "
+	    "repetition of a repetition, such as '**' or '+?') near "
+	    "''a*{,2}''");
+	T("x ~ 'a{,3}'", 1);
 	E("x ~ '(a)\\\\1'", "column 5: expected a regular expression "
 	    "(back-references are not supported) near ''(a)\\\\1''");
 	E("x !~ '(a*)*\\\\9'", "column 6: expected a regular expression "
