@@ -1043,11 +1043,25 @@ jf() {
 	printf '%s\n' "$OUT" >>"$ALL_OUT"
 	cat "$T/stderr" >>"$ALL_OUT"
 }
+# JSON_LOAD: python3 code setting d to the JSON report read from stdin.  The
+# report may come with jobfix's diagnostics around it (check and check_rc
+# capture stderr too; a slow probe under ASan says so): the document is the
+# first line starting with "{" through its matching end.
+JSON_LOAD='import json, sys
+t = sys.stdin.read()
+i = 0 if t.startswith("{") else t.find("\n{") + 1
+try:
+    if i == 0 and not t.startswith("{"):
+        raise ValueError
+    d = json.JSONDecoder().raw_decode(t[i:])[0]
+except ValueError:
+    sys.exit("(no JSON report)")
+'
 # py CODE: run python3 CODE with d = the JSON in $OUT.
-py() { printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
+py() { printf '%s' "$OUT" | python3 -c "$JSON_LOAD$1"; }
 # findings: the fault IDs of $OUT, sorted, space-separated.
 findings() { py 'print(" ".join(sorted(f["fault"] for f in d["findings"])))'; }
 # fact NAME: the value of fact NAME now, "(none)" when absent.
-fact() { "$JOBFIX" -c "$CONF" --json facts 2>/dev/null | python3 -c "import json,sys; d=json.load(sys.stdin); print(d['facts'].get('$1', {}).get('value', '(none)'))"; }
+fact() { "$JOBFIX" -c "$CONF" --json facts 2>/dev/null | python3 -c "${JSON_LOAD}print(d['facts'].get('$1', {}).get('value', '(none)'))"; }
 # snapshot: names, sizes, mtimes, modes and checksums of every file of $SITE.
 snapshot() { (cd "$SITE" && find . -type f -print0 | sort -z | xargs -0 stat -c '%n %s %Y %a' && find . -type f -print0 | sort -z | xargs -0 sha256sum); }

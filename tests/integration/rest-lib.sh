@@ -32,13 +32,7 @@ jf() { "$JOBFIX" -c "$CONF" --no-color "$@"; }
 rest_json() {
 	local code=$1
 	shift
-	python3 -c '
-import json, sys
-try:
-    d = json.load(sys.stdin)
-except ValueError:
-    sys.exit("(no JSON report)")
-'"$code" "$@"
+	python3 -c "$JSON_LOAD$code" "$@"
 }
 
 # findings: from a --json report on stdin, "fault:code" sorted, space-separated
