@@ -31,7 +31,7 @@ start_py license "$top_srcdir/tests/integration/rest-license.py" \
 LIC_PORT=$PY_PORT
 site_conf_set "$SITE" license.server.url "https://127.0.0.1:$LIC_PORT"
 
-OFF="probes: { disable = [ $REST_OTHER_PROBES, \"paas\", \"cmdb\", \"consul\", \"ports\", \"nfs\" ]; };"
+OFF="probes: { disable = [ $REST_OTHER_PROBES, \"paas\", \"cmdb\", \"consul\", \"ports\", \"nfs\" ]; deadline_ms = 20000; };"
 rest_conf "$T/jobfix.conf" "$OFF"
 BASE=$(cat "$CONF")
 # conf_with LINES...: $CONF is the base conf plus LINES

@@ -31,7 +31,7 @@ SILENT_PORT=$PY_PORT
 DOWN_PORT=$(free_port)
 
 make_site "$T/site" "cmdb.server.url=127.0.0.1:$HTTP_PORT"
-OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"consul\", \"ports\", \"nfs\" ]; };"
+OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"consul\", \"ports\", \"nfs\" ]; deadline_ms = 20000; };"
 PATHS='paas: { check_path = "/ok.json"; }; cmdb: { check_path = "ok.json"; };'
 HEALTH='http://127.0.0.1:'"$HTTP_PORT"'/ok.json'
 rest_conf "$T/jobfix.conf" "$OFF"

@@ -22,7 +22,7 @@ start_dns --address=/job.service.consul/127.0.0.1 \
 make_site "$T/site" "bk.paas.host=http://paas.service.consul:$HTTP_PORT" \
 	"job.consul.route=job.service.consul:$HTTP_PORT"
 printf '# written by a test\nnameserver 127.0.0.1\nsearch service.consul\n' >"$T/resolv.conf"
-OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"paas\", \"cmdb\", \"ports\", \"nfs\" ]; };"
+OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"paas\", \"cmdb\", \"ports\", \"nfs\" ]; deadline_ms = 20000; };"
 CONSUL="consul: { resolv_conf = \"$T/resolv.conf\"; system_resolver = \"resolv.conf\"; resolv_port = $DNS_PORT; dns_port = $DNS_PORT; };"
 rest_conf "$T/jobfix.conf" "$OFF" "$CONSUL"
 

@@ -19,7 +19,7 @@ cat >"$T/mountinfo" <<EOF2
 22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw
 40 22 0:50 / $T/share rw,relatime shared:9 - nfs4 nas.example:/export/job rw,vers=4.1
 EOF2
-OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"paas\", \"cmdb\", \"consul\" ]; };"
+OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"paas\", \"cmdb\", \"consul\" ]; deadline_ms = 20000; };"
 rest_conf "$T/jobfix.conf" "$OFF" "nfs: { mountinfo = \"$T/mountinfo\"; };"
 
 check "healthy: diagnose finds nothing" -- jf --json -v diagnose
