@@ -652,6 +652,8 @@ conf_list(struct conf *c, const char *name)
 		e = cache_add(c, name);
 		e->list = out;
 	}
+	/* read under the lock: another thread's cache_add may move e */
+	out = e->list;
 	pthread_mutex_unlock(&c->lock);
-	return (const char *const *)e->list;
+	return (const char *const *)out;
 }
