@@ -72,6 +72,51 @@ evidence_of(const struct buf *used, const struct facts *facts)
 	return buf_detach(&b);
 }
 
+/*
+ * The facts that say "could not check": "<prefix>probe" (the runner: a
+ * probe failed or had no answer) and "<prefix>unchecked" (a probe: what it
+ * could not read or ask, and where).  A finding whose rule held on one of
+ * them is reported as "could not check", and no playbook runs on it.
+ * Returns the first such fact among those the rule looked at, or NULL.
+ */
+static const struct fact *
+unchecked_fact(const struct buf *used, const struct facts *facts)
+{
+	const struct fact *f, *found = NULL;
+	char *copy, *p, *name;
+
+	if (used->len == 0)
+		return NULL;
+	copy = xstrdup(used->data);
+	for (p = copy; found == NULL && (name = strsep(&p, "\n")) != NULL;) {
+		if (!str_endswith(name, ".probe") &&
+		    !str_endswith(name, ".unchecked"))
+			continue;
+		if ((f = facts_find(facts, name)) != NULL)
+			found = f;
+	}
+	free(copy);
+	return found;
+}
+
+/* The code of the FAQ row that fits: code2 when its rule holds. */
+static long
+finding_code(const struct fault *t, const struct facts *facts)
+{
+	struct rule *rule;
+	char *cause = NULL;
+	long code = t->code;
+
+	if (t->code2 == 0 || t->code2_when == NULL)
+		return code;
+	if ((rule = rule_parse(t->code2_when, &cause)) == NULL)
+		fatal("fault %s: rule \"%s\": %s", t->id, t->code2_when, cause);
+	if (rule_eval(rule, facts, NULL))
+		code = t->code2;
+	rule_free(rule);
+	return code;
+}
+
 static int
 by_tier(const void *a, const void *b)
 {
@@ -99,6 +144,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 {
 	const struct fault *t;
 	struct finding *f;
+	const struct fact *uf;
 	struct rule *rule;
 	struct buf used = BUF_INIT;
 	char *cause = NULL, *copy, *p, *id;
@@ -116,6 +162,13 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			f->advice = expand_advice(t[i].advice, facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
 			f->state = f->pb ? FINDING_OPEN : FINDING_ADVICE;
+			f->code = finding_code(&t[i], facts);
+			if ((uf = unchecked_fact(&used, facts)) != NULL) {
+				f->state = FINDING_UNCHECKED;
+				f->note = xasprintf("could not check: %s%s%s%s",
+				    uf->value, *uf->evidence ? " (" : "",
+				    uf->evidence, *uf->evidence ? ")" : "");
+			}
 		}
 		rule_free(rule);
 	}
@@ -126,7 +179,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 	/* a symptom of an open upstream fault is not fixed on its own */
 	for (i = 0; i < rep->nfindings; i++) {
 		f = &rep->findings[i];
-		if (f->fault->upstream == NULL)
+		if (f->fault->upstream == NULL || f->state == FINDING_UNCHECKED)
 			continue;
 		copy = xstrdup(f->fault->upstream);
 		for (p = copy; (id = strsep(&p, ",")) != NULL;) {
@@ -258,7 +311,8 @@ found:
 	for (i = 0; i < rep->nfindings; i++) {
 		f = &rep->findings[i];
 		pb = f->pb;
-		if (pb == NULL || f->state == FINDING_BLOCKED)
+		if (pb == NULL || f->state == FINDING_BLOCKED ||
+		    f->state == FINDING_UNCHECKED)
 			continue;
 		if (ran_already(rep, pb)) {
 			f->state = ctx.dry_run ? FINDING_PLANNED :
@@ -295,8 +349,16 @@ verify:
 	after = report_new(rep->command, rep->host, rep->root, 0);
 	engine_findings(facts, pbs, after);
 	for (i = 0; i < rep->nfindings; i++) {
+		const struct finding *a;
+
 		f = &rep->findings[i];
-		if (find_finding(after, f->fault->id) == NULL) {
+		if ((a = find_finding(after, f->fault->id)) != NULL &&
+		    a->state == FINDING_UNCHECKED && f->state == FINDING_REMAINS) {
+			f->state = FINDING_UNCHECKED;
+			free(f->note);
+			f->note = xasprintf("after the fix, %s", a->note);
+		}
+		if (a == NULL) {
 			if (f->state == FINDING_REMAINS || f->state ==
 			    FINDING_PLANNED || f->state == FINDING_OPEN)
 				f->state = FINDING_FIXED;
@@ -310,8 +372,12 @@ verify:
 		f->evidence = xstrdup(after->findings[i].evidence);
 		f->advice = xstrdup(after->findings[i].advice);
 		f->pb = after->findings[i].pb;
-		f->state = FINDING_OPEN;
-		f->note = xstrdup("found after the fixes of this run");
+		f->code = after->findings[i].code;
+		f->state = after->findings[i].state == FINDING_UNCHECKED ?
+		    FINDING_UNCHECKED : FINDING_OPEN;
+		f->note = xasprintf("found after the fixes of this run%s%s",
+		    after->findings[i].note ? "; " : "",
+		    after->findings[i].note ? after->findings[i].note : "");
 	}
 	report_free(after);
 }

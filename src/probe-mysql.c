@@ -12,6 +12,13 @@
  *   mysql.bad_keys         job.conf keys to check when the login is refused
  *                          or a setting is missing (start.credentials)
  *   mysql.version          VERSION()
+ *   mysql.server           the server that answered (always over TCP, as
+ *                          Job's JDBC connects); evidence: its @@hostname,
+ *                          @@port, @@socket.  Every fact's evidence names
+ *                          HOST:PORT
+ *   mysql.port, mysql.socket, mysql.datadir, mysql.pid_file
+ *                          @@port, @@socket, @@datadir, @@pid_file
+ *   mysql.unchecked        what could not be asked after the login
  *   mysql.event_scheduler  ON | OFF | DISABLED (@@event_scheduler)
  *   mysql.log_schema       present | missing: the Job log schema
  *                          (mysql.log_schema setting)
@@ -99,6 +106,8 @@ sql_list(MYSQL *db, const char *const *names)
 struct now {
 	char *scheduler;
 	char *version;
+	char *server;   /* @@hostname, @@port, @@socket */
+	char *datadir, *pid_file, *port, *socket;
 	long to_days;   /* TO_DAYS(CURDATE()) */
 	long unix_day;  /* UNIX_TIMESTAMP(CURDATE()) */
 };
@@ -115,6 +124,11 @@ now_row(MYSQL_ROW row, unsigned long *len, void *arg)
 		n->to_days = 0;
 	if (row[3] == NULL || str_to_long(row[3], &n->unix_day) != 0)
 		n->unix_day = 0;
+	n->port = xstrdup(row[4] ? row[4] : "");
+	n->socket = xstrdup(row[5] ? row[5] : "");
+	n->datadir = xstrdup(row[6] ? row[6] : "");
+	n->pid_file = xstrdup(row[7] ? row[7] : "");
+	n->server = xstrdup(row[8] ? row[8] : "");
 }
 
 static void
@@ -403,13 +417,14 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 {
 	struct buf from = BUF_INIT, bad = BUF_INIT;
 	const char *host, *port_s, *user, *pass, *khost, *kport, *kuser, *kpass;
-	struct now now = { NULL, NULL, 0, 0 };
+	struct now now;
 	char *ep = NULL, *h = NULL;
 	unsigned int secs, proto = MYSQL_PROTOCOL_TCP;
 	long port = 3306;
 	MYSQL *db = NULL;
 	int port_ok = 1;
 
+	memset(&now, 0, sizeof now);
 	(void)cause;
 	host = svc_key(ctx, "keys.mysql_host", "host", &khost, &from);
 	port_s = svc_key(ctx, "keys.mysql_port", "port", &kport, &from);
@@ -464,8 +479,10 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);
-	if (strcmp(host, "localhost") != 0)
-		mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
+	/* TCP, as Job connects (JDBC): the client library would take
+	 * "localhost" for its default Unix socket and ignore the port, and
+	 * so look at whichever server owns that socket */
+	mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
 	h = xstrdup(host);
 	if (mysql_real_connect(db, h, user, pass ? pass : "", NULL,
 	    (unsigned int)port, NULL, 0) == NULL) {
@@ -484,9 +501,18 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			    "refused the login made with these keys");
 		} else {
 			facts_set(out, "mysql.status", "down", 0, "connecting "
-			    "to %s (error %u, within %u s)", ep, e, secs);
-			svc_set(out, "mysql.error", from.data, "cannot "
-			    "connect to %s: %s", ep, msg);
+			    "to %s over TCP (error %u, within %u s)", ep, e,
+			    secs);
+			if (e == 2013 && strstr(msg, "initial communication") !=
+			    NULL)
+				svc_set(out, "mysql.error", from.data, "%s "
+				    "accepted the TCP connection but sent no "
+				    "greeting within %u s (a frozen or "
+				    "overloaded server, or a proxy without its "
+				    "backend)", ep, secs);
+			else
+				svc_set(out, "mysql.error", from.data, "cannot "
+				    "connect to %s: %s", ep, msg);
 		}
 		free(msg);
 		goto done;
@@ -496,16 +522,35 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	{
 		char *why = NULL;
 		if (query(db, "SELECT @@event_scheduler, VERSION(), "
-		    "TO_DAYS(CURDATE()), UNIX_TIMESTAMP(CURDATE())", now_row,
+		    "TO_DAYS(CURDATE()), UNIX_TIMESTAMP(CURDATE()), @@port, "
+		    "@@socket, @@datadir, @@pid_file, @@hostname", now_row,
 		    &now, ep, &why) != 0 || now.scheduler == NULL) {
 			facts_set(out, "mysql.query_error", why ? why : "no row",
 			    0, "SELECT @@event_scheduler failed");
+			facts_set(out, "mysql.unchecked", "no answer", 0, "%s let "
+			    "\"%s\" in, then did not answer SELECT "
+			    "@@event_scheduler: %s", ep, user, why ? why :
+			    "no row");
+			svc_set(out, "mysql.error", from.data, "%s let \"%s\" in, "
+			    "then did not answer SELECT @@event_scheduler: %s", ep,
+			    user, why ? why : "no row");
 			free(why);
 			goto done;
 		}
 	}
 	facts_set(out, "mysql.version", now.version, 0, "SELECT VERSION() on "
 	    "%s", ep);
+	/* which server answered: the one Job reaches at ep */
+	facts_set(out, "mysql.server", ep, 0, "TCP to %s: the server of "
+	    "host %s, @@port %s, @@socket %s", ep, now.server, now.port,
+	    now.socket);
+	facts_set(out, "mysql.port", now.port, 0, "SELECT @@port on %s", ep);
+	facts_set(out, "mysql.socket", now.socket, 0, "SELECT @@socket on %s",
+	    ep);
+	facts_set(out, "mysql.datadir", now.datadir, 0, "SELECT @@datadir on "
+	    "%s", ep);
+	facts_set(out, "mysql.pid_file", now.pid_file, 0, "SELECT @@pid_file "
+	    "on %s", ep);
 	scheduler_facts(db, out, ep, &now);
 	schema_facts(ctx, db, out, ep, &now);
 done:
@@ -514,6 +559,11 @@ done:
 out:
 	free(now.scheduler);
 	free(now.version);
+	free(now.server);
+	free(now.port);
+	free(now.socket);
+	free(now.datadir);
+	free(now.pid_file);
 	free(ep);
 	free_secret(h);
 	buf_free(&from);

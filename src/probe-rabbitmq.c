@@ -25,6 +25,7 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -68,6 +69,11 @@ login(const char *host, int port, const char *vhost, const char *user,
 		a->error = why;
 		goto out;
 	}
+	/* librabbitmq bounds every read and write with poll() and its
+	 * timeouts only on a non-blocking socket: on a blocking one, a
+	 * broker that accepted the connection and then went silent (frozen,
+	 * or a proxy without its backend) holds recv() forever */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	amqp_tcp_socket_set_sockfd(sock, fd); /* the socket owns fd now */
 	ms_timeval((int)(end - now_ms()), &tv);
 	amqp_set_handshake_timeout(conn, &tv);
@@ -109,6 +115,12 @@ login(const char *host, int port, const char *vhost, const char *user,
 			a->error = xasprintf("the broker closed the connection "
 			    "during login (%s): usually a wrong user name or "
 			    "password", amqp_error_string2(r.library_error));
+		} else if (r.library_error == AMQP_STATUS_TIMEOUT) {
+			a->status = "down";
+			a->error = xasprintf("%s:%d accepted the TCP connection "
+			    "but did not answer the AMQP handshake within %d ms "
+			    "(a frozen or overloaded broker, or a proxy without "
+			    "its backend)", host, port, ms);
 		} else {
 			a->status = "down";
 			a->error = xasprintf("AMQP handshake failed: %s",

@@ -77,6 +77,14 @@ record_failure(struct facts *out, const struct probe *p, int r,
 	facts_set(out, name, r == -JF_ERR_TIMEOUT ? "timed out" : "failed", 0,
 	    "probe \"%s\": %s", p->name, cause ? cause : "no reason given");
 	free(name);
+	/* the advice of the service's finding quotes <prefix>error */
+	name = xasprintf("%serror", p->prefix);
+	if (facts_find(out, name) == NULL)
+		facts_set(out, name, r == -JF_ERR_TIMEOUT ? "no answer within "
+		    "the probe's deadline" : "the probe failed", 0,
+		    "probe \"%s\": %s", p->name, cause ? cause :
+		    "no reason given");
+	free(name);
 }
 
 static void *

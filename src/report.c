@@ -20,7 +20,7 @@ finding_state_name(enum finding_state s)
 {
 	static const char *const names[] = {
 		"open", "planned", "fixed", "remains", "failed", "advice",
-		"held", "blocked",
+		"held", "blocked", "could not check",
 	};
 
 	return (unsigned)s < nitems(names) ? names[s] : "?";
@@ -127,6 +127,7 @@ report_add_finding(struct report *r, const struct fault *fault)
 	f = &r->findings[r->nfindings++];
 	memset(f, 0, sizeof *f);
 	f->fault = fault;
+	f->code = fault->code;
 	return f;
 }
 
@@ -201,8 +202,8 @@ put_finding(FILE *fp, const struct finding *f, const struct report_style *st)
 	fprintf(fp, "  %s[%s]%s %s", C(st, BOLD), f->fault->id, C(st, RESET),
 	    f->fault->title);
 	fprintf(fp, "%s  (FAQ §%d", C(st, DIM), f->fault->section);
-	if (f->fault->code)
-		fprintf(fp, ", code %ld", f->fault->code);
+	if (f->code)
+		fprintf(fp, ", code %ld", f->code);
 	fprintf(fp, ")%s\n", C(st, RESET));
 	if (f->evidence && *f->evidence) {
 		fprintf(fp, "      evidence:\n");
@@ -397,8 +398,8 @@ report_json(const struct report *r, FILE *fp)
 		json_object_set_new(o, "title", json_string(f->fault->title));
 		json_object_set_new(o, "faq_section",
 		    json_integer(f->fault->section));
-		json_object_set_new(o, "code", f->fault->code ?
-		    json_integer(f->fault->code) : json_null());
+		json_object_set_new(o, "code", f->code ?
+		    json_integer(f->code) : json_null());
 		json_object_set_new(o, "severity", json_string(
 		    f->fault->warning ? "warning" : "error"));
 		json_object_set_new(o, "evidence", jstr(f->evidence));
