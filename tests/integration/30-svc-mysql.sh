@@ -156,6 +156,22 @@ like "$(py 'print(json.dumps(d["findings"]))')" 'mysql.bad_keys = job.mysql.user
 is "$(fact mysql.status)" auth_failed "mysql.status = auth_failed"
 cp "$T/job.conf.good" "$SITE/etc/job.conf"
 
+# ---------------------------------------------------------------- localhost:PORT
+# Job's JDBC reaches localhost:PORT over TCP; the client library would take
+# "localhost" for its default Unix socket and ignore the port, so look at
+# whichever server owns that socket, or at none
+site_conf_set "$SITE" job.mysql.host localhost
+sql "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1'; CREATE USER IF NOT EXISTS 'root'@'::1' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD'; GRANT ALL ON *.* TO 'root'@'::1'"
+jf diagnose
+is "$(fact mysql.status)" ok "localhost:PORT: reached over TCP, as Job does"
+is "$(fact mysql.port)" "$MYSQL_PORT" "localhost:PORT: the server that answered has @@port $MYSQL_PORT"
+OUT=$("$JOBFIX" -c "$CONF" facts 2>&1)
+like "$OUT" "mysql.event_scheduler = ON +# SELECT @@event_scheduler on localhost:$MYSQL_PORT" \
+	"each fact says which server it came from"
+like "$OUT" "mysql.server = localhost:$MYSQL_PORT +# TCP to localhost:$MYSQL_PORT: the server of host [^,]*, @@port $MYSQL_PORT, @@socket $MYSQL_SOCK" \
+	"mysql.server: address, port and socket of the server that answered"
+cp "$T/job.conf.good" "$SITE/etc/job.conf"
+
 # ---------------------------------------------------------------- down
 pid=$(cat "$T/mysql/mysqld.pid")
 kill -TERM "$pid"
