@@ -59,10 +59,10 @@ facts_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_diagnose = {
 	"diagnose", "", "find faults; change nothing",
-	CMD_SITE | CMD_PLAYBOOKS, diagnose_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS, diagnose_exec,
 };
 
 const struct cmd_entry cmd_facts = {
 	"facts", "", "show every fact and how it was found",
-	CMD_SITE | CMD_PLAYBOOKS, facts_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS, facts_exec,
 };

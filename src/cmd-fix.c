@@ -180,10 +180,10 @@ run_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_fix = {
 	"fix", "", "diagnose, then run the playbooks of what was found",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, fix_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS | CMD_LOCK, fix_exec,
 };
 
 const struct cmd_entry cmd_run = {
 	"run", "PLAYBOOK", "run one playbook, whatever was found",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, run_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS | CMD_LOCK, run_exec,
 };

@@ -17,6 +17,7 @@
 #define CMD_PLAYBOOKS 0x2 /* playbooks loaded */
 #define CMD_LOCK 0x4      /* may change the host: takes the run lock */
 #define CMD_ARGS 0x8      /* parses the options after its name itself */
+#define CMD_INSTALL 0x10  /* looks at the install: its root must hold one */
 
 struct cmd_opts {
 	const char *conf_file;

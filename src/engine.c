@@ -26,7 +26,33 @@ engine_gather(struct site *site, struct facts *facts, char **cause)
 	return probe_run_all(site, facts, NULL, cause);
 }
 
-/* "${fact}" in advice: the value, masked when secret, "?" when unknown. */
+/*
+ * "${fact}" in advice: the value, masked when secret, "(not known)" when
+ * the fact is absent.  "{{...}}" is a part said only when every fact it
+ * names is known and not empty ("{{The keys ${jobconf.missing_keys} must
+ * be set. }}"), so advice never shows a hole.
+ */
+static char *expand_advice(const char *text, const struct facts *facts);
+
+static int
+segment_known(const char *s, size_t len, const struct facts *facts)
+{
+	const char *p = s, *end, *stop = s + len;
+	const struct fact *f;
+	char *name;
+	int ok = 1;
+
+	while (ok && (p = strstr(p, "${")) != NULL && p < stop &&
+	    (end = strchr(p + 2, '}')) != NULL && end < stop) {
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		f = facts_find(facts, name);
+		ok = f != NULL && *f->value != '\0';
+		free(name);
+		p = end + 1;
+	}
+	return ok;
+}
+
 static char *
 expand_advice(const char *text, const struct facts *facts)
 {
@@ -36,11 +62,25 @@ expand_advice(const char *text, const struct facts *facts)
 	char *name;
 
 	for (p = text; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{' &&
+		    (end = strstr(p + 2, "}}")) != NULL) {
+			if (segment_known(p + 2, (size_t)(end - p - 2), facts)) {
+				char *part = xstrndup(p + 2,
+				    (size_t)(end - p - 2));
+				char *x = expand_advice(part, facts);
+				buf_addstr(&b, x);
+				free(x);
+				free(part);
+			}
+			p = end + 1;
+			continue;
+		}
 		if (p[0] == '$' && p[1] == '{' &&
 		    (end = strchr(p + 2, '}')) != NULL) {
 			name = xstrndup(p + 2, (size_t)(end - p - 2));
 			f = facts_find(facts, name);
-			buf_addstr(&b, f == NULL ? "?" : ((f->flags & FACT_SECRET) ?
+			buf_addstr(&b, f == NULL ? "(not known)" :
+			    ((f->flags & FACT_SECRET) ?
 			    SECRET_MASK : f->value));
 			free(name);
 			p = end;

@@ -54,9 +54,9 @@ static const struct fault faults[] = {
 	  NULL, 0, NULL },
 	{ "start.credentials", 1, 0, 0, TIER_JOB,
 	  "an address, user name or password is missing in job.conf",
-	  "jobconf.missing_keys || jobconf.status == 'missing' || jobconf.status == 'unreadable' || jobconf.status == 'invalid' || mysql.bad_keys || redis.bad_keys",
+	  "jobconf.unchecked || jobconf.missing_keys || jobconf.status == 'missing' || jobconf.status == 'unreadable' || jobconf.status == 'invalid' || mysql.bad_keys || redis.bad_keys",
 	  "etc/job.conf: readable, and the keys Job needs present and not empty; the MySQL and Redis logins made with them",
-	  "${site.job_conf} is ${jobconf.status}; the keys ${jobconf.missing_keys} must be present and not empty, and the keys a service refused (mysql.bad_keys, redis.bad_keys in the evidence) must hold the right values (fix the template too, or `bkcec render job` will undo it).",
+	  "{{${site.job_conf} cannot be used: ${jobconf.error}. }}{{The keys ${jobconf.missing_keys} must be present and not empty in ${site.job_conf}. }}{{MySQL refused the login made with ${mysql.bad_keys}: check their values. }}{{Redis refused ${redis.bad_keys}: check its value. }}Change the template too, or `bkcec render job` will undo it.",
 	  NULL, 0, NULL },
 	{ "start.consul", 1, 0, 0, TIER_OTHER,
 	  "consul routes wrongly",
@@ -100,7 +100,7 @@ static const struct fault faults[] = {
 	  "the RabbitMQ account is missing or has no permission on vhost bk_job",
 	  "rabbitmq.status == 'not_allowed' || rabbitmq.status == 'access_refused'",
 	  "an AMQP login to vhost bk_job with ijobs.amqp.username/password",
-	  "RabbitMQ refused ${rabbitmq.user} on vhost bk_job: ${rabbitmq.error}. Create the vhost and user and grant \".*\" \".*\" \".*\" on bk_job (playbook rabbitmq-bk-job-grant).",
+	  "RabbitMQ refused ${rabbitmq.user} on vhost ${rabbitmq.vhost}: ${rabbitmq.error}. ${rabbitmq.remedy}",
 	  "wait.rabbitmq.creds,wait.rabbitmq.down", 0, NULL },
 
 	/* §3 redirected to the login page */

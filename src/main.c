@@ -248,6 +248,11 @@ again:
 			    "site.host_name"));
 		}
 	}
+	if ((e->flags & CMD_INSTALL) && site_check_root(c.site, &cause) != 0) {
+		error("%s", cause);
+		r = EXIT_USAGE;
+		goto out;
+	}
 	if ((e->flags & CMD_LOCK) && !c.opts.dry_run) {
 		/* a remote host's lock is in its own state directory */
 		if (c.site != NULL && !c.site->local && site_state_subdir(c.site,

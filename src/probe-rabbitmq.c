@@ -13,6 +13,8 @@
  *   rabbitmq.address    that address (or the first one, when all are ok)
  *   rabbitmq.error      what the broker or the network said
  *   rabbitmq.checked    "ADDR=STATUS; ..." for every address
+ *   rabbitmq.remedy     what a person should do about a refused login,
+ *                       by its cause
  *
  * Told apart (PLATFORM.md): no TCP connection or no AMQP greeting: down
  * (1255001); connection.close 403 ACCESS_REFUSED: wrong user or password;
@@ -222,6 +224,21 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		facts_set(out, "rabbitmq.address", bad_addr, 0, "from job.conf "
 		    "key %s", kaddr);
 		svc_set(out, "rabbitmq.error", from.data, "%s", bad_err);
+		if (strcmp(bad_status, "access_refused") == 0)
+			svc_set(out, "rabbitmq.remedy", NULL, "The broker "
+			    "refused user \"%s\" or its password (job.conf "
+			    "keys %s and %s): a wrong password is refused the "
+			    "same way as a user that does not exist. Check the "
+			    "password, or let playbook rabbitmq-bk-job-grant "
+			    "create the user, or set its password to job.conf's "
+			    "(setting rabbitmq.manage_password).", user, kuser,
+			    kpass);
+		else if (strcmp(bad_status, "not_allowed") == 0)
+			svc_set(out, "rabbitmq.remedy", NULL, "The password "
+			    "was right, but vhost %s does not exist or \"%s\" "
+			    "has no permission on it: create it and grant "
+			    "\".*\" \".*\" \".*\" (playbook "
+			    "rabbitmq-bk-job-grant).", vhost, user);
 	}
 out:
 	free(copy);

@@ -154,6 +154,9 @@ is "$(findings)" "start.credentials start.mysql" "wrong password: start.mysql an
 like "$(py 'print(json.dumps(d["findings"]))')" 'mysql.bad_keys = job.mysql.username, job.mysql.password' \
 	"start.credentials names the keys"
 is "$(fact mysql.status)" auth_failed "mysql.status = auth_failed"
+adv=$(py 'print(" ".join(f.get("advice", "") for f in d["findings"]))')
+like "$adv" "MySQL refused the login made with job.mysql.username, job.mysql.password" "the advice names the refused keys"
+unlike "$adv" ' \? |\(not known\)|keys  must|\.\.|;;' "no unresolved placeholder, no doubled punctuation"
 cp "$T/job.conf.good" "$SITE/etc/job.conf"
 
 # ---------------------------------------------------------------- localhost:PORT
