@@ -16,8 +16,12 @@
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
+#include "mycnf.h"
 #include "probe.h"
 #include "rule.h"
+
+static void check_option_file(struct site *, const struct facts *,
+    struct report *);
 
 int
 engine_gather(struct site *site, struct facts *facts, char **cause)
@@ -420,6 +424,103 @@ verify:
 		    after->findings[i].note ? after->findings[i].note : "");
 	}
 	report_free(after);
+	check_option_file(site, facts, rep);
+}
+
+/*
+ * A finding is "fixed" only when what was changed is what the running
+ * thing reads.  A run that changed the MySQL option file (site.mycnf) and
+ * made the finding go away fixed the running server (SET GLOBAL); whether
+ * the change outlives a restart depends on the server reading that file:
+ * mysql.reads_mycnf (probe-mysql.c) says, or it is not known.
+ */
+static void
+check_option_file(struct site *site, const struct facts *facts,
+    struct report *rep)
+{
+	const char *mycnf = site_path(site, "site.mycnf"), *reads;
+	const struct fact *ev;
+	struct mycnf *m = NULL;
+	struct buf tree = BUF_INIT; /* "\n" + each file of my.cnf + "\n" */
+	char *why = NULL;
+	size_t i, j, k;
+
+	if (mycnf == NULL || *mycnf == '\0')
+		return;
+	/* my.cnf and the files it includes: an edit of any of them */
+	buf_addstr(&tree, "\n");
+	if (mycnf_load(site->tp, mycnf, &m, &why) == 0) {
+		for (i = 0; i < mycnf_nfiles(m); i++) {
+			const char *fp = mycnf_file_path(m, i);
+			char *real = NULL, *rwhy = NULL;
+			if (site->tp->ops->realpath(site->tp, fp, &real,
+			    &rwhy) != 0)
+				real = xstrdup(fp);
+			buf_printf(&tree, "%s\n%s\n", fp, real);
+			free(real);
+			free(rwhy);
+		}
+		mycnf_free(m);
+	} else
+		buf_printf(&tree, "%s\n", mycnf);
+	free(why);
+	for (i = 0; i < rep->nruns; i++) {
+		const struct pb_run *run = &rep->runs[i];
+		struct finding *f;
+		const char *epath = NULL;
+		int edited = 0;
+
+		if (run->finding >= rep->nfindings)
+			continue;
+		f = &rep->findings[run->finding];
+		if (f->state != FINDING_FIXED)
+			continue;
+		for (j = 0; j < run->nrecords && !edited; j++)
+			for (k = 0; k < run->records[j].changes.n; k++) {
+				const struct change *c =
+				    run->records[j].changes.v[k];
+				char *needle;
+				if (c->kind != CHANGE_FILE || c->outcome !=
+				    OUT_CHANGED || c->path == NULL)
+					continue;
+				needle = xasprintf("\n%s\n", c->path);
+				if (strstr(tree.data, needle) != NULL) {
+					edited = 1;
+					epath = c->path;
+				}
+				free(needle);
+			}
+		if (!edited)
+			continue;
+		reads = facts_get(facts, "mysql.reads_mycnf");
+		if (reads != NULL && strcmp(reads, "yes") == 0)
+			continue;
+		ev = facts_find(facts, "mysql.reads_mycnf");
+		free(f->note);
+		if (ev == NULL) {
+			const struct fact *st = facts_find(facts,
+			    "mysql.status");
+			/* nothing but the file was looked at */
+			f->state = FINDING_UNCHECKED;
+			f->note = xasprintf("%s was changed; the running MySQL "
+			    "server could not be checked (%s%s), so whether "
+			    "it reads that file, and what it runs now, is not "
+			    "known", epath, st ? "mysql.status = " : "the MySQL "
+			    "probe did not run", st ? st->value : "");
+			continue;
+		}
+		f->state = FINDING_APPLIED;
+		/* the edited file is my.cnf or one it includes: the server
+		 * reads it exactly when it reads my.cnf */
+		if (reads != NULL && strcmp(reads, "no") == 0)
+			f->note = xasprintf("applied until the next restart "
+			    "(%s was changed): %s", epath, ev->evidence);
+		else
+			f->note = xasprintf("applied until the next restart; "
+			    "the option file the server reads is not known (%s "
+			    "was changed): %s", epath, ev->evidence);
+	}
+	buf_free(&tree);
 }
 
 int

@@ -19,6 +19,16 @@
  *   mysql.port, mysql.socket, mysql.datadir, mysql.pid_file
  *                          @@port, @@socket, @@datadir, @@pid_file
  *   mysql.unchecked        what could not be asked after the login
+ *   mysql.pid              the server's process, from @@pid_file read on
+ *                          this host (absent: the server runs elsewhere,
+ *                          or its pid file cannot be read)
+ *   mysql.option_files     the option files it reads, in order, from its
+ *                          command line (/proc/PID/cmdline: --no-defaults,
+ *                          --defaults-file, --defaults-extra-file), else the
+ *                          standard search order; with their includes
+ *   mysql.reads_mycnf      yes | no | unknown: whether site.mycnf is one of
+ *                          them (or included by one); evidence says how
+ *                          it was found out, or why it could not be
  *   mysql.event_scheduler  ON | OFF | DISABLED (@@event_scheduler)
  *   mysql.log_schema       present | missing: the Job log schema
  *                          (mysql.log_schema setting)
@@ -49,6 +59,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "mycnf.h"
 #include "probe-svc.h"
 
 /* MySQL's server error numbers (mysqld_error.h) that mean "login refused". */
@@ -405,6 +416,137 @@ out:
 	free(list);
 }
 
+/* The server's option files, as it was started: see the header. */
+static void
+option_file_facts(struct probe_ctx *ctx, struct facts *out, const char *ep,
+    const struct now *now)
+{
+	static const char *const standard[] = {
+		"/etc/my.cnf", "/etc/mysql/my.cnf",
+	};
+	struct transport *tp = ctx->tp;
+	const char *mycnf = site_path(ctx->site, "site.mycnf");
+	struct buf b = BUF_INIT, files = BUF_INIT, how = BUF_INIT;
+	char *why = NULL, *path = NULL, *want = NULL, *extra = NULL;
+	char *dfile = NULL, *p, *end;
+	const char *tops[4];
+	size_t ntops = 0, i, j;
+	long pid = 0;
+	int nodefaults = 0, found = 0;
+
+	if (now->pid_file == NULL || *now->pid_file == '\0') {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s has no "
+		    "@@pid_file: the option files the server reads are not "
+		    "known", ep);
+		goto out;
+	}
+	if (tp_read(tp, now->pid_file, &b, 64, &why) != 0 ||
+	    (str_trim(b.data ? b.data : (char *)""), str_to_long(b.data ?
+	    b.data : "", &pid) != 0) || pid <= 0) {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "@@pid_file "
+		    "of %s is %s, which cannot be read on this host (%s): the "
+		    "server may run elsewhere; the option files it reads are "
+		    "not known", ep, now->pid_file, why ? why : "no pid");
+		goto out;
+	}
+	facts_set_long(out, "mysql.pid", pid, "%s (@@pid_file of %s)",
+	    now->pid_file, ep);
+	buf_reset(&b);
+	free(why);
+	why = NULL;
+	path = xasprintf("/proc/%ld/cmdline", pid);
+	if (tp_read(tp, path, &b, 1 << 16, &why) != 0 || b.len == 0) {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s cannot "
+		    "be read (%s): how the server was started is not known",
+		    path, why ? why : "empty");
+		goto out;
+	}
+	/* argv, NUL-separated; the server takes these options first */
+	for (p = b.data, end = b.data + b.len; p < end; p += strlen(p) + 1) {
+		if (strcmp(p, "--no-defaults") == 0)
+			nodefaults = 1;
+		else if (str_startswith(p, "--defaults-file=") && dfile == NULL)
+			dfile = xstrdup(p + 16);
+		else if (str_startswith(p, "--defaults-extra-file=") &&
+		    extra == NULL)
+			extra = xstrdup(p + 22);
+	}
+	if (nodefaults) {
+		buf_printf(&how, "%s: --no-defaults: the server reads no "
+		    "option file", path);
+	} else if (dfile != NULL) {
+		tops[ntops++] = dfile;
+		buf_printf(&how, "%s: --defaults-file=%s", path, dfile);
+	} else {
+		for (i = 0; i < nitems(standard); i++)
+			tops[ntops++] = standard[i];
+		if (extra != NULL)
+			tops[ntops++] = extra;
+		buf_printf(&how, "%s: no --defaults-file, so the standard "
+		    "order /etc/my.cnf, /etc/mysql/my.cnf%s%s, ~/.my.cnf", path,
+		    extra ? ", --defaults-extra-file=" : "", extra ? extra : "");
+	}
+	if ((dfile != NULL && *dfile != '/') || (extra != NULL &&
+	    *extra != '/')) {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s: a "
+		    "relative option file path, read from the server's working "
+		    "directory", how.data);
+		goto out;
+	}
+	if (tp->ops->realpath(tp, mycnf, &want, &why) != 0)
+		want = xstrdup(mycnf);
+	free(why);
+	why = NULL;
+	for (i = 0; i < ntops; i++) {
+		struct mycnf *m = NULL;
+		char *cause = NULL;
+		int r = mycnf_load(tp, tops[i], &m, &cause);
+
+		if (r == -JF_ERR_NOTFOUND) {
+			free(cause);
+			continue;
+		}
+		if (r != 0) {
+			facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s; "
+			    "%s cannot be read as the server reads it: %s",
+			    how.data, tops[i], cause);
+			free(cause);
+			goto out;
+		}
+		for (j = 0; j < mycnf_nfiles(m); j++) {
+			const char *f = mycnf_file_path(m, j);
+			char *real = NULL, *rwhy = NULL;
+			if (tp->ops->realpath(tp, f, &real, &rwhy) != 0)
+				real = xstrdup(f);
+			free(rwhy);
+			buf_printf(&files, "%s%s", files.len ? " " : "", real);
+			if (strcmp(real, want) == 0)
+				found = 1;
+			free(real);
+		}
+		mycnf_free(m);
+	}
+	facts_set(out, "mysql.option_files", files.len ? files.data : "", 0,
+	    "%s", how.data);
+	if (found)
+		facts_set(out, "mysql.reads_mycnf", "yes", 0, "%s is among the "
+		    "option files of the server at %s (pid %ld): %s", want, ep,
+		    pid, how.data);
+	else
+		facts_set(out, "mysql.reads_mycnf", "no", 0, "%s is not among "
+		    "the option files of the server at %s (pid %ld: %s): %s",
+		    want, ep, pid, files.len ? files.data : "none", how.data);
+out:
+	buf_free(&b);
+	buf_free(&files);
+	buf_free(&how);
+	free(why);
+	free(path);
+	free(want);
+	free(extra);
+	free(dfile);
+}
+
 static int
 is_auth_error(unsigned int e)
 {
@@ -552,6 +694,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	facts_set(out, "mysql.pid_file", now.pid_file, 0, "SELECT @@pid_file "
 	    "on %s", ep);
 	scheduler_facts(db, out, ep, &now);
+	option_file_facts(ctx, out, ep, &now);
 	schema_facts(ctx, db, out, ep, &now);
 done:
 	mysql_close(db);

@@ -20,7 +20,7 @@ finding_state_name(enum finding_state s)
 {
 	static const char *const names[] = {
 		"open", "planned", "fixed", "remains", "failed", "advice",
-		"held", "blocked", "could not check",
+		"held", "blocked", "could not check", "applied until restart",
 	};
 
 	return (unsigned)s < nitems(names) ? names[s] : "?";

@@ -24,6 +24,9 @@ enum finding_state {
 	FINDING_UNCHECKED, /* could not check: a probe had no answer, or a
 	                    * file could not be read as its reader reads it;
 	                    * never health, and no playbook runs on it */
+	FINDING_APPLIED,  /* applied until restart: the running thing is
+	                   * right, but the option file jobfix changed is not
+	                   * shown to be the one it reads when restarted */
 };
 const char *finding_state_name(enum finding_state);
 

@@ -272,11 +272,13 @@ pid_alive() {
 	[ -n "$state" ] && [ "$state" != Z ]
 }
 
-# kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.
+# kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.  A server a test
+# froze (SIGSTOP) is woken first, so it can act on SIGTERM.
 kill_wait() {
 	local pid=$1 secs=${2:-10} i
 	pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null
 	for ((i = 0; i < secs * 10; i++)); do
 		pid_alive "$pid" || break
 		sleep 0.1

@@ -106,6 +106,16 @@ dry_run_changes_nothing "scheduler OFF"
 like "$OUT" 'SET GLOBAL event_scheduler = ON' "the dry run shows the statement"
 jf fix --yes
 is "$(sched)" ON "fix: @@event_scheduler is ON"
+# the server was started with --no-defaults: my.cnf is not what it reads
+state_of() { py "print(' '.join(f['state'] for f in d['findings'] if f['fault'] == '$1'))"; }
+note_of() { py "print(' '.join(f.get('note', '') for f in d['findings'] if f['fault'] == '$1'))"; }
+is "$(state_of nolog.partition)" "applied until restart" \
+	"server started with --no-defaults: applied until restart, not fixed"
+like "$(note_of nolog.partition)" "applied until the next restart \\($SITE/etc/my.cnf was changed\\): .*not among the option files of the server at 127.0.0.1:$MYSQL_PORT \\(pid $MYSQL_PID: none\\).*--no-defaults" \
+	"the note gives the evidence: the server's command line"
+isnt_zero() { [ "$1" -ne 0 ]; }
+isnt_zero "$RC"
+ok $? "applied until restart is not exit 0 (exit $RC)"
 like "$(grep -n 'event_scheduler' "$SITE/etc/my.cnf")" 'event_scheduler *= *ON' "fix: my.cnf says event_scheduler = ON"
 is "$(py 'print(" ".join(r["playbook"] + ":" + r["outcome"] for r in d["runs"]))')" \
 	"mysql-event-scheduler:changed" "fix: the playbook changed things"
@@ -117,6 +127,22 @@ is "$(py 'print(len(d["runs"]))')" 0 "second fix: nothing to do"
 is "$(snapshot)" "$before" "second fix: nothing changed on disk"
 restart_mariadb --defaults-file "$SITE/etc/my.cnf"
 is "$(sched)" ON "restarted with the edited my.cnf: the scheduler is still ON"
+# now the server reads my.cnf (--defaults-file on its command line)
+is "$(fact mysql.reads_mycnf)" yes "the server's option files include my.cnf"
+sed -i '/event_scheduler/d' "$SITE/etc/my.cnf"
+sql "set global event_scheduler = OFF"
+jf fix --yes
+is "$(state_of nolog.partition)" fixed "the server reads the edited file: fixed"
+# and a server reading other option files than the edited one
+cp "$SITE/etc/my.cnf" "$T/other.cnf"
+restart_mariadb --defaults-file "$T/other.cnf"
+is "$(fact mysql.reads_mycnf)" no "started with another option file: my.cnf is not read"
+sed -i '/event_scheduler/d' "$SITE/etc/my.cnf"
+sql "set global event_scheduler = OFF"
+jf fix --yes
+is "$(state_of nolog.partition)" "applied until restart" "another option file: applied until restart"
+like "$(note_of nolog.partition)" "--defaults-file=$T/other.cnf" "the note names the file the server reads"
+restart_mariadb --defaults-file "$SITE/etc/my.cnf"
 
 # ---------------------------------------------------------------- DISABLED
 sed -i 's/^event_scheduler.*/event_scheduler = DISABLED/' "$SITE/etc/my.cnf"
