@@ -229,12 +229,29 @@ outcome_colour(enum outcome o, const struct report_style *st)
 	}
 }
 
+/* A run's result in words: "undone" only where something was undone. */
+static const char *
+run_result(const struct pb_run *run)
+{
+	size_t j, k;
+
+	if (run->outcome != OUT_UNDONE)
+		return outcome_name(run->outcome);
+	for (j = 0; j < run->nrecords; j++)
+		for (k = 0; k < run->records[j].changes.n; k++)
+			if (run->records[j].changes.v[k]->outcome ==
+			    OUT_UNDONE)
+				return "failed; its changes were undone";
+	return "failed; nothing had been changed";
+}
+
 static void
 put_run(FILE *fp, const struct report *r, size_t i,
     const struct report_style *st)
 {
 	const struct pb_run *run = &r->runs[i];
-	size_t j, k;
+	struct buf idle = BUF_INIT;
+	size_t j, k, nidle = 0;
 
 	fprintf(fp, "  %zu. %s%s%s: %s\n", i + 1, C(st, BOLD), run->pb->name,
 	    C(st, RESET), run->pb->summary);
@@ -243,10 +260,21 @@ put_run(FILE *fp, const struct report *r, size_t i,
 		    r->findings[run->finding].fault->id,
 		    outcome_colour(run->outcome, st), r->dry_run &&
 		    run->outcome == OUT_CHANGED ? "would change" :
-		    outcome_name(run->outcome), C(st, RESET));
+		    run_result(run), C(st, RESET));
+	else if (run->outcome == OUT_FAILED || run->outcome == OUT_UNDONE)
+		fprintf(fp, "     result: %s%s%s\n", outcome_colour(run->outcome,
+		    st), run_result(run), C(st, RESET));
 	for (j = 0; j < run->nrecords; j++) {
 		const struct step_record *rec = &run->records[j];
 
+		/* steps with nothing to do are summed up in one line */
+		if (rec->changes.n == 0 && rec->outcome == OUT_OK &&
+		    !st->verbose && (rec->message == NULL ||
+		    strcmp(rec->message, "nothing to do") == 0)) {
+			buf_printf(&idle, "%s%d", nidle++ ? ", " : "",
+			    rec->index);
+			continue;
+		}
 		if (rec->changes.n == 0) {
 			fprintf(fp, "     step %d %s: %s%s%s\n", rec->index,
 			    rec->type, outcome_colour(rec->outcome, st),
@@ -274,6 +302,10 @@ put_run(FILE *fp, const struct report *r, size_t i,
 				put_indented(fp, c->note, "          note: ");
 		}
 	}
+	if (nidle > 0)
+		fprintf(fp, "     %s%s %s: nothing to do%s\n", C(st, DIM),
+		    nidle == 1 ? "step" : "steps", idle.data, C(st, RESET));
+	buf_free(&idle);
 }
 
 void

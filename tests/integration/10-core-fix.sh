@@ -118,8 +118,24 @@ sed -i '/^playbook_dirs/d' "$CONF"
 printf 'playbook_dirs = [ "%s/pb" ];\n' "$T" >>"$CONF"
 sum=$(sha256sum <"$SITE/etc/job.conf")
 check_rc 3 "a failed verify exits 3" -- jf run bad-verify --yes
-like "$OUT" "undone" "and reports the undo"
+like "$OUT" "result: failed; its changes were undone" "and reports the undo"
 is "$(sha256sum <"$SITE/etc/job.conf")" "$sum" "job.conf is back as it was"
+# a playbook that fails before it changed anything undid nothing: it says so
+cat >"$T/pb/early.conf" <<'EOF'
+name = "fails-first";
+fixes = [ "wait.rabbitmq.creds" ];
+summary = "fails its verify before changing anything";
+steps = (
+  { type = "note"; text = "first"; },
+  { type = "verify"; fact = "jobconf.app.code"; equals = "something-else"; },
+  { type = "properties_set"; file = "${site.job_conf}"; key = "app.code"; value = "changed"; }
+);
+EOF
+check_rc 3 "a playbook failing before any change exits 3" -- jf run fails-first --yes
+like "$OUT" "result: failed; nothing had been changed" "and says nothing had been changed"
+unlike "$OUT" "undone" "\"undone\" appears only where something was undone"
+is "$(sha256sum <"$SITE/etc/job.conf")" "$sum" "job.conf untouched"
+rm -f "$T/pb/early.conf"
 
 # one run at a time
 mkdir -p "$JOBFIX_STATE_DIR"
