@@ -104,6 +104,7 @@ jf diagnose
 is "$(findings)" "nolog.headroom nolog.partition" "scheduler OFF: nolog.partition"
 dry_run_changes_nothing "scheduler OFF"
 like "$OUT" 'SET GLOBAL event_scheduler = ON' "the dry run shows the statement"
+unlike "$OUT" 'was not checked' "the dry run's notes do not contradict its plan (it read OFF)"
 jf fix --yes
 is "$(sched)" ON "fix: @@event_scheduler is ON"
 # the server was started with --no-defaults: my.cnf is not what it reads
