@@ -20,6 +20,7 @@
 #include "probe.h"
 
 #define GRACE_MS 250
+#define RESERVE_MS 250 /* at most, of a probe's deadline: see below */
 
 struct probe_job {
 	const struct probe *probe;
@@ -196,7 +197,11 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		j->ctx.tp = site->tp;
 		j->ctx.in = j->in;
 		j->ctx.timeout_ms = (int)timeout;
-		j->ctx.deadline = deadline;
+		/* the probe's own deadline comes a little before the
+		 * runner's: its client library's timeouts end its waits by
+		 * then, and it still has time to say what it found */
+		j->ctx.deadline = deadline - (timeout / 10 < RESERVE_MS ?
+		    timeout / 10 : RESERVE_MS);
 		pthread_mutex_lock(&pool->lock);
 		pool->pending++;
 		pthread_mutex_unlock(&pool->lock);
