@@ -119,6 +119,7 @@ site_check_root(struct site *s, char **cause)
 {
 	static const char *const marks[] = {
 		"site.job_conf", "site.job_sh", "site.job_sh_alt", "site.mycnf",
+		"agent.conf", /* a host with only the GSE agent */
 	};
 	const char *root = conf_str(s->conf, "site.root");
 	struct tstat st;
@@ -140,7 +141,7 @@ site_check_root(struct site *s, char **cause)
 		return set_cause(cause, JF_ERR_USAGE, "install root %s is not "
 		    "a directory (option -r or setting site.root)", root);
 	for (i = 0; i < nitems(marks); i++) {
-		const char *p = site_path(s, marks[i]);
+		const char *p = conf_str(s->conf, marks[i]);
 		memset(&st, 0, sizeof st);
 		why = NULL;
 		if (p != NULL && *p != '\0' && s->tp->ops->stat(s->tp, p, &st,
@@ -151,9 +152,10 @@ site_check_root(struct site *s, char **cause)
 		free(why);
 	}
 	return set_cause(cause, JF_ERR_USAGE, "install root %s holds no "
-	    "BlueKing install: none of %s, %s, %s exists (option -r or "
-	    "setting site.root)", root, site_path(s, "site.job_conf"),
-	    site_path(s, "site.job_sh"), site_path(s, "site.mycnf"));
+	    "BlueKing install: none of %s, %s, %s, %s exists (option -r or "
+	    "setting site.root)", root, conf_str(s->conf, "site.job_conf"),
+	    conf_str(s->conf, "site.job_sh"), conf_str(s->conf, "site.mycnf"),
+	    conf_str(s->conf, "agent.conf"));
 }
 
 void

@@ -44,7 +44,7 @@ void site_facts(struct site *, struct facts *);
 /* Makes (mode 0700) and returns a subdirectory of the state dir. */
 /*
  * The install root (site.root) exists and holds an install: one of job.conf,
- * Job's start script or my.cnf (site.*) exists under it.  0, or
+ * Job's start script, my.cnf (site.*) or the GSE agent's agent.conf exists.  0, or
  * -JF_ERR_USAGE with cause naming the path.
  */
 int site_check_root(struct site *, char **cause);
