@@ -297,9 +297,9 @@ view_refuse(struct transport *t, const char *path, char **cause)
 
 static int
 view_write(struct transport *t, const char *path, const void *d, size_t l,
-    mode_t m, char **cause)
+    mode_t m, struct tcheck *k, char **cause)
 {
-	(void)d; (void)l; (void)m;
+	(void)d; (void)l; (void)m; (void)k;
 	return view_refuse(t, path, cause);
 }
 
