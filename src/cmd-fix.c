@@ -42,9 +42,7 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	struct engine_opts eo;
 	struct report *rep;
 	struct facts *facts = facts_new();
-	struct audit *audit = NULL;
-	struct heal *heal = NULL;
-	char *cause = NULL, *audit_error = NULL;
+	char *cause = NULL;
 
 	rep = report_new(name, c->site->host, conf_str(c->conf, "site.root"),
 	    dry_run);
@@ -59,33 +57,14 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	eo.only = only;
 	eo.unattended = c->opts.unattended || (c->opts.yes &&
 	    !isatty(STDIN_FILENO));
-	if (!dry_run) {
-		/* every change and refusal goes to the audit log; without
-		 * one, heal refuses every change */
-		audit = audit_open(conf_str(c->conf, "audit_log"),
-		    conf_str(c->conf, "state_dir"), c->site->host,
-		    &audit_error);
-		if (audit != NULL)
-			audit_set_syslog(audit, conf_bool(c->conf,
-			    "audit.syslog"));
-		heal = heal_new(c->site, audit, audit_error, rep->run_id,
-		    eo.unattended);
-		eo.audit = audit;
-		eo.may_run = heal_may_run;
-		eo.may_change = heal_may_change;
-		eo.on_change = heal_on_change;
-		eo.hook_arg = heal;
-	}
+	eo.guarded = eo.unattended;
+	/* the executor opens the gate (audit log, lock, limits) itself */
 	engine_fix(c->site, facts, &c->playbooks, rep, &eo);
 	rep->exit_code = engine_exit_code(rep, 1);
-	if (!dry_run) {
-		if (heal_last_run_save(c->site, rep, eo.unattended, &cause) != 0) {
-			warnx("%s", cause);
-			free(cause);
-		}
-		heal_free(heal);
-		audit_close(audit);
-		free(audit_error);
+	if (!dry_run && heal_last_run_save(c->site, rep, eo.unattended,
+	    &cause) != 0) {
+		warnx("%s", cause);
+		free(cause);
 	}
 	facts_free(facts);
 	return rep;
@@ -180,10 +159,10 @@ run_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_fix = {
 	"fix", "", "diagnose, then run the playbooks of what was found",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, fix_exec,
+	CMD_SITE | CMD_PLAYBOOKS | CMD_CHANGES, fix_exec,
 };
 
 const struct cmd_entry cmd_run = {
 	"run", "PLAYBOOK", "run one playbook, whatever was found",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, run_exec,
+	CMD_SITE | CMD_PLAYBOOKS | CMD_CHANGES, run_exec,
 };

@@ -45,6 +45,10 @@ static const struct conf_key keys[] = {
 	{ "unattended.max_runs", CONF_INT, "3", "unattended runs of one playbook allowed per window; then it is held (0: never run unattended)" },
 	{ "unattended.window_seconds", CONF_INT, "3600", "the rate-limit window, in seconds" },
 	{ "unattended.maintenance_file", CONF_STR, "${state_dir}/maintenance", "while this file exists, unattended runs change nothing (jobfix pause / resume)" },
+	/* A remote host's own jobfix (-H and fleet runs honour them). */
+	{ "remote.state_dir", CONF_STR, JOBFIX_LOCALSTATEDIR "/lib/jobfix", "jobfix's state directory on a remote host: a run there holding its lock holds -H and fleet changes" },
+	{ "remote.maintenance_file", CONF_STR, "${remote.state_dir}/maintenance", "a remote host's maintenance flag (jobfix pause there): while it exists, fleet and unattended -H runs change nothing there" },
+	{ "remote.flock", CONF_STR, "/usr/bin/flock", "flock(1) on remote hosts, to test their run lock without taking it" },
 	{ "playbook_dirs", CONF_LIST, JOBFIX_DATADIR "/playbooks," JOBFIX_SYSCONFDIR "/jobfix/playbooks.d", "directories of playbooks; a later one replaces an earlier by name" },
 	{ "probes.deadline_ms", CONF_INT, "3000", "deadline of each probe" },
 	{ "probes.disable", CONF_LIST, "", "probes not to run (names as in `jobfix facts`)" },
@@ -159,6 +163,7 @@ static const struct conf_key keys[] = {
 	{ "nfs.path", CONF_STR, "", "Job's NFS storage path; empty: the job.conf key keys.nfs_path" },
 	{ "nfs.mountinfo", CONF_STR, "/proc/self/mountinfo", "mount table read to find the storage path's file system" },
 	{ "nfs.fstypes", CONF_LIST, "nfs,nfs4", "file system types that count as NFS" },
+	{ "nfs.stat", CONF_STR, "/usr/bin/stat", "stat(1), asked for the storage's free blocks (stat -f, a read-only query)" },
 	{ "job.health_url", CONF_STR, "", "Job's health URL (http://JOB/healthz); empty: not checked" },
 };
 

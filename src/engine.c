@@ -173,19 +173,19 @@ held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
 		}
 }
 
-/* Held by policy, maintenance or a rate limit: *why (NULL: may run). */
+/* Held by policy, or by the gate (maintenance, a lock, a rate limit):
+ * *why (NULL: may run).  The gate asks again before every change. */
 static int
-held(const struct engine_opts *opts, struct site *site,
+held(const struct engine_opts *opts, struct exec_ctx *ctx,
     const struct playbook *pb, char **why)
 {
-	if (opts->unattended && strcmp(heal_mode(site->conf, pb),
+	if (opts->unattended && strcmp(heal_mode(ctx->site->conf, pb),
 	    "confirm") == 0) {
 		*why = xasprintf("playbook %s has policy \"confirm\": it is not "
 		    "run unattended", pb->name);
 		return 1;
 	}
-	return !opts->dry_run && opts->may_run != NULL &&
-	    opts->may_run(pb, why, opts->hook_arg);
+	return exec_may_run(ctx, pb, why) != 0;
 }
 
 static void
@@ -216,6 +216,7 @@ engine_fix(struct site *site, struct facts *facts,
     const struct engine_opts *opts)
 {
 	struct exec_ctx ctx;
+	struct exec_opts xo;
 	struct report *after;
 	const struct playbook *pb;
 	struct finding *f;
@@ -223,14 +224,12 @@ engine_fix(struct site *site, struct facts *facts,
 	size_t i, j;
 	int acted = 0;
 
-	exec_init(&ctx, site, facts, rep, opts->dry_run);
-	ctx.run_id = rep->run_id;
-	ctx.allow_restart = opts->allow_restart;
-	ctx.audit = opts->audit;
-	ctx.on_change = opts->on_change;
-	ctx.on_change_arg = opts->hook_arg;
-	ctx.may_change = opts->may_change;
-	ctx.may_change_arg = opts->hook_arg;
+	memset(&xo, 0, sizeof xo);
+	xo.dry_run = opts->dry_run;
+	xo.allow_restart = opts->allow_restart;
+	xo.unattended = opts->unattended;
+	xo.guarded = opts->guarded;
+	exec_init(&ctx, site, facts, rep, &xo);
 	if (opts->only != NULL) {
 		pb = playbook_find(pbs, opts->only);
 		for (i = 0; i < rep->nfindings; i++)
@@ -240,7 +239,7 @@ engine_fix(struct site *site, struct facts *facts,
 					goto found;
 		i = (size_t)-1;
 found:
-		if (held(opts, site, pb, &why)) {
+		if (held(opts, &ctx, pb, &why)) {
 			if (i != (size_t)-1) {
 				rep->findings[i].state = FINDING_HELD;
 				free(rep->findings[i].note);
@@ -272,7 +271,7 @@ found:
 			    rule_text(pb->match));
 			continue;
 		}
-		if (held(opts, site, pb, &why)) {
+		if (held(opts, &ctx, pb, &why)) {
 			f->state = FINDING_HELD;
 			free(f->note);
 			f->note = why;

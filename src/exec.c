@@ -2,7 +2,11 @@
  * exec.c - the executor.  See exec.h for the contract; the reasoning:
  *
  * One gate.  Whether jobfix acts is decided in exactly one function,
- * exec_change().  A dry run goes through every step as a real run would,
+ * exec_change(), and it is the only code that reaches the writable
+ * transport (site->writable): probes and the steps' planning hold the
+ * read-only view, which refuses writes as programming errors.  Outside a
+ * dry run, exec_change asks the gate (gate.c: lock, audit log, maintenance
+ * flags, rate limits) before each change and records its result.  A dry run goes through every step as a real run would,
  * but exec_change() records "would change" and keeps the planned content in
  * an overlay, so that a later step of the same dry run (a second edit of the
  * same file) is planned against what the first one would have written.
@@ -21,13 +25,16 @@
 #include <string.h>
 
 #include "exec.h"
+#include "gate.h"
 #include "log.h"
 #include "probe.h"
+#include "report.h"
 #include "step.h"
 
 struct overlay_entry {
 	char *path;
 	struct buf content;
+	int absent;     /* a planned removal */
 };
 
 struct overlay {
@@ -72,6 +79,7 @@ change_free(struct change *c)
 	free(c->undo_display);
 	free(c->refused);
 	free(c->message);
+	free(c->undo_of_run);
 	if (c->data_free != NULL)
 		c->data_free(c->data);
 	free(c);
@@ -125,7 +133,8 @@ overlay_find(struct overlay *o, const char *path)
 }
 
 static void
-overlay_set(struct overlay *o, const char *path, const struct buf *content)
+overlay_set(struct overlay *o, const char *path, const struct buf *content,
+    int absent)
 {
 	struct overlay_entry *e;
 
@@ -137,11 +146,12 @@ overlay_set(struct overlay *o, const char *path, const struct buf *content)
 		e->content.secret = 1;
 	}
 	buf_set(&e->content, content->data, content->len);
+	e->absent = absent;
 }
 
 void
 exec_init(struct exec_ctx *ctx, struct site *site, struct facts *facts,
-    struct report *report, int dry_run)
+    struct report *report, const struct exec_opts *o)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->site = site;
@@ -149,9 +159,34 @@ exec_init(struct exec_ctx *ctx, struct site *site, struct facts *facts,
 	ctx->tp = site->tp;
 	ctx->facts = facts;
 	ctx->report = report;
-	ctx->dry_run = dry_run;
-	if (dry_run)
+	ctx->dry_run = o->dry_run;
+	ctx->allow_restart = o->allow_restart;
+	ctx->run_id = o->run_id != NULL ? o->run_id : report->run_id;
+	if (o->dry_run)
 		ctx->overlay = xcalloc(1, sizeof *ctx->overlay);
+	else
+		ctx->gate = gate_open(site, ctx->run_id, o->unattended,
+		    o->guarded);
+}
+
+/* The first reason the gate gave in this run, for the report. */
+static void
+note_hold(struct exec_ctx *ctx, int hold)
+{
+	if (ctx->report != NULL && ctx->report->gate_hold == GATE_OPEN)
+		ctx->report->gate_hold = hold;
+}
+
+int
+exec_may_run(struct exec_ctx *ctx, const struct playbook *pb, char **why)
+{
+	int r;
+
+	if (ctx->dry_run || ctx->gate == NULL)
+		return GATE_OPEN;
+	if ((r = gate_may_run(ctx->gate, pb, why)) != GATE_OPEN)
+		note_hold(ctx, r);
+	return r;
 }
 
 static void
@@ -179,6 +214,8 @@ exec_cleanup(struct exec_ctx *ctx)
 	ctx->overlay = NULL;
 	free(ctx->view);
 	ctx->view = NULL;
+	gate_close(ctx->gate);
+	ctx->gate = NULL;
 }
 
 int
@@ -190,7 +227,7 @@ exec_read_file(struct exec_ctx *ctx, const char *path, struct buf *out,
 	int r;
 
 	if ((e = overlay_find(ctx->overlay, path)) != NULL) {
-		*exists = 1;
+		*exists = !e->absent;
 		return buf_set(out, e->content.data, e->content.len);
 	}
 	r = tp_read(ctx->tp, path, out, 0, &why);
@@ -268,6 +305,9 @@ view_read(struct transport *t, const char *path, struct buf *out, size_t max,
 	struct exec_ctx *ctx = view_ctx(t);
 	struct overlay_entry *e = overlay_find(ctx->overlay, path);
 
+	if (e != NULL && e->absent)
+		return set_cause(cause, JF_ERR_NOTFOUND, "%s: \"%s\": removed "
+		    "(planned)", t->host, path);
 	if (e != NULL)
 		return buf_set(out, e->content.data, e->content.len);
 	return tp_read(ctx->tp, path, out, max, cause);
@@ -291,8 +331,9 @@ VIEW_PASS(list_tcp, (struct transport *t, struct tsock **v, size_t *n,
 static int
 view_refuse(struct transport *t, const char *path, char **cause)
 {
-	return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\": the run's view is "
-	    "read-only: changes go through the executor", t->host, path);
+	return set_cause(cause, JF_ERR_PROGRAM, "%s: \"%s\": the run's view "
+	    "is read-only: changes go through the executor (a programming "
+	    "error)", t->host, path);
 }
 
 static int
@@ -354,8 +395,8 @@ exec_refresh_fact(struct exec_ctx *ctx, const char *fact)
 static void
 notify(struct exec_ctx *ctx, const struct change *c, const char *event)
 {
-	if (ctx->on_change != NULL)
-		ctx->on_change(ctx, c, event, ctx->on_change_arg);
+	if (ctx->gate != NULL && strcmp(event, "planned") != 0)
+		gate_record(ctx->gate, ctx, c, event);
 }
 
 /* Saves what a file held before jobfix replaced it. */
@@ -399,13 +440,15 @@ apply_file(struct exec_ctx *ctx, struct change *c)
 		free(cause);
 		return OUT_FAILED;
 	}
-	if ((r = tp_write(ctx->tp, c->path, c->after.data, c->after.len,
-	    c->mode, &cause)) != 0) {
+	r = c->remove ? ctx->site->writable->ops->unlink(ctx->site->writable,
+	    c->path, &cause) : tp_write(ctx->site->writable, c->path,
+	    c->after.data, c->after.len, c->mode, &cause);
+	if (r != 0) {
 		c->message = xasprintf("not changed: %s", cause);
 		free(cause);
 		return OUT_FAILED;
 	}
-	c->message = xstrdup("changed");
+	c->message = xstrdup(c->remove ? "removed" : "changed");
 	return OUT_CHANGED;
 }
 
@@ -414,6 +457,7 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 {
 	char *cause = NULL, *why = NULL;
 	enum outcome o;
+	int hold = GATE_OPEN;
 
 	free(c->message);
 	c->message = NULL;
@@ -427,8 +471,10 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 	if (ctx->dry_run) {
 		switch (c->kind) {
 		case CHANGE_FILE:
-			overlay_set(ctx->overlay, c->path, &c->after);
-			c->message = xstrdup("would change");
+			overlay_set(ctx->overlay, c->path, &c->after,
+			    c->remove);
+			c->message = xstrdup(c->remove ? "would remove" :
+			    "would change");
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
@@ -446,8 +492,15 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 		notify(ctx, c, "planned");
 		return o;
 	}
-	if (c->kind != CHANGE_CHECK && ctx->may_change != NULL &&
-	    ctx->may_change(ctx, c, &why, ctx->may_change_arg) != 0) {
+	/* the gate: no change without it, and it is never absent outside a
+	 * dry run (exec_init opens it) */
+	if (c->kind != CHANGE_CHECK && (ctx->gate == NULL ||
+	    (hold = gate_may_change(ctx->gate, ctx, c, &why)) != GATE_OPEN)) {
+		if (ctx->gate == NULL) {
+			hold = GATE_REFUSED;
+			why = xstrdup("no gate is open (a programming error)");
+		}
+		note_hold(ctx, hold);
 		c->message = xasprintf("refused: %s", why ? why : "not allowed");
 		free(why);
 		c->outcome = OUT_SKIPPED;
@@ -460,7 +513,8 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 		break;
 	case CHANGE_ACTION:
 	case CHANGE_CHECK:
-		if (c->apply(c, ctx, &cause) != 0) {
+		if (c->apply(c, ctx, c->kind == CHANGE_ACTION ?
+		    ctx->site->writable : ctx->tp, &cause) != 0) {
 			char *safe = redact(cause ? cause : "failed");
 			c->message = safe;
 			o = OUT_FAILED;
@@ -488,6 +542,7 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 int
 exec_undo_all(struct exec_ctx *ctx)
 {
+	struct transport *wtp = ctx->site->writable;
 	struct change *c;
 	char *cause = NULL;
 	size_t i;
@@ -496,12 +551,12 @@ exec_undo_all(struct exec_ctx *ctx)
 	for (i = ctx->applied.n; i-- > 0;) {
 		c = ctx->applied.v[i];
 		if (c->kind == CHANGE_FILE) {
-			r = tp_write(ctx->tp, c->path, c->before.data,
+			r = tp_write(wtp, c->path, c->before.data,
 			    c->before.len, c->mode, &cause);
 			if (r == 0 && !c->existed)
-				r = ctx->tp->ops->unlink(ctx->tp, c->path, &cause);
+				r = wtp->ops->unlink(wtp, c->path, &cause);
 		} else if (c->undo != NULL)
-			r = c->undo(c, ctx, &cause);
+			r = c->undo(c, ctx, wtp, &cause);
 		else {
 			r = -JF_ERR_USAGE;
 			cause = xstrdup("cannot be undone");

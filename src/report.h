@@ -56,6 +56,7 @@ struct report {
 	struct facts *facts;  /* not owned; shown by `facts` and --verbose */
 	int show_facts;
 	int exit_code;
+	int gate_hold;        /* gate.h: why the gate first held this run */
 };
 
 struct report *report_new(const char *command, const char *host,

@@ -29,7 +29,8 @@ site_new(struct conf *conf, struct transport *tp, const char *host)
 
 	s = xcalloc(1, sizeof *s);
 	s->conf = conf;
-	s->tp = tp;
+	s->writable = tp;
+	s->tp = transport_readonly_new(tp);
 	if (host == NULL || *host == '\0') {
 		char name[256];
 		if (gethostname(name, sizeof name) != 0)
@@ -60,6 +61,7 @@ site_free(struct site *s)
 {
 	if (s == NULL)
 		return;
+	transport_free(s->tp);
 	free(s->host);
 	free(s->state_dir);
 	pthread_mutex_destroy(&s->probe_lock);

@@ -34,6 +34,9 @@ enum jf_err {
 	JF_ERR_REFUSED = 6,  /* a peer refused (auth, host key, permission) */
 	JF_ERR_USAGE = 7,    /* the caller asked for something impossible */
 	JF_ERR_CHANGED = 8,  /* the thing changed under us */
+	JF_ERR_PROGRAM = 9,  /* a programming error: a write through the
+				read-only view (transport.h), a change
+				outside the executor's gate */
 };
 
 void *xmalloc(size_t);
