@@ -100,16 +100,31 @@ show_text(json_t *r)
 	printf("\n");
 }
 
+/* HOST of [USER@]HOST[:PORT], as records name it. */
+static char *
+host_of(const char *spec)
+{
+	const char *at = strrchr(spec, '@'), *h = at ? at + 1 : spec;
+	const char *colon = strrchr(h, ':');
+
+	if (*h == '[' && (colon = strchr(h, ']')) != NULL)
+		return xstrndup(h + 1, (size_t)(colon - h - 1));
+	if (colon != NULL && strchr(h, ':') == colon)
+		return xstrndup(h, (size_t)(colon - h));
+	return xstrdup(h);
+}
+
 static int
 audit_show(struct cmd_ctx *c, int argc)
 {
 	const char *path = conf_str(c->conf, "audit_log");
 	json_t *recs = NULL, *r, *out;
-	char *since = NULL, *cause = NULL, *text;
+	char *since = NULL, *cause = NULL, *text, *host;
 	size_t bad = 0, i;
 
 	if (argc > 0) {
-		error("usage: jobfix audit show [--since TIME] [--json]");
+		error("usage: jobfix audit show [--since TIME] [--host HOST] "
+		    "[--json]");
 		return EXIT_USAGE;
 	}
 	if (c->opts.since != NULL && (since = since_time(c->opts.since)) ==
@@ -126,7 +141,10 @@ audit_show(struct cmd_ctx *c, int argc)
 		return EXIT_USAGE;
 	}
 	out = json_array();
+	host = c->opts.host != NULL ? host_of(c->opts.host) : NULL;
 	json_array_foreach(recs, i, r) {
+		if (host != NULL && strcmp(member(r, "host"), host) != 0)
+			continue;
 		if (since != NULL && strcmp(member(r, "time"), since) < 0)
 			continue;
 		json_array_append(out, r);
@@ -151,6 +169,7 @@ audit_show(struct cmd_ctx *c, int argc)
 	}
 	json_decref(recs);
 	free(since);
+	free(host);
 	return EXIT_HEALTHY;
 }
 
@@ -213,6 +232,11 @@ audit_mark(struct cmd_ctx *c, int argc)
 		error("usage: jobfix audit mark");
 		return EXIT_USAGE;
 	}
+	if (c->opts.dry_run) {
+		printf("would append a mark record to %s\n", conf_str(c->conf,
+		    "audit_log"));
+		return EXIT_HEALTHY;
+	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"),
 	    conf_str(c->conf, "state_dir"),
 	    c->site->host, &cause)) == NULL) {
@@ -248,6 +272,7 @@ audit_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_audit = {
-	"audit", "show|verify|mark", "show or verify the audit log",
-	CMD_SITE, audit_exec,
+	"audit", "show|verify|mark", "show (--host H: one host's records) or "
+	"verify the audit log",
+	CMD_SITE | CMD_STATE | CMD_HOST_FILTER, audit_exec,
 };

@@ -284,5 +284,5 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_demo = {
 	"demo", "[--keep DIR]", "show diagnose, dry run and fix on a sandbox",
-	0, demo_exec,
+	CMD_SANDBOX, demo_exec,
 };

@@ -25,6 +25,12 @@ pause_exec(struct cmd_ctx *c, int argc, char **argv)
 
 	for (i = 0; i < argc; i++)
 		buf_printf(&reason, "%s%s", i ? " " : "", argv[i]);
+	if (c->opts.dry_run) {
+		printf("would pause unattended changes (%s)\n",
+		    heal_flag_path(c->conf));
+		buf_free(&reason);
+		return EXIT_HEALTHY;
+	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
 	    c->site->host, &cause)) == NULL) {
 		warnx("%s: the pause is not recorded in the audit log", cause);
@@ -48,5 +54,5 @@ pause_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_pause = {
 	"pause", "[REASON]", "stop unattended changes (maintenance flag)",
-	CMD_SITE, pause_exec,
+	CMD_SITE | CMD_STATE, pause_exec,
 };

@@ -32,6 +32,11 @@ reset_exec(struct cmd_ctx *c, int argc, char **argv)
 		error("no playbook \"%s\" (see jobfix playbooks list)", name);
 		return EXIT_USAGE;
 	}
+	if (c->opts.dry_run) {
+		printf("would forget the rate-limit attempts and hold of %s\n",
+		    name ? name : "every playbook");
+		return EXIT_HEALTHY;
+	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
 	    c->site->host, &cause)) == NULL) {
 		error("%s: nothing is reset without a record", cause);
@@ -55,5 +60,5 @@ reset_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_reset = {
 	"reset", "PLAYBOOK", "forget a playbook's rate-limit attempts and hold",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, reset_exec,
+	CMD_SITE | CMD_PLAYBOOKS | CMD_STATE | CMD_LOCK, reset_exec,
 };

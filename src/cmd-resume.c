@@ -23,6 +23,12 @@ resume_exec(struct cmd_ctx *c, int argc, char **argv)
 		error("resume takes no arguments (\"%s\")", argv[0]);
 		return EXIT_USAGE;
 	}
+	if (c->opts.dry_run) {
+		printf("would resume unattended changes (%s %s)\n",
+		    heal_paused(c->conf, NULL) ? "remove" : "there is no",
+		    heal_flag_path(c->conf));
+		return EXIT_HEALTHY;
+	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
 	    c->site->host, &cause)) == NULL) {
 		warnx("%s: the resume is not recorded in the audit log", cause);
@@ -45,5 +51,5 @@ resume_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_resume = {
 	"resume", "", "allow unattended changes again",
-	CMD_SITE, resume_exec,
+	CMD_SITE | CMD_STATE, resume_exec,
 };

@@ -1019,7 +1019,8 @@ logscan_run(struct transport *t, const char *path, const char *state_file,
 
 	/* nothing changed (nothing new in the log): no write, no fsync */
 	text = logscan_state_format(&st);
-	if (before_text == NULL || strcmp(text, before_text) != 0)
+	if ((opts == NULL || !opts->readonly) && (before_text == NULL ||
+	    strcmp(text, before_text) != 0))
 		r = write_state(state_file, text, strlen(text), cause);
 	free(text);
 	if (r != 0)

@@ -27,6 +27,7 @@
 enum {
 	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
 	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO, OPT_OFFLINE,
+	OPT_LIST_COMMANDS,
 };
 
 static const struct option longopts[] = {
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "auto", no_argument, NULL, OPT_AUTO },
+	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -91,6 +93,25 @@ cmd_usage(FILE *fp)
 	fprintf(fp, "\nexit status: 0 healthy, 1 findings remain, 2 usage or "
 	    "configuration error,\n3 fix failed and undone, 4 locked, 5 fix "
 	    "failed and not fully undone,\n6 host unreachable.  See jobfix(8).\n");
+}
+
+/*
+ * --list-commands (not in --help: for tests and completion): one line a
+ * command, its name and what it may change, from the command table:
+ * "changes" (the host), "state" (jobfix's own state), "sandbox" (its own
+ * sandbox) or "nothing".
+ */
+static void
+list_commands(void)
+{
+	const struct cmd_entry *const *t;
+	size_t n, i;
+
+	t = cmd_table(&n);
+	for (i = 0; i < n; i++)
+		printf("%s %s\n", t[i]->name, (t[i]->flags & CMD_CHANGES) ?
+		    "changes" : (t[i]->flags & CMD_STATE) ? "state" :
+		    (t[i]->flags & CMD_SANDBOX) ? "sandbox" : "nothing");
 }
 
 static int usage_error(const char *, ...) JF_PRINTF(1, 2);
@@ -186,6 +207,9 @@ again:
 		case OPT_AUTO:
 			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
 			break;
+		case OPT_LIST_COMMANDS:
+			list_commands();
+			return EXIT_HEALTHY;
 		default:
 			fprintf(stderr, "try 'jobfix --help'\n");
 			return EXIT_USAGE;
@@ -228,7 +252,7 @@ again:
 		}
 	}
 	if (e->flags & CMD_SITE) {
-		if (c.opts.host != NULL) {
+		if (c.opts.host != NULL && !(e->flags & CMD_HOST_FILTER)) {
 			memset(&rcli, 0, sizeof rcli);
 			rcli.identity = c.opts.identity;
 			rcli.known_hosts = c.opts.known_hosts;
@@ -248,7 +272,13 @@ again:
 			    "site.host_name"));
 		}
 	}
-	if ((e->flags & CMD_LOCK) && !c.opts.dry_run) {
+	if (c.site != NULL)
+		c.site->keep_state = (e->flags & (CMD_CHANGES | CMD_LOCK)) &&
+		    !c.opts.dry_run;
+	/* every command that changes things takes the lock; one that parses
+	 * its own options (fleet) takes it once it knows */
+	if ((e->flags & (CMD_CHANGES | CMD_LOCK)) && !(e->flags & CMD_ARGS) &&
+	    !c.opts.dry_run) {
 		/* a remote host's lock is in its own state directory */
 		if (c.site != NULL && !c.site->local && site_state_subdir(c.site,
 		    NULL, &rhost_dir, &cause) != 0) {
