@@ -201,5 +201,5 @@ out:
 const struct cmd_entry cmd_fleet = {
 	"fleet", "-i INVENTORY [diagnose|fix|run PB]",
 	"the same on many hosts over SSH, with one summary",
-	CMD_PLAYBOOKS | CMD_ARGS, fleet_exec,
+	CMD_PLAYBOOKS | CMD_ARGS | CMD_CHANGES, fleet_exec,
 };

@@ -49,6 +49,8 @@
 #include "exitcode.h"
 #include "fault.h"
 #include "fleet.h"
+#include "gate.h"
+#include "lock.h"
 #include "log.h"
 #include "probe.h"
 #include "report.h"
@@ -66,6 +68,7 @@ struct host_result {
 	int nfindings;
 	int changed;
 	int held;              /* not repaired: a shared cause */
+	int gate_hold;         /* not repaired: the gate held it (gate.h) */
 	char *findings;        /* "agent.down,agent.link" */
 	char *message;         /* why it failed, or NULL */
 	int64_t ms;
@@ -103,6 +106,9 @@ result_word(const struct fleet *fl, const struct host_result *h)
 		return "not run";
 	if (h->held)
 		return "held";
+	if (h->gate_hold != GATE_OPEN && h->changed == 0 &&
+	    h->exit == EXIT_FINDINGS)
+		return gate_hold_word(h->gate_hold);
 	switch (h->exit) {
 	case EXIT_HEALTHY:
 		return h->changed ? "fixed" : "healthy";
@@ -206,6 +212,19 @@ failure_of(const struct report *rep)
 		}
 	if (rep->nnotes > 0)
 		return xstrndup(rep->notes[0], MESSAGE_MAX);
+	return NULL;
+}
+
+/* Why the gate held the host: the note of a held finding. */
+static char *
+held_why(const struct report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nfindings; i++)
+		if (rep->findings[i].state == FINDING_HELD &&
+		    rep->findings[i].note != NULL)
+			return xstrndup(rep->findings[i].note, MESSAGE_MAX);
 	return NULL;
 }
 
@@ -324,6 +343,8 @@ print_json_host(struct fleet *fl, size_t idx, const struct report *rep)
 	}
 	json_object_set_new(o, "findings", arr);
 	json_object_set_new(o, "changed", json_integer(r->changed));
+	json_object_set_new(o, "held_by", r->gate_hold != GATE_OPEN ?
+	    json_string(gate_hold_word(r->gate_hold)) : json_null());
 	json_object_set_new(o, "ms", json_integer(r->ms));
 	safe = redact(r->message != NULL ? r->message : "");
 	json_object_set_new(o, "message", r->message != NULL ?
@@ -364,10 +385,10 @@ run_host(struct fleet *fl, size_t idx)
 	struct engine_opts eo;
 	struct buf ids = BUF_INIT;
 	const char *name;
-	char *cause = NULL;
+	char *cause = NULL, *dir = NULL;
 	int64_t start = now_ms(), deadline;
 	size_t i;
-	int r, arrived = 0;
+	int r, arrived = 0, lockfd = -1;
 
 	conf = host_conf(fl, h);
 	deadline = start + conf_int(conf, "fleet.host_timeout_ms");
@@ -379,8 +400,11 @@ run_host(struct fleet *fl, size_t idx)
 		goto out;
 	}
 	name = conf_str(conf, "site.host_name");
+	/* named as -H names it (the host, without user and port): the
+	 * audit records, the state directory and `jobfix -H HOST undo` agree */
 	site = site_new(conf, tp, name != NULL && *name != '\0' ? name :
-	    h->spec);
+	    h->host);
+	site->keep_state = fl->fixing && !fl->o->dry_run;
 	rep = report_new(fl->o->command, site->host, conf_str(conf,
 	    "site.root"), fl->o->dry_run);
 	facts = facts_new();
@@ -422,17 +446,33 @@ run_host(struct fleet *fl, size_t idx)
 			    h->spec);
 			goto report;
 		}
+		/* the host's lock on this controller: another fleet or -H
+		 * run on it waits its turn (the gate checks the host's own
+		 * lock and maintenance flag before every change) */
+		if (!fl->o->dry_run && (site_state_subdir(site, NULL, &dir,
+		    &cause) != 0 || (lockfd = lock_acquire(dir, 0,
+		    &cause)) < 0)) {
+			res->exit = lockfd == -JF_ERR_REFUSED ? EXIT_LOCKED :
+			    EXIT_USAGE;
+			res->message = cause;
+			cause = NULL;
+			goto report;
+		}
 		memset(&eo, 0, sizeof eo);
 		eo.dry_run = fl->o->dry_run;
 		eo.allow_restart = fl->o->allow_restart;
 		eo.only = fl->o->playbook;
+		eo.guarded = 1;
 		engine_fix(site, facts, fl->pbs, rep, &eo);
+		res->gate_hold = rep->gate_hold;
 	}
 	rep->exit_code = engine_exit_code(rep, fl->fixing);
 	res->exit = rep->exit_code;
 	res->changed = count_changed(rep);
 	if (res->exit >= EXIT_USAGE)
 		res->message = failure_of(rep);
+	else if (res->gate_hold != GATE_OPEN && res->changed == 0)
+		res->message = held_why(rep);
 	else if (rep->nnotes > 0 && fl->o->verbose)
 		res->message = xstrndup(rep->notes[0], MESSAGE_MAX);
 report:
@@ -441,6 +481,8 @@ report:
 	else if (res->exit > rep->exit_code)
 		rep->exit_code = res->exit;
 out:
+	lock_release(lockfd);
+	free(dir);
 	if (!arrived)
 		wave_arrive(fl, idx, NULL);
 	res->ms = now_ms() - start;
@@ -554,8 +596,8 @@ print_text(struct fleet *fl, size_t *counts)
 	struct host_result *r;
 	size_t i, w = 4, fw = 8;
 	const char *words[] = { "healthy", "fixed", "would fix", "findings",
-		"held", "undone", "failed", "unreachable", "locked", "error",
-		"not run" };
+		"held", "paused", "held by rate limit", "refused", "undone",
+		"failed", "unreachable", "locked", "error", "not run" };
 	int first;
 
 	for (i = 0; i < fl->inv->n; i++) {
@@ -617,8 +659,8 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
     const struct inventory *inv, const struct fleet_opts *o, FILE *out)
 {
 	static const char *const words[] = { "healthy", "fixed", "would fix",
-		"findings", "held", "undone", "failed", "unreachable", "locked",
-		"error", "not run" };
+		"findings", "held", "paused", "held by rate limit", "refused",
+		"undone", "failed", "unreachable", "locked", "error", "not run" };
 	struct fleet fl;
 	pthread_attr_t attr;
 	pthread_t *threads;

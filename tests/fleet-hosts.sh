@@ -67,6 +67,10 @@ agent = {
   log_dir = "\${site.agent_dir}/log";
   restart_wait_ms = 30000;
 };
+# each host's own jobfix (its lock, its maintenance flag) under its root
+remote = { state_dir = "\${site.root}/var/lib/jobfix"; };
+# the tests repair the same hosts more often than an hour's limit allows
+unattended = { max_runs = 1000; };
 ssh = {
   port = $SSHD_PORT;
   identity = "$SSH_USER_KEY";
