@@ -110,6 +110,10 @@ is "$(echo "$OUT" | findings)" "gse.pipeline:- timeout.agent:-" "timeout.agent"
 printf '%s ERROR [io] upload failed: 1259001 NFS storage unavailable\n' "$now" >>"$SITE/logs/job/error.log"
 check_rc 1 "code 1259001 in error.log" -- jf --json diagnose
 is "$(echo "$OUT" | findings)" "gse.pipeline:- nfs.down:1259001 timeout.agent:-" "nfs.down from the log"
+# a diagnose keeps no scan state (it changes nothing); a fixing run does
+is "$(find "$JOBFIX_STATE_DIR" -path '*logscan*' -name '*.state' 2>/dev/null | wc -l)" 0 \
+	"diagnose saved no scan state"
+check_rc 1 "a fixing run (nothing to fix: advice only)" -- jf --json --yes fix
 # an hour later the old lines no longer count
 # (the scan's state remembers when each signature was last seen)
 n=0
