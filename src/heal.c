@@ -131,8 +131,9 @@ heal_state_write(struct site *site, const char *name, json_t *o, char **cause)
 
 /* A JSON object from the state dir; a missing file is an empty object, a
  * broken one is an error naming it (state is never silently dropped). */
-static int
-state_read(struct site *site, const char *name, json_t **out, char **cause)
+int
+heal_state_read(struct site *site, const char *name, json_t **out,
+    char **cause)
 {
 	char *path = path_join(site->state_dir, name);
 	struct buf b = BUF_INIT;
@@ -170,7 +171,7 @@ int
 heal_counters_load(struct site *site, json_t **out, char **cause)
 {
 	char *why = NULL;
-	int r = state_read(site, "ratelimit.json", out, &why);
+	int r = heal_state_read(site, "ratelimit.json", out, &why);
 
 	if (r != 0) {
 		if (cause != NULL) {
@@ -398,7 +399,7 @@ heal_last_run_load(struct site *site)
 	json_t *o = NULL;
 	char *cause = NULL;
 
-	if (state_read(site, "last-run.json", &o, &cause) != 0) {
+	if (heal_state_read(site, "last-run.json", &o, &cause) != 0) {
 		free(cause);
 		return NULL;
 	}

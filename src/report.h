@@ -57,6 +57,7 @@ struct report {
 	int show_facts;
 	int exit_code;
 	int gate_hold;        /* gate.h: why the gate first held this run */
+	int64_t start_ms;     /* now_ms() when the report was made */
 };
 
 struct report *report_new(const char *command, const char *host,
