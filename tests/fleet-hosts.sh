@@ -44,7 +44,8 @@ fleet_setup() {
 	pid=$!
 	GSE_PID=$pid
 	register_server "$pid" gse_task "kill_wait $pid 5"
-	wait_for 20 "$pid" grep -q ready "$T/gse-task.out" ||
+	# a loaded machine may take long to start python
+	wait_for 90 "$pid" grep -q ready "$T/gse-task.out" ||
 		_jf_start_failed gse_task "$T/gse-task.out" "no ready line"
 	# agents are killed before the listener goes (stopped newest first)
 	register_server 2000000001 agents fleet_kill_all
