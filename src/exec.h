@@ -71,6 +71,8 @@ struct change {
 	/* result */
 	enum outcome outcome;
 	char *message;  /* what happened, masked */
+	int conflict;   /* CHANGE_FILE: someone changed the file meanwhile;
+			   their version was kept (message says more) */
 	int step_index;
 	/* audit: this change reverses record `undoes` of run undo_of_run
 	 * (jobfix undo); 0 and NULL otherwise */
