@@ -24,6 +24,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
@@ -225,7 +226,7 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 1) {
-		error("usage: jobfix undo RUN-ID (run ids: jobfix audit show)");
+		error(_("usage: jobfix undo RUN-ID (run ids: jobfix audit show)"));
 		return EXIT_USAGE;
 	}
 	memset(&u, 0, sizeof u);
@@ -246,15 +247,15 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 				other = mstr(r, "host");
 		}
 	if (seen == 0 && other != NULL) {
-		error("run \"%s\" changed %s, not %s: undo it there with "
-		    "jobfix -H %s undo %s", u.target, other, c->site->host,
+		error(_("run \"%s\" changed %s, not %s: undo it there with "
+		    "jobfix -H %s undo %s"), u.target, other, c->site->host,
 		    other, u.target);
 		json_decref(recs);
 		return EXIT_USAGE;
 	}
 	if (seen == 0) {
-		error("no run \"%s\" in the audit log %s (run ids: jobfix audit "
-		    "show)", u.target, path);
+		error(_("no run \"%s\" in the audit log %s (run ids: jobfix audit "
+		    "show)"), u.target, path);
 		json_decref(recs);
 		return EXIT_USAGE;
 	}
@@ -262,8 +263,8 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	head = audit_head_path(c->site->state_dir);
 	if (audit_verify(files, 1, head, &chk, NULL) == 0 && (chk.bad_record ||
 	    chk.head_bad))
-		warnx("the audit log is damaged (%s): undo goes on, checking "
-		    "each file's sha256 before it touches it", chk.why);
+		warnx(_("the audit log is damaged (%s): undo goes on, checking "
+		    "each file's sha256 before it touches it"), chk.why);
 	audit_check_free(&chk);
 	free(head);
 	/* the executor applies the undo: the gate (lock, audit records) and
@@ -276,10 +277,10 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	u.id = rep->run_id;
 	u.items = json_array();
 	if (!c->opts.json && c->opts.dry_run)
-		printf("jobfix undo %s on %s (dry run: nothing is changed)\n",
+		printf(_("jobfix undo %s on %s (dry run: nothing is changed)\n"),
 		    u.target, c->site->host);
 	else if (!c->opts.json)
-		printf("jobfix undo %s on %s (this undo: run %s)\n", u.target,
+		printf(_("jobfix undo %s on %s (this undo: run %s)\n"), u.target,
 		    c->site->host, u.id);
 	n = json_array_size(recs);
 	for (i = n; i-- > 0;) {
@@ -299,7 +300,7 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 			undo_action(&u, r);
 	}
 	if (json_array_size(u.items) == 0 && !c->opts.json)
-		printf("  run %s changed nothing that is left to undo\n",
+		printf(_("  run %s changed nothing that is left to undo\n"),
 		    u.target);
 	rc = u.refused ? EXIT_FIX_FAILED : (u.left || u.would ? EXIT_FINDINGS :
 	    EXIT_HEALTHY);
@@ -325,6 +326,6 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_undo = {
-	"undo", "RUN-ID", "reverse the file changes of a run, newest first",
+	"undo", "RUN-ID", N_("reverse the file changes of a run, newest first"),
 	CMD_SITE | CMD_CHANGES, undo_exec,
 };

@@ -30,6 +30,7 @@
 #include "probe.h"
 #include "report.h"
 #include "step.h"
+#include "i18n.h"
 
 struct overlay_entry {
 	char *path;
@@ -46,7 +47,8 @@ const char *
 outcome_name(enum outcome o)
 {
 	static const char *const names[] = {
-		"ok", "changed", "skipped", "failed", "undone",
+		N_("ok"), N_("changed"), N_("skipped"), N_("failed"),
+		N_("undone"),
 	};
 
 	return (unsigned)o < nitems(names) ? names[o] : "?";
@@ -386,7 +388,7 @@ exec_refresh_fact(struct exec_ctx *ctx, const char *fact)
 	only[1] = NULL;
 	facts_drop_prefix(ctx->facts, p->prefix);
 	if (probe_run_all(ctx->site, ctx->facts, only, &cause) != 0) {
-		warnx("probe \"%s\": %s", p->name, cause);
+		warnx(_("probe \"%s\": %s"), p->name, cause);
 		free(cause);
 	}
 	return facts_get(ctx->facts, fact);
@@ -502,7 +504,7 @@ apply_file(struct exec_ctx *ctx, struct change *c)
 		free(cause);
 		return OUT_FAILED;
 	}
-	c->message = xstrdup(c->remove ? "removed" : "changed");
+	c->message = xstrdup(c->remove ? N_("removed") : N_("changed"));
 	return OUT_CHANGED;
 }
 
@@ -574,18 +576,18 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 		case CHANGE_FILE:
 			overlay_set(ctx->overlay, c->path, &c->after,
 			    c->remove);
-			c->message = xstrdup(c->remove ? "would remove" :
-			    "would change");
+			c->message = xstrdup(c->remove ? N_("would remove") :
+			    N_("would change"));
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
 		case CHANGE_ACTION:
-			c->message = xstrdup("would run");
+			c->message = xstrdup(N_("would run"));
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
 		default:
-			c->message = xstrdup("would check");
+			c->message = xstrdup(N_("would check"));
 			o = OUT_OK;
 			break;
 		}
@@ -662,7 +664,7 @@ exec_undo_all(struct exec_ctx *ctx)
 		free(c->message);
 		if (r == 0) {
 			c->outcome = OUT_UNDONE;
-			c->message = xstrdup("undone");
+			c->message = xstrdup(N_("undone"));
 			notify(ctx, c, "undone");
 		} else {
 			failed++;
@@ -727,7 +729,7 @@ exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
 		if (cl.n == 0) {
 			rec->outcome = OUT_OK;
 			if (rec->message == NULL)
-				rec->message = xstrdup("nothing to do");
+				rec->message = xstrdup(N_("nothing to do"));
 			continue;
 		}
 		o = OUT_OK;
