@@ -18,9 +18,11 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "exec.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
+#include "transport-local.h"
 #include "transport.h"
 
 struct undo_run {
@@ -96,7 +98,6 @@ static char *
 save_current(struct undo_run *u, const char *path, const struct buf *b,
     char **cause)
 {
-	struct transport *local;
 	char *sub, *dir = NULL, *name, *p, *out;
 	static unsigned seq;
 	int r;
@@ -113,9 +114,8 @@ save_current(struct undo_run *u, const char *path, const struct buf *b,
 	out = path_join(dir, name);
 	free(name);
 	free(dir);
-	local = transport_local_new();
-	r = tp_write(local, out, b->data ? b->data : "", b->len, 0600, cause);
-	transport_free(local);
+	r = tlocal_write_nofollow(out, b->data ? b->data : "", b->len, 0600,
+	    cause);
 	if (r != 0) {
 		free(out);
 		return NULL;
@@ -184,7 +184,7 @@ undo_file(struct undo_run *u, json_t *rec)
 	if (restore) {
 		free(cause);
 		cause = NULL;
-		if (read_file_local(from, &old, 0, &cause) != 0) {
+		if (read_file_local_nofollow(from, &old, 0, &cause) != 0) {
 			msg = xasprintf("the backup %s cannot be read (%s): %s "
 			    "not restored", from, cause, path);
 			goto refuse;
@@ -206,9 +206,12 @@ undo_file(struct undo_run *u, json_t *rec)
 	memset(&k, 0, sizeof k);
 	k.expect = TEXPECT_SHA256;
 	memcpy(k.sha256, expect, sizeof k.sha256);
-	if (restore)
+	if (restore) {
+		exec_pending(u->c->site, path, 1);
 		r = tp_write_checked(tp, path, old.data ? old.data : "",
 		    old.len, 0644, &k, &cause);
+		exec_pending(u->c->site, path, 0);
+	}
 	else if ((r = still_same(tp, path, &k, &cause)) == 0)
 		r = tp->ops->unlink(tp, path, &cause);
 	if (r == -JF_ERR_CHANGED) {

@@ -17,6 +17,8 @@
 #define CMD_PLAYBOOKS 0x2 /* playbooks loaded */
 #define CMD_LOCK 0x4      /* may change the host: takes the run lock */
 #define CMD_ARGS 0x8      /* parses the options after its name itself */
+#define CMD_STATE 0x10    /* keeps state in the state directory (implied by
+			     CMD_SITE): the directory must be trusted */
 
 struct cmd_opts {
 	const char *conf_file;
