@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "engine.h"
 #include "exitcode.h"
 #include "heal.h"
@@ -52,7 +53,7 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	rep = report_new(name, c->site->host, conf_str(c->conf, "site.root"),
 	    dry_run);
 	if (engine_gather(c->site, facts, &cause) != 0) {
-		report_note(rep, "probing failed: %s", cause);
+		report_note(rep, _("probing failed: %s"), cause);
 		free(cause);
 	}
 	engine_findings(facts, &c->playbooks, rep);
@@ -139,15 +140,15 @@ fix_or_run(struct cmd_ctx *c, const char *name, const char *only)
 	if (!isatty(STDIN_FILENO) || c->opts.json) {
 		cmd_output(c, rep);
 		report_free(rep);
-		error("nothing was changed: no terminal to confirm on; "
+		error(_("nothing was changed: no terminal to confirm on; "
 		    "run with --yes to apply the plan above, or --dry-run "
-		    "to only see it");
+		    "to only see it"));
 		return EXIT_USAGE;
 	}
 	cmd_output(c, rep);
 	report_free(rep);
-	if (!ask("Apply these changes?")) {
-		fprintf(stderr, "jobfix: nothing was changed\n");
+	if (!ask(_("Apply these changes?"))) {
+		fprintf(stderr, _("jobfix: nothing was changed\n"));
 		return EXIT_FINDINGS;
 	}
 	rep = pass(c, name, 0, only);
@@ -160,8 +161,8 @@ static int
 fix_exec(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc > 0) {
-		error("fix takes no arguments (\"%s\"): to run one playbook, "
-		    "use jobfix run PLAYBOOK", argv[0]);
+		error(_("fix takes no arguments (\"%s\"): to run one playbook, "
+		    "use jobfix run PLAYBOOK"), argv[0]);
 		return EXIT_USAGE;
 	}
 	return fix_or_run(c, "fix", NULL);
@@ -171,22 +172,22 @@ static int
 run_exec(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc != 1) {
-		error("usage: jobfix run PLAYBOOK (see jobfix playbooks list)");
+		error(_("usage: jobfix run PLAYBOOK (see jobfix playbooks list)"));
 		return EXIT_USAGE;
 	}
 	if (playbook_find(&c->playbooks, argv[0]) == NULL) {
-		error("no playbook \"%s\" (see jobfix playbooks list)", argv[0]);
+		error(_("no playbook \"%s\" (see jobfix playbooks list)"), argv[0]);
 		return EXIT_USAGE;
 	}
 	return fix_or_run(c, "run", argv[0]);
 }
 
 const struct cmd_entry cmd_fix = {
-	"fix", "", "diagnose, then run the playbooks of what was found",
+	"fix", "", N_("diagnose, then run the playbooks of what was found"),
 	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, fix_exec,
 };
 
 const struct cmd_entry cmd_run = {
-	"run", "PLAYBOOK", "run one playbook, whatever was found",
+	"run", "PLAYBOOK", N_("run one playbook, whatever was found"),
 	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, run_exec,
 };

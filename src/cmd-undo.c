@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "cmd.h"
 #include "exec.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
@@ -289,7 +290,7 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 1) {
-		error("usage: jobfix undo RUN-ID (run ids: jobfix audit show)");
+		error(_("usage: jobfix undo RUN-ID (run ids: jobfix audit show)"));
 		return EXIT_USAGE;
 	}
 	memset(&u, 0, sizeof u);
@@ -304,8 +305,8 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 		if (strcmp(mstr(r, "run_id"), u.target) == 0)
 			seen++;
 	if (seen == 0) {
-		error("no run \"%s\" in the audit log %s (run ids: jobfix audit "
-		    "show)", u.target, path);
+		error(_("no run \"%s\" in the audit log %s (run ids: jobfix audit "
+		    "show)"), u.target, path);
 		json_decref(recs);
 		return EXIT_USAGE;
 	}
@@ -313,13 +314,13 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	head = audit_head_path(c->site->state_dir);
 	if (audit_verify(files, 1, head, &chk, NULL) == 0 && (chk.bad_record ||
 	    chk.head_bad))
-		warnx("the audit log is damaged (%s): undo goes on, checking "
-		    "each file's sha256 before it touches it", chk.why);
+		warnx(_("the audit log is damaged (%s): undo goes on, checking "
+		    "each file's sha256 before it touches it"), chk.why);
 	audit_check_free(&chk);
 	free(head);
 	if ((u.audit = audit_open(path, c->site->state_dir, c->site->host,
 	    &cause)) == NULL) {
-		error("%s: nothing is undone without a record", cause);
+		error(_("%s: nothing is undone without a record"), cause);
 		free(cause);
 		json_decref(recs);
 		return EXIT_USAGE;
@@ -328,7 +329,7 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	heal_run_id(u.id);
 	u.items = json_array();
 	if (!c->opts.json)
-		printf("jobfix undo %s on %s (this undo: run %s)\n", u.target,
+		printf(_("jobfix undo %s on %s (this undo: run %s)\n"), u.target,
 		    c->site->host, u.id);
 	n = json_array_size(recs);
 	for (i = n; i-- > 0;) {
@@ -347,7 +348,7 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 			undo_action(&u, r);
 	}
 	if (json_array_size(u.items) == 0 && !c->opts.json)
-		printf("  run %s changed nothing that is left to undo\n",
+		printf(_("  run %s changed nothing that is left to undo\n"),
 		    u.target);
 	rc = u.refused ? EXIT_FIX_FAILED : (u.left ? EXIT_FINDINGS :
 	    EXIT_HEALTHY);
@@ -370,6 +371,6 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_undo = {
-	"undo", "RUN-ID", "reverse the file changes of a run, newest first",
+	"undo", "RUN-ID", N_("reverse the file changes of a run, newest first"),
 	CMD_SITE | CMD_LOCK, undo_exec,
 };

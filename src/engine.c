@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "exitcode.h"
 #include "heal.h"
+#include "i18n.h"
 #include "log.h"
 #include "probe.h"
 #include "rule.h"
@@ -114,6 +115,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			f = report_add_finding(rep, &t[i]);
 			f->evidence = evidence_of(&used, facts);
 			f->advice = expand_advice(t[i].advice, facts);
+			f->advice_text = expand_advice(_(t[i].advice), facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
 			f->state = f->pb ? FINDING_OPEN : FINDING_ADVICE;
 		}
@@ -133,9 +135,9 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			if (find_finding(rep, id) != NULL) {
 				f->state = FINDING_BLOCKED;
 				free(f->note);
-				f->note = xasprintf("caused by %s, found too: "
+				f->note = xasprintf(_("caused by %s, found too: "
 				    "that is repaired first, and this one "
-				    "re-checked on the next run", id);
+				    "re-checked on the next run"), id);
 				break;
 			}
 		}
@@ -180,8 +182,8 @@ held(const struct engine_opts *opts, struct site *site,
 {
 	if (opts->unattended && strcmp(heal_mode(site->conf, pb),
 	    "confirm") == 0) {
-		*why = xasprintf("playbook %s has policy \"confirm\": it is not "
-		    "run unattended", pb->name);
+		*why = xasprintf(_("playbook %s has policy \"confirm\": it is "
+		    "not run unattended"), pb->name);
 		return 1;
 	}
 	return !opts->dry_run && opts->may_run != NULL &&
@@ -267,8 +269,8 @@ found:
 		}
 		if (pb->match != NULL && !rule_eval(pb->match, facts, NULL)) {
 			f->state = FINDING_ADVICE;
-			f->note = xasprintf("playbook %s does not apply here: "
-			    "its match (%s) does not hold", pb->name,
+			f->note = xasprintf(_("playbook %s does not apply "
+			    "here: its match (%s) does not hold"), pb->name,
 			    rule_text(pb->match));
 			continue;
 		}
@@ -288,7 +290,8 @@ verify:
 	/* probe again: what is gone was fixed */
 	facts_drop_prefix(facts, "");
 	if (engine_gather(site, facts, &cause) != 0) {
-		report_note(rep, "probing again after the fix failed: %s", cause);
+		report_note(rep, _("probing again after the fix failed: %s"),
+		    cause);
 		free(cause);
 		return;
 	}
@@ -309,9 +312,10 @@ verify:
 		f = report_add_finding(rep, after->findings[i].fault);
 		f->evidence = xstrdup(after->findings[i].evidence);
 		f->advice = xstrdup(after->findings[i].advice);
+		f->advice_text = xstrdup(after->findings[i].advice_text);
 		f->pb = after->findings[i].pb;
 		f->state = FINDING_OPEN;
-		f->note = xstrdup("found after the fixes of this run");
+		f->note = xstrdup(_("found after the fixes of this run"));
 	}
 	report_free(after);
 }

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "probe.h"
 #include "step.h"
+#include "i18n.h"
 #include "transport-local.h"
 
 struct overlay_entry {
@@ -41,7 +42,8 @@ const char *
 outcome_name(enum outcome o)
 {
 	static const char *const names[] = {
-		"ok", "changed", "skipped", "failed", "undone",
+		N_("ok"), N_("changed"), N_("skipped"), N_("failed"),
+		N_("undone"),
 	};
 
 	return (unsigned)o < nitems(names) ? names[o] : "?";
@@ -347,7 +349,7 @@ exec_refresh_fact(struct exec_ctx *ctx, const char *fact)
 	only[1] = NULL;
 	facts_drop_prefix(ctx->facts, p->prefix);
 	if (probe_run_all(ctx->site, ctx->facts, only, &cause) != 0) {
-		warnx("probe \"%s\": %s", p->name, cause);
+		warnx(_("probe \"%s\": %s"), p->name, cause);
 		free(cause);
 	}
 	return facts_get(ctx->facts, fact);
@@ -590,7 +592,7 @@ apply_file(struct exec_ctx *ctx, struct change *c)
 		free(cause);
 		return OUT_FAILED;
 	}
-	c->message = xstrdup("changed");
+	c->message = xstrdup(N_("changed"));
 	return OUT_CHANGED;
 }
 
@@ -661,17 +663,17 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 		switch (c->kind) {
 		case CHANGE_FILE:
 			overlay_set(ctx->overlay, c->path, &c->after);
-			c->message = xstrdup("would change");
+			c->message = xstrdup(N_("would change"));
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
 		case CHANGE_ACTION:
-			c->message = xstrdup("would run");
+			c->message = xstrdup(N_("would run"));
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
 		default:
-			c->message = xstrdup("would check");
+			c->message = xstrdup(N_("would check"));
 			o = OUT_OK;
 			break;
 		}
@@ -739,7 +741,7 @@ exec_undo_all(struct exec_ctx *ctx)
 		free(c->message);
 		if (r == 0) {
 			c->outcome = OUT_UNDONE;
-			c->message = xstrdup("undone");
+			c->message = xstrdup(N_("undone"));
 			notify(ctx, c, "undone");
 		} else {
 			failed++;
@@ -804,7 +806,7 @@ exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
 		if (cl.n == 0) {
 			rec->outcome = OUT_OK;
 			if (rec->message == NULL)
-				rec->message = xstrdup("nothing to do");
+				rec->message = xstrdup(N_("nothing to do"));
 			continue;
 		}
 		o = OUT_OK;

@@ -54,6 +54,7 @@
 #include "probe.h"
 #include "report.h"
 #include "site.h"
+#include "i18n.h"
 
 #define WORKER_STACK ((size_t)1 << 20)
 /* Longest message kept per host for the summary. */
@@ -387,7 +388,7 @@ run_host(struct fleet *fl, size_t idx)
 	    "site.root"), fl->o->dry_run);
 	facts = facts_new();
 	if (engine_gather(site, facts, &cause) != 0) {
-		report_note(rep, "probing failed: %s", cause);
+		report_note(rep, _("probing failed: %s"), cause);
 		free(cause);
 		cause = NULL;
 	}
@@ -458,8 +459,8 @@ out:
 	/* a probe abandoned at its deadline may still use this host's
 	 * session: never close it under the thread (see site_drain) */
 	if (site_drain(site, 5000) != 0) {
-		warnx("%s: a probe still runs past its deadline; its session "
-		    "is left open", h->spec);
+		warnx(_("%s: a probe still runs past its deadline; its session "
+		    "is left open"), h->spec);
 		return;
 	}
 	site_free(site);
@@ -472,8 +473,9 @@ progress(struct fleet *fl)
 {
 	if (!fl->o->progress)
 		return;
-	fprintf(stderr, "\rjobfix fleet: %zu/%zu done, %zu running, %zu failed "
-	    "(%.1f s) ", fl->done, fl->inv->n, fl->running, fl->failed,
+	fputc('\r', stderr);
+	fprintf(stderr, _("jobfix fleet: %zu/%zu done, %zu running, %zu failed "
+	    "(%.1f s) "), fl->done, fl->inv->n, fl->running, fl->failed,
 	    (double)(now_ms() - fl->start) / 1000);
 	fflush(stderr);
 }
@@ -558,9 +560,9 @@ print_text(struct fleet *fl, size_t *counts)
 	const struct inv_host *h;
 	struct host_result *r;
 	size_t i, w = 4, fw = 8;
-	const char *words[] = { "healthy", "fixed", "would fix", "findings",
-		"held", "undone", "failed", "unreachable", "locked", "error",
-		"not run" };
+	const char *words[] = { N_("healthy"), N_("fixed"), N_("would fix"),
+		N_("findings"), N_("held"), N_("undone"), N_("failed"),
+		N_("unreachable"), N_("locked"), N_("error"), N_("not run") };
 	int first;
 
 	for (i = 0; i < fl->inv->n; i++) {
@@ -574,8 +576,9 @@ print_text(struct fleet *fl, size_t *counts)
 		w = 40;
 	if (fw > 40)
 		fw = 40;
-	fprintf(fl->out, "%-*s  %-*s  %7s  %s\n", (int)w, "HOST", (int)fw,
-	    "FINDINGS", "CHANGED", "RESULT");
+	/* TRANSLATORS: the headings of the fleet summary's columns */
+	fprintf(fl->out, "%-*s  %-*s  %7s  %s\n", (int)w, _("HOST"), (int)fw,
+	    _("FINDINGS"), _("CHANGED"), _("RESULT"));
 	for (i = 0; i < fl->inv->n; i++) {
 		h = &fl->inv->hosts[i];
 		r = &fl->res[i];
@@ -584,7 +587,7 @@ print_text(struct fleet *fl, size_t *counts)
 			continue;
 		fprintf(fl->out, "%-*s  %-*s  %7d  %s\n", (int)w, h->spec,
 		    (int)fw, r->findings != NULL && *r->findings ? r->findings :
-		    "-", r->changed, result_word(fl, r));
+		    "-", r->changed, _(result_word(fl, r)));
 	}
 	first = 1;
 	for (i = 0; i < fl->inv->n; i++) {
@@ -594,24 +597,24 @@ print_text(struct fleet *fl, size_t *counts)
 		if (r->message == NULL)
 			continue;
 		if (first)
-			fprintf(fl->out, "\nWhy\n");
+			fprintf(fl->out, "\n%s\n", _("Why"));
 		first = 0;
 		safe = redact(r->message);
 		fprintf(fl->out, "  %s: %s\n", fl->inv->hosts[i].spec, safe);
 		free(safe);
 	}
 	if (fl->shared_note != NULL)
-		fprintf(fl->out, "\nLikely shared cause: %s\n", fl->shared_note);
+		fprintf(fl->out, _("\nLikely shared cause: %s\n"), fl->shared_note);
 	if (fl->stop_reason != NULL)
-		fprintf(fl->out, "\nStopped: %s\n", fl->stop_reason);
-	fprintf(fl->out, "\n%zu host%s", fl->inv->n, fl->inv->n == 1 ? "" :
-	    "s");
+		fprintf(fl->out, _("\nStopped: %s\n"), fl->stop_reason);
+	fprintf(fl->out, ngettext("\n%zu host", "\n%zu hosts", fl->inv->n),
+	    fl->inv->n);
 	first = 1;
 	for (i = 0; i < nitems(words); i++) {
 		if (counts[i] == 0)
 			continue;
 		fprintf(fl->out, "%s %zu %s", first ? ":" : ",", counts[i],
-		    words[i]);
+		    _(words[i]));
 		first = 0;
 	}
 	fprintf(fl->out, "; %.1f s\n", (double)(now_ms() - fl->start) / 1000);
@@ -676,7 +679,7 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	for (i = 0; i < nthreads; i++) {
 		if ((e = pthread_create(&threads[i], &attr, worker, &fl)) != 0) {
-			warnx("cannot start worker %zu: %s; going on with %zu",
+			warnx(_("cannot start worker %zu: %s; going on with %zu"),
 			    i + 1, strerror(e), i);
 			nthreads = i;
 			break;
@@ -696,7 +699,7 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
 		char *cause = NULL;
 		if (metrics_write(fl.metrics, conf_str(conf, "metrics.textfile"),
 		    &cause) != 0) {
-			warnx("metrics: %s", cause);
+			warnx(_("metrics: %s"), cause);
 			free(cause);
 		}
 		metrics_free(fl.metrics);

@@ -50,6 +50,7 @@
 
 #include "log.h"
 #include "logscan.h"
+#include "i18n.h"
 
 #define TEXTS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -906,7 +907,7 @@ load_state(const char *state_file, struct logscan_result *st)
 		memset(st, 0, sizeof *st);
 		hits_alloc(st);
 		if (cause != NULL) {
-			warnx("%s; scanning the log from the start", cause);
+			warnx(_("%s; scanning the log from the start"), cause);
 			st->state_reset = 1;
 		}
 	}

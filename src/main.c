@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "cmd.h"
 #include "exec.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "lock.h"
 #include "log.h"
 #include "remote.h"
@@ -62,7 +64,7 @@ cmd_usage(FILE *fp)
 	const struct cmd_entry *const *t;
 	size_t n, i;
 
-	fprintf(fp, "usage: jobfix [options] [command [args]]\n\n"
+	fprintf(fp, _("usage: jobfix [options] [command [args]]\n\n"
 	    "options:\n"
 	    "  -c, --config FILE   jobfix.conf (default %s/jobfix/jobfix.conf)\n"
 	    "  -r, --root DIR      BlueKing install root (default /data/bkce)\n"
@@ -85,14 +87,17 @@ cmd_usage(FILE *fp)
 	    "      --offline       skip the probes that talk to services\n"
 	    "      --since TIME    audit show: records from TIME (ISO 8601, "
 	    "or 30m, 2h, 7d)\n"
-	    "      --version, -h, --help\n\ncommands:\n", JOBFIX_SYSCONFDIR);
+	    "      --version, -h, --help\n\ncommands:\n"), JOBFIX_SYSCONFDIR);
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++)
-		fprintf(fp, "  %-10s %-24s %s\n", t[i]->name, t[i]->args,
-		    t[i]->summary);
-	fprintf(fp, "\nexit status: 0 healthy, 1 findings remain, 2 usage or "
-	    "configuration error,\n3 fix failed and undone, 4 locked, 5 fix "
-	    "failed and not fully undone,\n6 host unreachable.  See jobfix(8).\n");
+		/* two spaces at least between the columns: bash completion
+		 * reads the arguments from here */
+		fprintf(fp, "  %-10s %-24s%s %s\n", t[i]->name, t[i]->args,
+		    strlen(t[i]->args) >= 24 ? " " : "", _(t[i]->summary));
+	fprintf(fp, "%s", _("\nexit status: 0 healthy, 1 findings remain, 2 "
+	    "usage or configuration error,\n3 fix failed and undone, 4 locked, "
+	    "5 fix failed and not fully undone,\n6 host unreachable.  See "
+	    "jobfix(8).\n"));
 }
 
 static int usage_error(const char *, ...) JF_PRINTF(1, 2);
@@ -105,7 +110,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\ntry 'jobfix --help'\n");
+	fprintf(stderr, "\n%s\n", _("try 'jobfix --help'"));
 	return EXIT_USAGE;
 }
 
@@ -173,6 +178,7 @@ main(int argc, char **argv)
 	struct remote_cli rcli;
 	int ch, r, lockfd = -1, verbose = 0;
 
+	i18n_init();
 	memset(&c, 0, sizeof c);
 	c.argv0 = argv[0];
 	c.opts.colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -200,8 +206,8 @@ again:
 			errno = 0;
 			c.opts.wait_seconds = (int)strtol(optarg, &end, 10);
 			if (errno || *end || c.opts.wait_seconds < 0)
-				return usage_error("--wait takes seconds, not "
-				    "\"%s\"", optarg);
+				return usage_error(_("--wait takes seconds, "
+				    "not \"%s\""), optarg);
 			break;
 		case OPT_KEEP: c.opts.keep = optarg; break;
 		case OPT_ACCEPT_NEW: c.opts.accept_new_hostkey = 1; break;
@@ -212,7 +218,7 @@ again:
 			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
 			break;
 		default:
-			fprintf(stderr, "try 'jobfix --help'\n");
+			fprintf(stderr, "%s\n", _("try 'jobfix --help'"));
 			return EXIT_USAGE;
 		}
 	}
@@ -229,13 +235,16 @@ again:
 	if (word != NULL && optstring[0] != '+')
 		argv[--optind] = (char *)word; /* where the code below wants it */
 	c.opts.verbose = verbose;
+	/* what --json prints is for programs: the same in every language */
+	if (c.opts.json)
+		setlocale(LC_MESSAGES, "C");
 	log_init(c.opts.quiet ? LOG_ERROR : (verbose > 1 ? LOG_DEBUG :
 	    (verbose ? LOG_INFO : LOG_WARN)), isatty(STDERR_FILENO) &&
 	    getenv("NO_COLOR") == NULL && c.opts.colour);
 	argc -= optind;
 	argv += optind;
 	if ((e = cmd_find(argc > 0 ? argv[0] : "fix")) == NULL)
-		return usage_error("unknown command \"%s\"", argv[0]);
+		return usage_error(_("unknown command \"%s\""), argv[0]);
 	if (argc > 0) {
 		argc--;
 		argv++;
@@ -308,7 +317,8 @@ out:
 	 * transport and its settings: give it a moment, and if it still runs,
 	 * exit without freeing what it uses (the kernel frees it). */
 	if (site_drain(c.site, 5000) != 0) {
-		warnx("a probe still runs past its deadline; leaving it behind");
+		warnx("%s", _("a probe still runs past its deadline; leaving "
+		    "it behind"));
 		return r;
 	}
 	site_free(c.site);

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "transport.h"
+#include "i18n.h"
 
 enum family {
 	F_RUNS, F_LAST_TIME, F_LAST_DURATION, F_LAST_EXIT, F_FINDINGS,
@@ -310,7 +311,7 @@ update_state(struct site *site, const struct report *rep,
 	free(dir);
 	return st;
 fail:
-	warnx("metrics: the counters are not kept: %s", cause);
+	warnx(_("metrics: the counters are not kept: %s"), cause);
 	free(cause);
 	free(dir);
 	if (fd != -1)
@@ -465,7 +466,7 @@ metrics_local_run(struct site *site, const struct report *rep,
 	metrics_add(m, NULL, site, rep, pbs, rep->exit_code,
 	    now_ms() - rep->start_ms);
 	if (metrics_write(m, path, &cause) != 0) {
-		warnx("metrics: %s", cause);
+		warnx(_("metrics: %s"), cause);
 		free(cause);
 	}
 	metrics_free(m);

@@ -28,6 +28,7 @@ struct finding {
 	const struct fault *fault;
 	char *evidence;   /* "fact = value (how)" lines, secrets masked */
 	char *advice;     /* expanded, secrets masked */
+	char *advice_text; /* the same in the user's language (text only) */
 	const struct playbook *pb;
 	enum finding_state state;
 	char *note;       /* why held or blocked, ... */

@@ -75,6 +75,7 @@
 #include "transport-local.h"
 #include "transport.h"
 #include "util.h"
+#include "i18n.h"
 
 #define CHUNK 65536
 /* Longest part of the target's name kept in a temp file name, so that
@@ -544,7 +545,7 @@ remove_stale_temps(int dfd, const char *dir, const char *prefix)
 		if (now - st.st_mtime < TLOCAL_STALE_TEMP_SEC)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0)
-			info("\"%s/%s\": removed a stale temp file", dir,
+			info(_("\"%s/%s\": removed a stale temp file"), dir,
 			    de->d_name);
 	}
 	closedir(d);
@@ -797,8 +798,8 @@ write_file(struct transport *t, const char *path, int follow,
 		}
 		exists = 1;
 		if (st.st_nlink > 1)
-			warnx("\"%s\": has %ju hard links; the others keep the "
-			    "old contents", path, (uintmax_t)st.st_nlink);
+			warnx(_("\"%s\": has %ju hard links; the others keep the "
+			    "old contents"), path, (uintmax_t)st.st_nlink);
 		want_mode = st.st_mode & 07777;
 		uid = st.st_uid;
 		gid = st.st_gid;
@@ -1428,7 +1429,7 @@ local_run(struct transport *t, const char *const *argv,
 #endif
 	if ((inp[1] != -1 && set_nonblock(inp[1]) == -1) ||
 	    set_nonblock(outp[0]) == -1 || set_nonblock(errp[0]) == -1)
-		warnx("\"%s\": cannot make pipes non-blocking: %s", argv[0],
+		warnx(_("\"%s\": cannot make pipes non-blocking: %s"), argv[0],
 		    strerror(errno));
 	if (inp[1] != -1 && wleft == 0)
 		close_fd(&inp[1]);

@@ -74,6 +74,7 @@
 #include "transport-ssh.h"
 #include "transport.h"
 #include "util.h"
+#include "i18n.h"
 
 #define CHUNK 32768
 /* Start-up file noise kept while looking for the marker. */
@@ -710,7 +711,7 @@ check_host_key(struct ssh_conn *c, char **cause)
 		}
 		if ((r = known_hosts_append(c, line, outlen, cause)) != 0)
 			goto out;
-		info("%s: added %s key %s for \"%s\" to \"%s\"", c->host, tname,
+		info(_("%s: added %s key %s for \"%s\" to \"%s\""), c->host, tname,
 		    fp, name, c->known_hosts);
 		break;
 	default:

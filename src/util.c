@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "i18n.h"
 #include "util.h"
 
 void
@@ -24,7 +25,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "jobfix: fatal: ");
+	fprintf(stderr, "%s", _("jobfix: fatal: "));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
