@@ -84,6 +84,7 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 	struct inventory *inv = NULL;
 	const char *inv_path = NULL;
 	char *cause = NULL, line[16];
+	size_t i;
 	long v;
 	int ch, r = EXIT_USAGE, yes = c->opts.yes;
 
@@ -173,6 +174,24 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 	if (inv->n == 0) {
 		error(_("%s: no hosts"), inv_path);
 		goto out;
+	}
+	/* a host's settings must expand within the bounds, before any host
+	 * is contacted */
+	for (i = 0; i < inv->n; i++) {
+		struct conf *hc = conf_dup(c->conf);
+		size_t j;
+
+		for (j = 0; j < inv->hosts[i].nset; j++)
+			conf_override(hc, inv->hosts[i].set[j].key,
+			    inv->hosts[i].set[j].value);
+		j = conf_check(hc, &cause) != 0;
+		conf_free(hc);
+		if (j) {
+			error(_("%s:%d: host %s: %s"), inv_path,
+			    inv->hosts[i].line, inv->hosts[i].spec, cause);
+			free(cause);
+			goto out;
+		}
 	}
 	if (o.json || o.quiet)
 		o.progress = 0;

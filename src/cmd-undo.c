@@ -24,6 +24,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "exec.h"
 #include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
@@ -115,7 +116,7 @@ plan_file(struct undo_run *u, struct exec_ctx *ctx, json_t *rec)
 	if (restore) {
 		free(cause);
 		cause = NULL;
-		if (read_file_local(from, &old, 0, &cause) != 0) {
+		if (read_file_local_nofollow(from, &old, 0, &cause) != 0) {
 			msg = xasprintf("the backup %s cannot be read (%s): %s "
 			    "not restored", from, cause, path);
 			goto refuse;

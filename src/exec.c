@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exec.h"
 #include "gate.h"
@@ -31,6 +32,7 @@
 #include "report.h"
 #include "step.h"
 #include "i18n.h"
+#include "transport-local.h"
 
 struct overlay_entry {
 	char *path;
@@ -402,6 +404,134 @@ notify(struct exec_ctx *ctx, const struct change *c, const char *event)
 }
 
 /*
+ * Temp files of crashed runs.  A write puts its new content in a temp file
+ * beside the target (".NAME.jobfix-XXXXXX" here, ".jobfix-XXXXXXXXXX" over
+ * SSH) and renames it; a crash in between leaves that file, holding the new
+ * content and maybe a secret.  So every target is recorded in the state
+ * directory (STATE/pending-writes, one path a line) before the write and
+ * dropped after it; the next run that takes the lock removes the temp files
+ * beside each target still listed, whatever their age, then the list.
+ */
+#define PENDING_FILE "pending-writes"
+#define PENDING_MAX ((size_t)1 << 20)
+
+void
+exec_pending(struct site *site, const char *path, int add)
+{
+	struct buf b = BUF_INIT, nb = BUF_INIT;
+	char *file, *cause = NULL, *line, *save = NULL, *text;
+	int r, found = 0;
+
+	if (strchr(path, '\n') != NULL)
+		return;
+	file = path_join(site->state_dir, PENDING_FILE);
+	r = read_file_local_nofollow(file, &b, PENDING_MAX, &cause);
+	if (r != 0 && r != -JF_ERR_NOTFOUND) {
+		warnx("%s", cause);
+		goto out;
+	}
+	text = xstrdup(b.data != NULL ? b.data : "");
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(line, path) == 0) {
+			found = 1;
+			if (!add)
+				continue;
+		}
+		buf_addstr(&nb, line);
+		buf_addch(&nb, '\n');
+	}
+	free(text);
+	if (add && !found) {
+		buf_addstr(&nb, path);
+		buf_addch(&nb, '\n');
+	}
+	if (add == found)
+		goto out; /* nothing to change */
+	free(cause);
+	cause = NULL;
+	if (nb.len == 0)
+		r = unlink(file) == 0 || errno == ENOENT ? 0 : -JF_ERR_IO;
+	else
+		r = tlocal_write_nofollow(file, nb.data, nb.len, 0600, &cause);
+	if (r != 0)
+		warnx("\"%s\": %s", file, cause ? cause : strerror(errno));
+out:
+	free(cause);
+	free(file);
+	buf_free(&b);
+	buf_free(&nb);
+}
+
+/* Is name a temp file of a write to base? */
+static int
+is_litter(const char *name, const char *base)
+{
+	size_t bl = strlen(base), tl = strlen(".jobfix-");
+
+	/* the local transport: ".BASE.jobfix-" and 6 random characters
+	 * (BASE cut to 200 bytes) */
+	if (name[0] == '.' && bl > 0) {
+		size_t cut = bl > 200 ? 200 : bl;
+		if (strncmp(name + 1, base, cut) == 0 &&
+		    strncmp(name + 1 + cut, ".jobfix-", tl) == 0 &&
+		    strlen(name + 1 + cut + tl) == 6)
+			return 1;
+	}
+	/* the SSH transport's mktemp: ".jobfix-" and 10 */
+	return strncmp(name, ".jobfix-", tl) == 0 && strlen(name + tl) == 10;
+}
+
+int
+exec_sweep_litter(struct site *site)
+{
+	struct buf b = BUF_INIT;
+	struct transport *tp = site->tp;
+	char *file, *cause = NULL, *line, *save = NULL, *dir, *base, *p;
+	char **names = NULL;
+	size_t n = 0, i;
+	int removed = 0;
+
+	file = path_join(site->state_dir, PENDING_FILE);
+	if (read_file_local_nofollow(file, &b, PENDING_MAX, &cause) != 0)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((p = strrchr(line, '/')) == NULL || p[1] == '\0')
+			continue;
+		dir = p == line ? xstrdup("/") : xstrndup(line,
+		    (size_t)(p - line));
+		base = p + 1;
+		if (tp->ops->list_dir(tp, dir, &names, &n, NULL) == 0) {
+			for (i = 0; i < n; i++) {
+				char *t;
+
+				if (!is_litter(names[i], base))
+					continue;
+				t = path_join(dir, names[i]);
+				if (tp->ops->unlink(tp, t, NULL) == 0) {
+					info(_("\"%s\": removed the temp file of "
+					    "a run that did not finish"), t);
+					removed++;
+				}
+				free(t);
+			}
+			names_free(names, n);
+			names = NULL;
+			n = 0;
+		}
+		free(dir);
+	}
+	if (unlink(file) == -1 && errno != ENOENT)
+		warnx("\"%s\": %s", file, strerror(errno));
+out:
+	free(cause);
+	free(file);
+	buf_free(&b);
+	return removed;
+}
+
+/*
  * Saves content of the file path into the run's backup directory in the
  * state dir (0600: it may hold secrets), as NNN_PATH plus suffix; *saved
  * gets the copy's path.
@@ -410,7 +540,6 @@ static int
 save_copy(struct exec_ctx *ctx, const char *path, const struct buf *content,
     const char *suffix, char **saved, char **cause)
 {
-	struct transport *local;
 	char *dir = NULL, *sub, *name, *p;
 	static unsigned seq;
 	int r;
@@ -430,9 +559,8 @@ save_copy(struct exec_ctx *ctx, const char *path, const struct buf *content,
 	*saved = path_join(dir, name);
 	free(name);
 	free(dir);
-	local = transport_local_new();
-	r = tp_write(local, *saved, content->data, content->len, 0600, cause);
-	transport_free(local);
+	r = tlocal_write_nofollow(*saved, content->data, content->len, 0600,
+	    cause);
 	if (r != 0) {
 		free(*saved);
 		*saved = NULL;
@@ -489,9 +617,11 @@ apply_file(struct exec_ctx *ctx, struct change *c)
 	}
 	/* replace only what prepare() read: a person's edit since wins */
 	tcheck_expect(&k, c->before.data, c->before.len, c->existed);
+	exec_pending(ctx->site, c->path, 1);
 	r = c->remove ? ctx->site->writable->ops->unlink(ctx->site->writable,
 	    c->path, &cause) : tp_write_checked(ctx->site->writable, c->path,
 	    c->after.data, c->after.len, c->mode, &k, &cause);
+	exec_pending(ctx->site, c->path, 0);
 	if (r == -JF_ERR_CHANGED) {
 		c->conflict = 1;
 		c->message = conflict_message(ctx, c, "not changed", "read", &k,
@@ -523,8 +653,10 @@ undo_file(struct exec_ctx *ctx, struct change *c, char **cause)
 
 	tcheck_expect(&k, c->after.data, c->after.len, 1);
 	if (c->existed) {
+		exec_pending(ctx->site, c->path, 1);
 		r = tp_write_checked(ctx->site->writable, c->path, c->before.data,
 		    c->before.len, c->mode, &k, cause);
+		exec_pending(ctx->site, c->path, 0);
 		if (r == -JF_ERR_CHANGED) {
 			free(*cause);
 			*cause = conflict_message(ctx, c, "not undone",

@@ -161,6 +161,13 @@ enum outcome exec_change(struct exec_ctx *, struct change *);
 /* Runs a playbook's steps; returns the worst outcome. */
 enum outcome exec_playbook(struct exec_ctx *, const struct playbook *,
     const struct finding *);
+/* Records (add = 1) or forgets (add = 0) a file about to be written, so
+ * a crash's temp file beside it can be found by the next run. */
+void exec_pending(struct site *, const char *path, int add);
+/* Removes the temp files beside the files a crashed run was writing;
+ * call with the run lock held.  Returns how many. */
+int exec_sweep_litter(struct site *);
+
 /* Undoes every applied change of the run, newest first. */
 int exec_undo_all(struct exec_ctx *);
 

@@ -22,7 +22,9 @@
 
 #include "heal.h"
 #include "log.h"
+#include "props.h"
 #include "report.h"
+#include "transport-local.h"
 #include "transport.h"
 
 json_t *
@@ -107,25 +109,21 @@ heal_limits(struct conf *conf, const char *playbook, long *max_runs,
 int
 heal_state_write(struct site *site, const char *name, json_t *o, char **cause)
 {
-	struct transport *local = transport_local_new();
 	char *dir = NULL, *path, *text;
 	int r;
 
-	if ((r = site_state_subdir(site, NULL, &dir, cause)) != 0) {
-		transport_free(local);
+	if ((r = site_state_subdir(site, NULL, &dir, cause)) != 0)
 		return r;
-	}
 	path = path_join(dir, name);
 	text = json_dumps(o, JSON_INDENT(1) | JSON_SORT_KEYS);
 	if (text == NULL)
 		r = set_cause(cause, JF_ERR_IO, "\"%s\": cannot encode", path);
 	else {
-		r = tp_write(local, path, text, strlen(text), 0600, cause);
+		r = tlocal_write_nofollow(path, text, strlen(text), 0600, cause);
 		free(text);
 	}
 	free(path);
 	free(dir);
-	transport_free(local);
 	return r;
 }
 
@@ -142,7 +140,7 @@ heal_state_read(struct site *site, const char *name, json_t **out,
 	int r;
 
 	*out = NULL;
-	r = read_file_local(path, &b, 4 << 20, cause);
+	r = read_file_local_nofollow(path, &b, 4 << 20, cause);
 	if (r == -JF_ERR_NOTFOUND) {
 		free(*cause);
 		*cause = NULL;
@@ -260,7 +258,7 @@ heal_paused(struct conf *conf, char **text)
 
 	if (path == NULL || *path == '\0' || access(path, F_OK) != 0)
 		return 0;
-	r = read_file_local(path, &b, 4096, NULL);
+	r = read_file_local_nofollow(path, &b, 4096, NULL);
 	if (text != NULL) {
 		*text = r == 0 && b.len > 0 ? redact(str_trim(b.data)) :
 		    xstrdup("the flag file exists");
@@ -273,21 +271,46 @@ heal_paused(struct conf *conf, char **text)
 	return 1;
 }
 
+/*
+ * The secrets of the site's job.conf, registered so that redact() masks
+ * them: the pause reason is written to a flag file anyone may read, and a
+ * person may paste a password into it.
+ */
+static void
+register_site_secrets(struct site *site)
+{
+	const char *path = site_path(site, "site.job_conf");
+	struct buf b = BUF_INIT;
+	struct props *p;
+	size_t i, n;
+
+	b.secret = 1;
+	if (path == NULL || tp_read(site->tp, path, &b, 0, NULL) != 0 ||
+	    (p = props_parse(b.data ? b.data : "", b.len, path, NULL)) ==
+	    NULL) {
+		buf_free(&b);
+		return;
+	}
+	n = props_count(p);
+	for (i = 0; i < n; i++)
+		if (is_secret_key(props_key_at(p, i)))
+			secret_register(props_get(p, props_key_at(p, i)));
+	props_free(p);
+	buf_free(&b);
+}
+
 int
 heal_pause(struct site *site, struct audit *a, const char *reason,
     char **cause)
 {
-	struct transport *local = transport_local_new();
 	const char *path = heal_flag_path(site->conf);
-	char ts[32], *text, *dir = NULL, *by, pwbuf[1024];
+	char ts[32], *text, *dir = NULL, *by, pwbuf[1024], *safe;
 	struct passwd pw, *pwp = NULL;
 	int r;
 
-	if (path == NULL || *path == '\0') {
-		transport_free(local);
+	if (path == NULL || *path == '\0')
 		return set_cause(cause, JF_ERR_USAGE, "no maintenance flag file "
 		    "is set (unattended.maintenance_file in jobfix.conf)");
-	}
 	/* the default flag lives in the state directory: make it */
 	if (site_state_subdir(site, NULL, &dir, NULL) == 0)
 		free(dir);
@@ -298,11 +321,12 @@ heal_pause(struct site *site, struct audit *a, const char *reason,
 	by = getenv("SUDO_USER") != NULL ? xasprintf("%s (sudo from %s)",
 	    pwp ? pw.pw_name : pwbuf, getenv("SUDO_USER")) : xstrdup(pwp ?
 	    pw.pw_name : pwbuf);
-	text = xasprintf("paused at %s by %s: %s\n", ts, by, reason && *reason ?
-	    reason : "no reason given");
+	register_site_secrets(site);
+	safe = redact(reason && *reason ? reason : "no reason given");
+	text = xasprintf("paused at %s by %s: %s\n", ts, by, safe);
+	free(safe);
 	free(by);
-	r = tp_write(local, path, text, strlen(text), 0644, cause);
-	transport_free(local);
+	r = tlocal_write_nofollow(path, text, strlen(text), 0644, cause);
 	if (r == 0 && a != NULL) {
 		char id[40];
 		heal_run_id(id);

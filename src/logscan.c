@@ -896,7 +896,7 @@ load_state(const char *state_file, struct logscan_result *st)
 	int r;
 
 	buf_init(&b, STATE_MAX);
-	r = read_file_local(state_file, &b, STATE_MAX, &cause);
+	r = read_file_local_nofollow(state_file, &b, STATE_MAX, &cause);
 	if (r == 0)
 		r = logscan_state_parse(b.data, b.len, state_file, st, &cause);
 	else if (r == -JF_ERR_NOTFOUND) {

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "exec.h"
 #include "exitcode.h"
 #include "i18n.h"
 #include "lock.h"
@@ -153,14 +155,37 @@ load_conf(struct cmd_ctx *c)
 		free(cause);
 		return NULL;
 	}
-	if (c->opts.root != NULL)
-		conf_override(conf, "site.root", c->opts.root);
+	if (c->opts.root != NULL) {
+		/* resolved once: restarts need absolute paths, and the audit
+		 * and undo records must name the files wherever undo runs */
+		char *abs = NULL, cwd[PATH_MAX];
+
+		if (c->opts.root[0] != '/' && c->opts.host != NULL) {
+			error(_("-r \"%s\": the install root of a remote host must "
+			    "be an absolute path"), c->opts.root);
+			conf_free(conf);
+			return NULL;
+		}
+		if (c->opts.root[0] != '/' &&
+		    (abs = realpath(c->opts.root, NULL)) == NULL &&
+		    getcwd(cwd, sizeof cwd) != NULL)
+			abs = path_join(cwd, c->opts.root);
+		conf_override(conf, "site.root", abs != NULL ? abs :
+		    c->opts.root);
+		free(abs);
+	}
 	if (c->opts.offline)
 		conf_override(conf, "probes.network", "false");
 	if ((env = getenv("JOBFIX_STATE_DIR")) != NULL && *env != '\0')
 		conf_override(conf, "state_dir", env);
 	if ((env = getenv("JOBFIX_AUDIT_LOG")) != NULL && *env != '\0')
 		conf_override(conf, "audit_log", env);
+	if (conf_check(conf, &cause) != 0) {
+		error(_("-r, JOBFIX_STATE_DIR or JOBFIX_AUDIT_LOG: %s"), cause);
+		free(cause);
+		conf_free(conf);
+		return NULL;
+	}
 	return conf;
 }
 
@@ -281,6 +306,14 @@ again:
 			    "site.host_name"));
 		}
 	}
+	/* the state directory is trusted as OpenSSH and sudo trust their
+	 * files, or not used at all (jobfix(8), STATE DIRECTORY) */
+	if ((e->flags & (CMD_SITE | CMD_STATE | CMD_CHANGES)) &&
+	    state_dir_trusted(conf_str(c.conf, "state_dir"), &cause) != 0) {
+		error("%s", cause);
+		r = EXIT_USAGE;
+		goto out;
+	}
 	if (c.site != NULL)
 		c.site->keep_state = (e->flags & (CMD_CHANGES | CMD_LOCK)) &&
 		    !c.opts.dry_run;
@@ -302,6 +335,8 @@ again:
 			goto out;
 		}
 	}
+	if (lockfd >= 0 && c.site != NULL)
+		exec_sweep_litter(c.site);
 	r = e->exec(&c, argc, argv);
 out:
 	lock_release(lockfd);

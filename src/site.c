@@ -181,6 +181,33 @@ site_state_subdir(struct site *s, const char *sub, char **out, char **cause)
 		free(dir);
 		return r;
 	}
+	/* a link planted inside (backups -> elsewhere) is never followed */
+	if (sub != NULL) {
+		char *p = xstrdup(sub), *q;
+		struct stat st;
+
+		for (q = p; r == 0; q++) {
+			if (*q != '/' && *q != '\0')
+				continue;
+			char c = *q, *part;
+			*q = '\0';
+			part = path_join(s->state_dir, p);
+			if (lstat(part, &st) == 0 && !S_ISDIR(st.st_mode))
+				r = set_cause(cause, JF_ERR_REFUSED, "state "
+				    "directory: \"%s\" is %s, not a directory: "
+				    "refusing to use it", part, S_ISLNK(st.st_mode) ?
+				    "a symbolic link" : "a file");
+			free(part);
+			*q = c;
+			if (c == '\0')
+				break;
+		}
+		free(p);
+		if (r != 0) {
+			free(dir);
+			return r;
+		}
+	}
 	*out = dir;
 	return 0;
 }

@@ -217,10 +217,60 @@ command_prepare(const struct step *st, struct exec_ctx *ctx,
 	    out, cause);
 }
 
+/*
+ * A ${fact} naming a secret (its last part a secret key name, such as
+ * jobconf.app.secret) in an argument: NULL if none, else the reference.
+ * argv is visible to every user in /proc, so no secret goes there.
+ */
+static char *
+secret_reference(const char *arg)
+{
+	const char *p, *end, *last;
+	char *name;
+
+	for (p = arg; (p = strstr(p, "${")) != NULL; p = end) {
+		if ((end = strchr(p + 2, '}')) == NULL)
+			return NULL;
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		last = strrchr(name, '.');
+		if (is_secret_key(last != NULL ? last + 1 : name) ||
+		    is_secret_key(name))
+			return name;
+		free(name);
+	}
+	return NULL;
+}
+
+static int
+no_secret_in_argv(const struct step *st, const char *param, char **cause)
+{
+	const struct step_param *p = step_param(st, param);
+	char *name;
+	size_t i;
+	int r;
+
+	for (i = 0; p != NULL && p->is_list && p->values[i] != NULL; i++) {
+		if ((name = secret_reference(p->values[i])) == NULL)
+			continue;
+		r = set_cause(cause, JF_ERR_PARSE, "%s[%zu] holds ${%s}, a "
+		    "secret: every user can read a command's arguments in "
+		    "/proc; pass it on stdin (stdin = \"${%s}\") or in an "
+		    "environment file the program reads", param, i, name, name);
+		free(name);
+		return r;
+	}
+	return 0;
+}
+
 static int
 command_validate(const struct step *st, char **cause)
 {
 	const struct step_param *p = step_param(st, "argv");
+	int r;
+
+	if ((r = no_secret_in_argv(st, "argv", cause)) != 0 ||
+	    (r = no_secret_in_argv(st, "undo_argv", cause)) != 0)
+		return r;
 
 	if (!p->is_list || p->values[0] == NULL)
 		return set_cause(cause, JF_ERR_PARSE, "argv must be a list: "

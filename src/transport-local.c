@@ -752,8 +752,9 @@ out:
 }
 
 static int
-local_write_file(struct transport *t, const char *path, const void *data,
-    size_t len, mode_t mode, struct tcheck *check, char **cause)
+write_file(struct transport *t, const char *path, int follow,
+    const void *data, size_t len, mode_t mode, struct tcheck *check,
+    char **cause)
 {
 	char *target = NULL, *dir = NULL, *base = NULL, *prefix = NULL;
 	char *tmp = NULL, rnd[TEMP_RANDOM + 1];
@@ -769,7 +770,12 @@ local_write_file(struct transport *t, const char *path, const void *data,
 	if (data == NULL && len > 0)
 		return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\": no data",
 		    t->host, path);
-	if ((r = resolve_target(t, path, 0, &target, cause)) != 0)
+	if (!follow) {
+		if (*path == '\0')
+			return set_cause(cause, JF_ERR_USAGE, "%s: empty path",
+			    t->host);
+		target = xstrdup(path);
+	} else if ((r = resolve_target(t, path, 0, &target, cause)) != 0)
 		return r;
 	split_path(target, &dir, &base);
 	if ((dfd = open_retry(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -777,7 +783,13 @@ local_write_file(struct transport *t, const char *path, const void *data,
 		goto out;
 	}
 
-	if (fstatat(dfd, base, &st, 0) == 0) {
+	if (fstatat(dfd, base, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			r = set_cause(cause, JF_ERR_REFUSED, "%s: \"%s\": a "
+			    "symbolic link, not followed in the state "
+			    "directory: not replacing it", t->host, path);
+			goto out;
+		}
 		if (!S_ISREG(st.st_mode)) {
 			r = set_cause(cause, JF_ERR_USAGE,
 			    "%s: \"%s\": %s, not replacing it", t->host, path,
@@ -875,6 +887,25 @@ out:
 	free(target);
 	free(dir);
 	free(base);
+	return r;
+}
+
+static int
+local_write_file(struct transport *t, const char *path, const void *data,
+    size_t len, mode_t mode, struct tcheck *check, char **cause)
+{
+	return write_file(t, path, 1, data, len, mode, check, cause);
+}
+
+int
+tlocal_write_nofollow(const char *path, const void *data, size_t len,
+    mode_t mode, char **cause)
+{
+	struct transport *t = transport_local_new();
+	int r;
+
+	r = write_file(t, path, 0, data, len, mode, NULL, cause);
+	transport_free(t);
 	return r;
 }
 
