@@ -396,7 +396,7 @@ run_host(struct fleet *fl, size_t idx)
 	conf = host_conf(fl, h);
 	deadline = start + conf_int(conf, "fleet.host_timeout_ms");
 	if ((r = remote_connect(conf, h->user, h->host, h->port, &fl->o->cli,
-	    &tp, &cause)) != 0) {
+	    deadline, &tp, &cause)) != 0) {
 		res->exit = r == -JF_ERR_USAGE ? EXIT_USAGE : EXIT_UNREACHABLE;
 		res->message = cause;
 		cause = NULL;
