@@ -538,7 +538,8 @@ raw_str(const struct conf *c, const char *name)
  * ways, so that no configuration or inventory line can make it explode:
  * depth (8), size (CONF_EXPAND_MAX bytes of output) and work (references
  * followed, CONF_EXPAND_REFS: values of empty references cost no output).
- * Returns -1 past a bound, with b holding what fitted.
+ * Returns -1 past a bound, -2 when references nest deeper than 8 (a
+ * cycle: ${a} in b and ${b} in a), with b holding what fitted.
  */
 static int
 expand_into(const struct conf *c, const char *s, int depth, struct buf *b,
@@ -554,7 +555,9 @@ expand_into(const struct conf *c, const char *s, int depth, struct buf *b,
 			name = xstrndup(p + 2, (size_t)(end - p - 2));
 			v = key_find(name) ? raw_str(c, name) : NULL;
 			free(name);
-			if (v != NULL && depth < 8) {
+			if (v != NULL && depth >= 8)
+				return -2; /* a cycle, or nested too deep */
+			if (v != NULL) {
 				if (++*refs > CONF_EXPAND_REFS)
 					return -1;
 				if ((r = expand_into(c, v, depth + 1, b,
@@ -594,7 +597,16 @@ check_one(const struct conf *c, const char *name, const char *raw, int line,
 
 	if (raw == NULL || strstr(raw, "${") == NULL)
 		return 0;
-	if (expand_into(c, raw, 0, &b, &refs) != 0) {
+	if ((r = expand_into(c, raw, 0, &b, &refs)) == -2) {
+		if (overridden)
+			r = set_cause(cause, JF_ERR_PARSE, "setting \"%s\": "
+			    "${...} refers back to itself (a cycle, or more "
+			    "than 8 levels)", name);
+		else
+			r = set_cause(cause, JF_ERR_PARSE, "%s:%d: setting "
+			    "\"%s\": ${...} refers back to itself (a cycle, "
+			    "or more than 8 levels)", c->path, line, name);
+	} else if (r != 0) {
 		if (overridden)
 			r = set_cause(cause, JF_ERR_PARSE, "setting \"%s\": "
 			    "${...} expands to more than %zu bytes (or more "

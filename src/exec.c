@@ -486,7 +486,8 @@ int
 exec_sweep_litter(struct site *site)
 {
 	struct buf b = BUF_INIT;
-	struct transport *tp = site->tp;
+	/* jobfix's own litter, removed under the lock */
+	struct transport *tp = site->writable;
 	char *file, *cause = NULL, *line, *save = NULL, *dir, *base, *p;
 	char **names = NULL;
 	size_t n = 0, i;

@@ -50,7 +50,15 @@ ln -s "$T/elsewhere" "$JOBFIX_STATE_DIR/backups"
 site_conf_set "$SITE" ijobs.amqp.username admin
 check_fail "a run with backups/ a link" -- run --yes run rabbitmq-credentials
 is "$(find "$T/elsewhere" -type f | wc -l)" 0 "writes nothing through the link"
+is "$(find "$T/elsewhere" -mindepth 1 | wc -l)" 0 "and makes no directory through it"
 rm -f "$JOBFIX_STATE_DIR/backups"
+mkdir "$JOBFIX_STATE_DIR/backups"
+chown 65534 "$JOBFIX_STATE_DIR/backups"
+check_fail "a run with backups/ owned by another user" -- run --yes run rabbitmq-credentials
+like "$OUT" "backups\" is owned by uid 65534" "is refused, naming the directory and its owner"
+is "$(find "$JOBFIX_STATE_DIR/backups" -mindepth 1 | wc -l)" 0 "and nothing is put in it"
+rmdir "$JOBFIX_STATE_DIR/backups"
+run reset rabbitmq-credentials >/dev/null 2>&1
 
 # ---------------------------------------------------------------- audit log
 : >"$T/other-audit.log"
@@ -127,5 +135,10 @@ line="$line site.host_name=$(printf 'A%.0s' $(seq 64)) agent.gsectl=$(printf '${
 printf '# hosts\n127.0.0.1:1 %s\n' "$line" >"$T/bomb.inv"
 check_rc 2 "an inventory line whose settings grow exponentially" -- timeout 60 "$JOBFIX" -c "$CONF" fleet -i "$T/bomb.inv" diagnose
 like "$OUT" "bomb.inv:2: host 127.0.0.1:1: setting \"" "is refused, naming the line and the setting"
+
+# a setting that refers back to itself is not taken literally as a path
+printf 'playbook_dirs = [ ];\nsite: {\n  job_conf = "${site.mycnf}";\n  mycnf = "${site.job_conf}";\n};\n' >"$T/cycle.conf"
+check_rc 2 "a jobfix.conf whose \${...} refer to each other" -- "$JOBFIX" -c "$T/cycle.conf" config
+like "$OUT" "cycle.conf:3: setting \"site.job_conf\": \\\$\{...\} refers back to itself" "is refused, naming file, line and setting"
 
 done_testing
