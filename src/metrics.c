@@ -4,7 +4,8 @@
  * node_exporter's textfile collector reads every *.prom file of its
  * directory at each scrape, so the file must never be seen half written:
  * it is replaced through the local transport's write_file (temp file in the
- * same directory, fsync, rename), the one atomic writer of the project.
+ * same directory, fsync, rename), the one atomic writer of the project, in
+ * its form that never follows a link planted at the path.
  *
  * The text format wants every sample of a family together under one HELP
  * and TYPE line, so samples are collected per family (a fleet adds hosts in
@@ -33,6 +34,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "transport.h"
+#include "transport-local.h"
 #include "i18n.h"
 
 enum family {
@@ -436,7 +438,6 @@ metrics_text(struct metrics *m)
 int
 metrics_write(struct metrics *m, const char *path, char **cause)
 {
-	struct transport *local;
 	char *text;
 	int r;
 
@@ -445,9 +446,9 @@ metrics_write(struct metrics *m, const char *path, char **cause)
 		    "an absolute path ending in .prom (node_exporter's textfile "
 		    "collector reads only those)", path);
 	text = metrics_text(m);
-	local = transport_local_new();
-	r = tp_write(local, path, text, strlen(text), 0644, cause);
-	transport_free(local);
+	/* the collector's directory may be writable by its own user: a link
+	 * planted at path is refused, never followed to another file */
+	r = tlocal_write_nofollow(path, text, strlen(text), 0644, cause);
 	free(text);
 	return r;
 }

@@ -165,4 +165,13 @@ done
 is "$(metric "jobfix_last_run_exit_code{host=\"127.0.0.1:$closed\"}")" "6" "the unreachable host's exit code"
 check "promtool checks the fleet's file" -- promtool check metrics <"$PROM"
 is "$(grep -c '^# TYPE jobfix_last_run_exit_code ' "$PROM")" "1" "one TYPE line per family for all hosts"
+# --- a link planted at the path is refused, never followed -----------------
+echo precious >"$T/victim"
+ln -s "$T/victim" "$TF/link.prom"
+write_conf "metrics: { textfile = \"$TF/link.prom\"; };"
+jf diagnose >/dev/null 2>&1
+is "$(cat "$T/victim")" precious "a link at metrics.textfile does not redirect the write"
+[ -L "$TF/link.prom" ]
+ok $? "and the link is left as it was"
+
 done_testing
