@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -437,6 +438,7 @@ int
 metrics_write(struct metrics *m, const char *path, char **cause)
 {
 	struct transport *local;
+	struct stat st;
 	char *text;
 	int r;
 
@@ -444,6 +446,15 @@ metrics_write(struct metrics *m, const char *path, char **cause)
 		return set_cause(cause, JF_ERR_USAGE, "metrics.textfile \"%s\": "
 		    "an absolute path ending in .prom (node_exporter's textfile "
 		    "collector reads only those)", path);
+	/* The collector's directory may be writable by its own user, and the
+	 * local write_file follows a link to replace its target: a link
+	 * planted at path is refused instead.  (Checked here, right before the
+	 * write; a link planted between the two is not caught.) */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return set_cause(cause, JF_ERR_REFUSED, "metrics.textfile "
+		    "\"%s\" is %s, not a regular file: refusing to write it",
+		    path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    "not a file");
 	text = metrics_text(m);
 	local = transport_local_new();
 	r = tp_write(local, path, text, strlen(text), 0644, cause);
