@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -438,6 +439,7 @@ metrics_text(struct metrics *m)
 int
 metrics_write(struct metrics *m, const char *path, char **cause)
 {
+	struct stat st;
 	char *text;
 	int r;
 
@@ -445,9 +447,16 @@ metrics_write(struct metrics *m, const char *path, char **cause)
 		return set_cause(cause, JF_ERR_USAGE, "metrics.textfile \"%s\": "
 		    "an absolute path ending in .prom (node_exporter's textfile "
 		    "collector reads only those)", path);
+	/* The collector's directory may be writable by its own user: a link
+	 * planted at path is refused, with a message that says so, and the
+	 * write itself never follows one (so a link planted between the check
+	 * and the write is not followed either). */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return set_cause(cause, JF_ERR_REFUSED, "metrics.textfile "
+		    "\"%s\" is %s, not a regular file: refusing to write it",
+		    path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    "not a file");
 	text = metrics_text(m);
-	/* the collector's directory may be writable by its own user: a link
-	 * planted at path is refused, never followed to another file */
 	r = tlocal_write_nofollow(path, text, strlen(text), 0644, cause);
 	free(text);
 	return r;

@@ -169,8 +169,9 @@ is "$(grep -c '^# TYPE jobfix_last_run_exit_code ' "$PROM")" "1" "one TYPE line 
 echo precious >"$T/victim"
 ln -s "$T/victim" "$TF/link.prom"
 write_conf "metrics: { textfile = \"$TF/link.prom\"; };"
-jf diagnose >/dev/null 2>&1
-is "$(cat "$T/victim")" precious "a link at metrics.textfile does not redirect the write"
+OUT=$(jf diagnose 2>&1)
+like "$OUT" "link.prom\" is a symbolic link, not a regular file" "a link at metrics.textfile is refused"
+is "$(cat "$T/victim")" precious "and the write is not redirected to its target"
 [ -L "$TF/link.prom" ]
 ok $? "and the link is left as it was"
 
