@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "exitcode.h"
 #include "heal.h"
+#include "i18n.h"
 #include "log.h"
 #include "mycnf.h"
 #include "probe.h"
@@ -204,12 +205,13 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			f = report_add_finding(rep, &t[i]);
 			f->evidence = evidence_of(&used, facts);
 			f->advice = expand_advice(t[i].advice, facts);
+			f->advice_text = expand_advice(_(t[i].advice), facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
 			f->state = f->pb ? FINDING_OPEN : FINDING_ADVICE;
 			f->code = finding_code(&t[i], facts);
 			if ((uf = unchecked_fact(&used, facts)) != NULL) {
 				f->state = FINDING_UNCHECKED;
-				f->note = xasprintf("could not check: %s%s%s%s",
+				f->note = xasprintf(_("could not check: %s%s%s%s"),
 				    uf->value, *uf->evidence ? " (" : "",
 				    uf->evidence, *uf->evidence ? ")" : "");
 			}
@@ -230,9 +232,9 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			if (find_finding(rep, id) != NULL) {
 				f->state = FINDING_BLOCKED;
 				free(f->note);
-				f->note = xasprintf("caused by %s, found too: "
+				f->note = xasprintf(_("caused by %s, found too: "
 				    "that is repaired first, and this one "
-				    "re-checked on the next run", id);
+				    "re-checked on the next run"), id);
 				break;
 			}
 		}
@@ -270,19 +272,19 @@ held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
 		}
 }
 
-/* Held by policy, maintenance or a rate limit: *why (NULL: may run). */
+/* Held by policy, or by the gate (maintenance, a lock, a rate limit):
+ * *why (NULL: may run).  The gate asks again before every change. */
 static int
-held(const struct engine_opts *opts, struct site *site,
+held(const struct engine_opts *opts, struct exec_ctx *ctx,
     const struct playbook *pb, char **why)
 {
-	if (opts->unattended && strcmp(heal_mode(site->conf, pb),
+	if (opts->unattended && strcmp(heal_mode(ctx->site->conf, pb),
 	    "confirm") == 0) {
-		*why = xasprintf("playbook %s has policy \"confirm\": it is not "
-		    "run unattended", pb->name);
+		*why = xasprintf(_("playbook %s has policy \"confirm\": it is "
+		    "not run unattended"), pb->name);
 		return 1;
 	}
-	return !opts->dry_run && opts->may_run != NULL &&
-	    opts->may_run(pb, why, opts->hook_arg);
+	return exec_may_run(ctx, pb, why) != 0;
 }
 
 static void
@@ -313,6 +315,7 @@ engine_fix(struct site *site, struct facts *facts,
     const struct engine_opts *opts)
 {
 	struct exec_ctx ctx;
+	struct exec_opts xo;
 	struct report *after;
 	const struct playbook *pb;
 	struct finding *f;
@@ -320,14 +323,12 @@ engine_fix(struct site *site, struct facts *facts,
 	size_t i, j;
 	int acted = 0;
 
-	exec_init(&ctx, site, facts, rep, opts->dry_run);
-	ctx.run_id = rep->run_id;
-	ctx.allow_restart = opts->allow_restart;
-	ctx.audit = opts->audit;
-	ctx.on_change = opts->on_change;
-	ctx.on_change_arg = opts->hook_arg;
-	ctx.may_change = opts->may_change;
-	ctx.may_change_arg = opts->hook_arg;
+	memset(&xo, 0, sizeof xo);
+	xo.dry_run = opts->dry_run;
+	xo.allow_restart = opts->allow_restart;
+	xo.unattended = opts->unattended;
+	xo.guarded = opts->guarded;
+	exec_init(&ctx, site, facts, rep, &xo);
 	if (opts->only != NULL) {
 		pb = playbook_find(pbs, opts->only);
 		for (i = 0; i < rep->nfindings; i++)
@@ -337,7 +338,7 @@ engine_fix(struct site *site, struct facts *facts,
 					goto found;
 		i = (size_t)-1;
 found:
-		if (held(opts, site, pb, &why)) {
+		if (held(opts, &ctx, pb, &why)) {
 			if (i != (size_t)-1) {
 				rep->findings[i].state = FINDING_HELD;
 				free(rep->findings[i].note);
@@ -365,12 +366,12 @@ found:
 		}
 		if (pb->match != NULL && !rule_eval(pb->match, facts, NULL)) {
 			f->state = FINDING_ADVICE;
-			f->note = xasprintf("playbook %s does not apply here: "
-			    "its match (%s) does not hold", pb->name,
+			f->note = xasprintf(_("playbook %s does not apply "
+			    "here: its match (%s) does not hold"), pb->name,
 			    rule_text(pb->match));
 			continue;
 		}
-		if (held(opts, site, pb, &why)) {
+		if (held(opts, &ctx, pb, &why)) {
 			f->state = FINDING_HELD;
 			free(f->note);
 			f->note = why;
@@ -386,7 +387,8 @@ verify:
 	/* probe again: what is gone was fixed */
 	facts_drop_prefix(facts, "");
 	if (engine_gather(site, facts, &cause) != 0) {
-		report_note(rep, "probing again after the fix failed: %s", cause);
+		report_note(rep, _("probing again after the fix failed: %s"),
+		    cause);
 		free(cause);
 		return;
 	}
@@ -400,7 +402,7 @@ verify:
 		    a->state == FINDING_UNCHECKED && f->state == FINDING_REMAINS) {
 			f->state = FINDING_UNCHECKED;
 			free(f->note);
-			f->note = xasprintf("after the fix, %s", a->note);
+			f->note = xasprintf(_("after the fix, %s"), a->note);
 		}
 		if (a == NULL) {
 			if (f->state == FINDING_REMAINS || f->state ==
@@ -415,13 +417,14 @@ verify:
 		f = report_add_finding(rep, after->findings[i].fault);
 		f->evidence = xstrdup(after->findings[i].evidence);
 		f->advice = xstrdup(after->findings[i].advice);
+		f->advice_text = xstrdup(after->findings[i].advice_text);
 		f->pb = after->findings[i].pb;
 		f->code = after->findings[i].code;
 		f->state = after->findings[i].state == FINDING_UNCHECKED ?
 		    FINDING_UNCHECKED : FINDING_OPEN;
-		f->note = xasprintf("found after the fixes of this run%s%s",
-		    after->findings[i].note ? "; " : "",
-		    after->findings[i].note ? after->findings[i].note : "");
+		f->note = after->findings[i].note ? xasprintf(_("found after "
+		    "the fixes of this run; %s"), after->findings[i].note) :
+		    xstrdup(_("found after the fixes of this run"));
 	}
 	report_free(after);
 	check_option_file(site, facts, rep);
@@ -502,23 +505,29 @@ check_option_file(struct site *site, const struct facts *facts,
 			    "mysql.status");
 			/* nothing but the file was looked at */
 			f->state = FINDING_UNCHECKED;
-			f->note = xasprintf("%s was changed; the running MySQL "
-			    "server could not be checked (%s%s), so whether "
-			    "it reads that file, and what it runs now, is not "
-			    "known", epath, st ? "mysql.status = " : "the MySQL "
-			    "probe did not run", st ? st->value : "");
+			if (st != NULL)
+				f->note = xasprintf(_("%s was changed; the "
+				    "running MySQL server could not be checked "
+				    "(mysql.status = %s), so whether it reads "
+				    "that file, and what it runs now, is not "
+				    "known"), epath, st->value);
+			else
+				f->note = xasprintf(_("%s was changed; the "
+				    "MySQL probe did not run, so whether the "
+				    "running server reads that file, and what it "
+				    "runs now, is not known"), epath);
 			continue;
 		}
 		f->state = FINDING_APPLIED;
 		/* the edited file is my.cnf or one it includes: the server
 		 * reads it exactly when it reads my.cnf */
 		if (reads != NULL && strcmp(reads, "no") == 0)
-			f->note = xasprintf("applied until the next restart "
-			    "(%s was changed): %s", epath, ev->evidence);
+			f->note = xasprintf(_("applied until the next restart "
+			    "(%s was changed): %s"), epath, ev->evidence);
 		else
-			f->note = xasprintf("applied until the next restart; "
+			f->note = xasprintf(_("applied until the next restart; "
 			    "the option file the server reads is not known (%s "
-			    "was changed): %s", epath, ev->evidence);
+			    "was changed): %s"), epath, ev->evidence);
 	}
 	buf_free(&tree);
 }

@@ -17,10 +17,15 @@
  *   redis.unchecked       what could not be asked (INFO had no answer):
  *                         "could not check", never "ok"
  *
- * oom: a maxmemory is set, used_memory has reached it, and Redis cannot
- * evict: the policy is noeviction, or a volatile-* policy while no key has
- * a TTL (volatile-* evicts only keys with one).  Every write Job makes is
- * refused with OOM (1250002).  allkeys-* policies evict any key.
+ * oom: a maxmemory is set, memory is full, and Redis cannot evict: the
+ * policy is noeviction, or a volatile-* policy while no key has a TTL
+ * (volatile-* evicts only keys with one).  Every write Job makes is
+ * refused with OOM (1250002).  allkeys-* policies evict any key.  Full is
+ * used_memory at maxmemory, or within REDIS_FULL_MARGIN of it while writes
+ * have been refused with OOM.  The margin is there because used_memory
+ * counts the buffers of the clients connected at the time: when the client
+ * that filled Redis goes away, used_memory drops a little below maxmemory,
+ * and the next write of any size fills it again.
  */
 #include "config.h"
 
@@ -30,6 +35,10 @@
 #include <sys/time.h>
 
 #include "probe-svc.h"
+
+/* within 1/REDIS_FULL_MARGIN of maxmemory counts as full once writes have
+ * been refused with OOM (see above) */
+#define REDIS_FULL_MARGIN 20
 
 /* "name:value\r\n" in an INFO text; a new string or NULL. */
 static char *
@@ -105,6 +114,7 @@ memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
 	redisReply *rep;
 	char *used = NULL, *max = NULL, *policy = NULL, *oom = NULL;
 	long u = 0, m = 0, n = 0, expires = -2; /* -2: not asked */
+	int full;
 
 	rep = command(c, ctx, "INFO memory", NULL);
 	if (rep == NULL || rep->type != REDIS_REPLY_STRING) {
@@ -161,17 +171,19 @@ memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
 	    "INFO memory on %s", ep);
 	facts_set_long(out, "redis.oom_errors", n, "INFO errorstats on %s: "
 	    "writes refused with OOM since Redis started", ep);
-	if (m > 0 && u >= m && policy != NULL && strcmp(policy,
-	    "noeviction") == 0) {
-		facts_set(out, "redis.status", "oom", 0, "used_memory %ld >= "
-		    "maxmemory %ld with policy noeviction on %s", u, m, ep);
+	full = m > 0 && (u >= m || (n > 0 && u >= m - m / REDIS_FULL_MARGIN));
+	if (full && policy != NULL && strcmp(policy, "noeviction") == 0) {
+		facts_set(out, "redis.status", "oom", 0, "used_memory %ld of "
+		    "maxmemory %ld with policy noeviction on %s; %ld writes "
+		    "refused with OOM since Redis started", u, m, ep, n);
 		svc_set(out, "redis.error", NULL, "%s is full: used_memory "
 		    "%ld of maxmemory %ld, policy noeviction: writes fail with "
 		    "OOM (%ld so far)", ep, u, m, n);
-	} else if (m > 0 && u >= m && expires == 0) {
-		facts_set(out, "redis.status", "oom", 0, "used_memory %ld >= "
-		    "maxmemory %ld with policy %s and no key with a TTL on %s",
-		    u, m, policy, ep);
+	} else if (full && expires == 0) {
+		facts_set(out, "redis.status", "oom", 0, "used_memory %ld of "
+		    "maxmemory %ld with policy %s and no key with a TTL on %s; "
+		    "%ld writes refused with OOM since Redis started", u, m,
+		    policy, ep, n);
 		svc_set(out, "redis.error", NULL, "%s is full: used_memory "
 		    "%ld of maxmemory %ld, policy %s and no key has a TTL, so "
 		    "nothing can be evicted: writes fail with OOM (%ld so far)",

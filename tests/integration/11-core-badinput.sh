@@ -82,8 +82,10 @@ is "$(snapshot)" "$before" "nothing changed in the site"
 # job.conf missing in a real install: the advice has no hole
 mv "$SITE/etc/job.conf" "$T/job.conf.away"
 check_rc 1 "job.conf missing: a finding" -- "$JOBFIX" -c "$CONF" diagnose
-like "$OUT" "$SITE/etc/job.conf cannot be used: it does not exist" "the advice says what is wrong"
-unlike "$OUT" ' \? |\(not known\)|keys  must|\.\.' "no unresolved placeholder, no doubled punctuation"
+unlike "$OUT" ' \? |\(not known\)|keys  must|\.\.|。。' "no unresolved placeholder, no doubled punctuation"
+check_rc 1 "job.conf missing: the JSON report" -- "$JOBFIX" -c "$CONF" --json diagnose
+like "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'print(" ".join(f["advice"] for f in d["findings"]))')" \
+	"^$SITE/etc/job.conf cannot be used: it does not exist\. Change the template" "the advice says what is wrong"
 mv "$T/job.conf.away" "$SITE/etc/job.conf"
 
 # --- the site's own files ------------------------------------------------
