@@ -5,9 +5,9 @@
 # consul), then each is frozen with SIGSTOP: it still accepts TCP
 # connections (the kernel does that) but never answers, like a hung broker
 # or a proxy whose backend is gone.  Diagnose must give every service's
-# finding with its fault ID, code and endpoint, never exit 0, and end near
-# one probe deadline: each client library's own timeouts hold, no probe is
-# abandoned.  Then files that cannot be read as their reader reads them (an
+# finding with its fault ID, code and endpoint, and never exit 0; each
+# client library's own timeouts end its waits, so no probe is abandoned at
+# the runner's deadline (the time it takes: tests/bench/svc-frozen.sh).  Then files that cannot be read as their reader reads them (an
 # !include cycle or a NUL byte in my.cnf, a NUL byte in job.sh) give a
 # "could not check" finding naming the file and line; fix changes nothing.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -72,9 +72,14 @@ is "$(printf '%s' "$OUT" | findings)" \
 	"all frozen: every service's finding, with its code"
 unlike "$(cat "$T/stderr")" "no answer within|leaving it behind" \
 	"no probe was abandoned: every library's own timeouts held"
-# 1.2 x the deadline, plus slack for a loaded machine (before: 9 s and more)
-[ "$elapsed" -lt $((DEADLINE * 12 / 10 + 1500)) ]
-ok $? "all frozen: diagnose ends near one deadline (${elapsed} ms)"
+# How long it took is measured, not asserted, in make check (a loaded
+# machine must not fail it): tests/bench/svc-frozen.sh runs this scenario
+# with JOBFIX_BENCH set and holds it to 1.2 x the deadline.
+if [ -n "${JOBFIX_BENCH:-}" ]; then
+	[ "$elapsed" -le $((DEADLINE * 12 / 10)) ]
+	ok $? "all frozen: diagnose ends within 1.2 x probes.deadline_ms (${elapsed} ms)"
+	printf '%s\n' "$elapsed" >>"$JOBFIX_BENCH"
+fi
 adv() { printf '%s' "$OUT" | finding_field "$1" advice; }
 like "$(adv start.mysql)" "127.0.0.1:$MYSQL_PORT accepted the TCP connection but sent no greeting" \
 	"MySQL: the endpoint, and that it did not answer"
