@@ -455,8 +455,12 @@ start_mariadb() {
 	MYSQL_PORT=$(free_port) || bail "free_port failed"
 	export MYSQL_PORT MYSQL_SOCK MYSQL_DATADIR
 	_jf_mysql_pw=
+	# a private tmpdir: /tmp may be shared with servers in other PID
+	# namespaces, and MariaDB names its temp files by PID
+	mkdir -p "$T/mysql/tmp"
 	if ! mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --user=root \
 		--auth-root-authentication-method=normal --skip-test-db \
+		--tmpdir="$T/mysql/tmp" \
 		>"$T/mysql/install.log" 2>&1; then
 		_jf_start_failed mariadb "$T/mysql/install.log" "mariadb-install-db failed"
 	fi
@@ -504,6 +508,7 @@ _jf_mariadbd_start() {	# [DEFAULTS-FILE]
 	mariadbd "$first" --datadir="$MYSQL_DATADIR" --socket="$MYSQL_SOCK" \
 		--port="$MYSQL_PORT" --bind-address=127.0.0.1 --user=root \
 		--pid-file="$T/mysql/mysqld.pid" --log-error="$T/mysql/error.log" \
+		--tmpdir="$T/mysql/tmp" \
 		</dev/null >>"$T/mysql/error.log" 2>&1 &
 	MYSQL_PID=$!
 	export MYSQL_PID
