@@ -71,7 +71,7 @@ demo_wait() {
 }
 
 # sandbox: the demo's sandbox directory, from its first line.
-sandbox() { sed -n 's/^jobfix demo: a sandbox BlueKing install in //p' "$DEMO_OUT" | head -n 1; }
+sandbox() { tr -d '\r' <"$DEMO_OUT" | sed -n 's/^jobfix demo: a sandbox BlueKing install in //p' | head -n 1; }
 
 # procs_of DIR: the pids of processes whose command line, environment or
 # working directory mentions DIR (every server of the sandbox does: its
@@ -177,6 +177,7 @@ for f in nolog.partition wait.rabbitmq.vhost start.nolog agent.down; do
 done
 like "$OUT" "==> 5\. the repairs, checked with the servers' own tools" "stage 5 ran"
 unlike "$OUT" "Demo-Secret-7f3a9c" "no secret of the sandbox in the output"
+unlike "$OUT" "the running MySQL server was not checked" "no note says the running server was not checked (it was)"
 nothing_left "after the demo" "$D" "$PORTS"
 
 # ---------------------------------------------------------------- the README
@@ -207,14 +208,22 @@ like "$(sed -n '/<!-- demo-command -->/,/^```$/p' "$top_srcdir/README.md" | sed 
 
 # ---------------------------------------------------------------- SIGINT
 
-# while the servers start
-demo_start
-wait_out '^Starting private servers'
+# while the servers start, on a terminal (script(1) gives the demo one):
+# a progress line, rewritten in place, instead of the "ready" lines
+DEMO_OUT=$T/tty.out
+script -qefc "exec $JOBFIX --no-color demo" /dev/null </dev/null >"$DEMO_OUT" 2>&1 &
+DEMO_PID=$!
+register_server "$DEMO_PID" script "kill_wait $DEMO_PID 60"
+wait_out 'starting private servers: .*MariaDB'
 D=$(sandbox)
 end=$((SECONDS + SECS))
 until [ -s "$D/run/mariadb.pid" ] || [ "$SECONDS" -ge "$end" ]; do sleep 0.1; done
 PORTS=$(demo_ports "$D")
-kill -INT "$DEMO_PID"
+like "$(cat "$DEMO_OUT")" $'\r\033\\[Kstarting private servers: ' "on a terminal: a progress line"
+unlike "$(cat "$DEMO_OUT")" "Starting private servers on" "on a terminal: not the plain lines"
+jobfix_pid=$(pgrep -P "$DEMO_PID" | head -n 1)	# script's child is jobfix
+ok "$([ -n "$jobfix_pid" ]; echo $?)" "jobfix runs under script"
+kill -INT "$jobfix_pid"
 demo_wait
 is "$RC" 130 "SIGINT while the servers start: exit 130"
 like "$(cat "$DEMO_OUT")" "interrupted; the servers are stopped and the sandbox removed" "it says what it did"
@@ -270,6 +279,7 @@ check "demo --files-only ends healthy" -- "$JOBFIX" --no-color demo --files-only
 like "$OUT" "\[wait\.rabbitmq\.creds\]" "the credentials fault was shown"
 like "$OUT" "No faults found" "the last diagnose is clean"
 unlike "$OUT" "Starting private servers" "no server was started"
+like "$OUT" "the running MySQL server was not checked" "the note says the running server was not checked"
 is "$(grep -c restart "$T/files/job-restarts.log")" "2" "the fake Job was restarted"
 check_rc 2 "demo --keep refuses an existing directory" -- "$JOBFIX" demo --keep "$T/files"
 check_rc 2 "demo refuses an unknown option" -- "$JOBFIX" demo --bogus
