@@ -221,7 +221,8 @@ srv_epmd_start() {
 # srv_rabbitmq_start DIR AMQP-PORT EPMD-PORT DIST-PORT NODE: the broker,
 # in the background, with no plugins, its files under DIR; SRV_PID is the
 # pid of rabbitmq-server (the script; the Erlang VM is its child, see
-# srv_rabbitmq_beam_pid).  epmd must be listening on EPMD-PORT.
+# srv_rabbitmq_beam_pid).  epmd must be listening on EPMD-PORT: the VM is
+# told not to start one itself (it would daemonize, out of reach).
 srv_rabbitmq_start() {
 	local d=$1
 	mkdir -p "$d/mnesia" "$d/log"
@@ -234,13 +235,17 @@ srv_rabbitmq_start() {
 		tr -dc 'A-Z' </dev/urandom 2>/dev/null | head -c 20 >"$d/.erlang.cookie"
 		chmod 0400 "$d/.erlang.cookie"
 	fi
-	srv_rmq_env "$d" "$3" "$5" RABBITMQ_NODE_PORT="$2" \
+	# env(1) itself, not srv_rmq_env: a shell function run with "&" is a
+	# subshell, and $! would be its pid, not the server's
+	env HOME="$d" ERL_EPMD_PORT="$3" RABBITMQ_NODENAME="$5" \
+		RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf" RABBITMQ_NODE_PORT="$2" \
 		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT="$4" \
 		RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" \
 		RABBITMQ_CONFIG_FILE="$d/rabbitmq" \
 		RABBITMQ_ADVANCED_CONFIG_FILE="$d/advanced.config" \
 		RABBITMQ_ENABLED_PLUGINS_FILE="$d/enabled_plugins" \
 		RABBITMQ_PLUGINS_EXPAND_DIR="$d/plugins-expand" \
+		RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-start_epmd false" \
 		"$SRV_RABBITMQ_BIN/rabbitmq-server" </dev/null >"$d/server.out" 2>&1 &
 	SRV_PID=$!
 }

@@ -775,6 +775,29 @@ check_servers(const struct demo *d)
 	return r;
 }
 
+/* The last lines of a server's log, indented. */
+static void
+print_tail(const char *path, size_t lines)
+{
+	char buf[8192];
+	FILE *fp;
+	size_t n, i, nl = 0;
+
+	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+		return;
+	if (fseek(fp, -(long)sizeof buf + 1, SEEK_END) != 0)
+		rewind(fp);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	for (i = n; i > 0; i--)
+		if (buf[i - 1] == '\n' && i < n && ++nl == lines)
+			break;
+	for (char *line = strtok(buf + i, "\n"); line != NULL;
+	    line = strtok(NULL, "\n"))
+		printf("    | %s\n", line);
+}
+
 static void
 print_intro(const struct demo *d, int files_only)
 {
@@ -796,10 +819,12 @@ print_intro(const struct demo *d, int files_only)
 			printf("  %-9s not installed: apt-get install %s to "
 			    "see %s\n", servers[i].title, servers[i].package,
 			    servers[i].shows);
-		else
-			printf("  %-9s did not start (see %s): %s is not "
-			    "shown\n", servers[i].title, d->failed_log[i] ?
-			    d->failed_log[i] : "its log", servers[i].shows);
+		else {
+			printf("  %-9s did not start: %s is not shown; the "
+			    "end of %s:\n", servers[i].title, servers[i].shows,
+			    d->failed_log[i] ? d->failed_log[i] : "its log");
+			print_tail(d->failed_log[i], 5);
+		}
 	}
 	printf("It is broken the way the FAQ describes:\n");
 	if (d->state[SRV_MARIADB] == 1)
