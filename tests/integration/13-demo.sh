@@ -203,7 +203,7 @@ for l in want:
         sys.exit("not in the output, or not in this order: " + l)
     i += 1
 ' "$T/excerpt" "$T/demo-1.norm"
-like "$(sed -n '/<!-- demo-command -->/,/^```$/p' "$top_srcdir/README.md" | sed -n 3p)" \
+like "$(awk '/<!-- demo-command -->/ { on = 1; next } on && /^```/ { n++; next } on && n == 1 { print; exit }' "$top_srcdir/README.md")" \
 	'debian-deps\.sh .*&& \./jobfix demo$' "the README's first command installs the servers and runs the demo"
 
 # ---------------------------------------------------------------- SIGINT
