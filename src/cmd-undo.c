@@ -123,6 +123,29 @@ save_current(struct undo_run *u, const char *path, const struct buf *b,
 	return out;
 }
 
+/* Before removing a file: it still holds what k expects, or
+ * -JF_ERR_CHANGED with k->found set. */
+static int
+still_same(struct transport *tp, const char *path, struct tcheck *k,
+    char **cause)
+{
+	struct buf cur = BUF_INIT;
+	int r;
+
+	cur.secret = 1;
+	k->found[0] = '\0';
+	r = tp_read(tp, path, &cur, 0, cause);
+	if (r == -JF_ERR_NOTFOUND)
+		r = -JF_ERR_CHANGED;
+	else if (r == 0) {
+		tsha256_hex(cur.data, cur.len, k->found);
+		if (strcmp(k->found, k->sha256) != 0)
+			r = -JF_ERR_CHANGED;
+	}
+	buf_free(&cur);
+	return r;
+}
+
 static void
 undo_file(struct undo_run *u, json_t *rec)
 {
@@ -133,6 +156,7 @@ undo_file(struct undo_run *u, json_t *rec)
 	int restore = strcmp(mstr(un, "action"), "restore") == 0;
 	struct buf cur = BUF_INIT, old = BUF_INIT;
 	char now[65], bsum[65], *cause = NULL, *msg = NULL, *saved = NULL;
+	struct tcheck k;
 	int r;
 
 	cur.secret = old.secret = 1;
@@ -178,8 +202,24 @@ undo_file(struct undo_run *u, json_t *rec)
 		    "restored", path, cause);
 		goto refuse;
 	}
-	r = restore ? tp_write(tp, path, old.data ? old.data : "", old.len,
-	    0644, &cause) : tp->ops->unlink(tp, path, &cause);
+	/* replace only what was checked: an edit made since wins */
+	memset(&k, 0, sizeof k);
+	k.expect = TEXPECT_SHA256;
+	memcpy(k.sha256, expect, sizeof k.sha256);
+	if (restore)
+		r = tp_write_checked(tp, path, old.data ? old.data : "",
+		    old.len, 0644, &k, &cause);
+	else if ((r = still_same(tp, path, &k, &cause)) == 0)
+		r = tp->ops->unlink(tp, path, &cause);
+	if (r == -JF_ERR_CHANGED) {
+		msg = xasprintf("%s was changed by someone else during the undo "
+		    "(sha256 now %s, the run left %s): their version is kept, "
+		    "not %s; what the undo would have put back is in %s", path,
+		    k.found[0] != '\0' ? k.found : "none: the file is gone",
+		    expect, restore ? "restored" : "removed",
+		    restore ? from : "(nothing: it would have been removed)");
+		goto refuse;
+	}
 	if (r != 0) {
 		msg = xasprintf("%s: not restored", cause);
 		goto refuse;

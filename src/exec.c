@@ -297,9 +297,9 @@ view_refuse(struct transport *t, const char *path, char **cause)
 
 static int
 view_write(struct transport *t, const char *path, const void *d, size_t l,
-    mode_t m, char **cause)
+    mode_t m, struct tcheck *k, char **cause)
 {
-	(void)d; (void)l; (void)m;
+	(void)d; (void)l; (void)m; (void)k;
 	return view_refuse(t, path, cause);
 }
 
@@ -358,39 +358,84 @@ notify(struct exec_ctx *ctx, const struct change *c, const char *event)
 		ctx->on_change(ctx, c, event, ctx->on_change_arg);
 }
 
-/* Saves what a file held before jobfix replaced it. */
+/*
+ * Saves content of the file path into the run's backup directory in the
+ * state dir (0600: it may hold secrets), as NNN_PATH plus suffix; *saved
+ * gets the copy's path.
+ */
 static int
-backup_file(struct exec_ctx *ctx, struct change *c, char **cause)
+save_copy(struct exec_ctx *ctx, const char *path, const struct buf *content,
+    const char *suffix, char **saved, char **cause)
 {
+	struct transport *local;
 	char *dir = NULL, *sub, *name, *p;
 	static unsigned seq;
 	int r;
 
+	*saved = NULL;
 	sub = xasprintf("backups/%s", ctx->run_id ? ctx->run_id : "norun");
 	r = site_state_subdir(ctx->site, sub, &dir, cause);
 	free(sub);
 	if (r != 0)
 		return r;
 	/* the path, made a file name: never a secret in it */
-	name = xasprintf("%03u%s", ++seq, c->path);
+	name = xasprintf("%03u%s%s", __atomic_add_fetch(&seq, 1,
+	    __ATOMIC_RELAXED), path, suffix);
 	for (p = name; *p != '\0'; p++)
 		if (*p == '/')
 			*p = '_';
-	c->backup = path_join(dir, name);
+	*saved = path_join(dir, name);
 	free(name);
 	free(dir);
-	{
-		struct transport *local = transport_local_new();
-		r = tp_write(local, c->backup, c->before.data, c->before.len,
-		    0600, cause);
-		transport_free(local);
+	local = transport_local_new();
+	r = tp_write(local, *saved, content->data, content->len, 0600, cause);
+	transport_free(local);
+	if (r != 0) {
+		free(*saved);
+		*saved = NULL;
 	}
 	return r;
+}
+
+/* Saves what a file held before jobfix replaced it. */
+static int
+backup_file(struct exec_ctx *ctx, struct change *c, char **cause)
+{
+	free(c->backup);
+	return save_copy(ctx, c->path, &c->before, "", &c->backup, cause);
+}
+
+/*
+ * The message of a write refused because someone changed the file: both
+ * hashes, and where the content jobfix would have written was saved.
+ */
+static char *
+conflict_message(struct exec_ctx *ctx, struct change *c, const char *verb,
+    const char *jobfix_had, const struct tcheck *k, const struct buf *planned)
+{
+	char *saved = NULL, *cause = NULL, *where, *msg;
+
+	if (save_copy(ctx, c->path, planned, ".planned", &saved, &cause) == 0)
+		where = xasprintf("the content jobfix would have written is in "
+		    "%s", saved);
+	else
+		where = xasprintf("the content jobfix would have written could "
+		    "not be saved: %s", cause);
+	msg = xasprintf("%s: \"%s\" was changed by someone else since jobfix "
+	    "%s it (sha256 now %s, jobfix %s %s); their version is kept; %s",
+	    verb, c->path, jobfix_had, k->found[0] != '\0' ? k->found :
+	    "none: the file is gone", jobfix_had, k->expect ==
+	    TEXPECT_ABSENT ? "none: no file" : k->sha256, where);
+	free(where);
+	free(saved);
+	free(cause);
+	return msg;
 }
 
 static enum outcome
 apply_file(struct exec_ctx *ctx, struct change *c)
 {
+	struct tcheck k;
 	char *cause = NULL;
 	int r;
 
@@ -399,14 +444,70 @@ apply_file(struct exec_ctx *ctx, struct change *c)
 		free(cause);
 		return OUT_FAILED;
 	}
-	if ((r = tp_write(ctx->tp, c->path, c->after.data, c->after.len,
-	    c->mode, &cause)) != 0) {
+	/* replace only what prepare() read: a person's edit since wins */
+	tcheck_expect(&k, c->before.data, c->before.len, c->existed);
+	r = tp_write_checked(ctx->tp, c->path, c->after.data, c->after.len,
+	    c->mode, &k, &cause);
+	if (r == -JF_ERR_CHANGED) {
+		c->conflict = 1;
+		c->message = conflict_message(ctx, c, "not changed", "read", &k,
+		    &c->after);
+		free(cause);
+		return OUT_FAILED;
+	}
+	if (r != 0) {
 		c->message = xasprintf("not changed: %s", cause);
 		free(cause);
 		return OUT_FAILED;
 	}
 	c->message = xstrdup("changed");
 	return OUT_CHANGED;
+}
+
+/*
+ * Puts back what a file held before the run, if it still holds what the
+ * run wrote; a file changed since (a person's edit during a restart) is
+ * kept, and said so.
+ */
+static int
+undo_file(struct exec_ctx *ctx, struct change *c, char **cause)
+{
+	struct buf cur = BUF_INIT;
+	struct tcheck k;
+	char now[65];
+	int r;
+
+	tcheck_expect(&k, c->after.data, c->after.len, 1);
+	if (c->existed) {
+		r = tp_write_checked(ctx->tp, c->path, c->before.data,
+		    c->before.len, c->mode, &k, cause);
+		if (r == -JF_ERR_CHANGED) {
+			free(*cause);
+			*cause = conflict_message(ctx, c, "not undone",
+			    "wrote", &k, &c->before);
+		}
+		return r;
+	}
+	/* the run created it: remove it, if it is still what was written */
+	cur.secret = 1;
+	r = tp_read(ctx->tp, c->path, &cur, 0, cause);
+	if (r == -JF_ERR_NOTFOUND) {
+		buf_free(&cur);
+		return 0;
+	}
+	if (r == 0) {
+		tsha256_hex(cur.data, cur.len, now);
+		if (strcmp(now, k.sha256) != 0) {
+			memcpy(k.found, now, sizeof k.found);
+			free(*cause);
+			*cause = conflict_message(ctx, c, "not removed",
+			    "wrote", &k, &c->before);
+			r = -JF_ERR_CHANGED;
+		} else
+			r = ctx->tp->ops->unlink(ctx->tp, c->path, cause);
+	}
+	buf_free(&cur);
+	return r;
 }
 
 enum outcome
@@ -495,12 +596,9 @@ exec_undo_all(struct exec_ctx *ctx)
 
 	for (i = ctx->applied.n; i-- > 0;) {
 		c = ctx->applied.v[i];
-		if (c->kind == CHANGE_FILE) {
-			r = tp_write(ctx->tp, c->path, c->before.data,
-			    c->before.len, c->mode, &cause);
-			if (r == 0 && !c->existed)
-				r = ctx->tp->ops->unlink(ctx->tp, c->path, &cause);
-		} else if (c->undo != NULL)
+		if (c->kind == CHANGE_FILE)
+			r = undo_file(ctx, c, &cause);
+		else if (c->undo != NULL)
 			r = c->undo(c, ctx, &cause);
 		else {
 			r = -JF_ERR_USAGE;
@@ -513,6 +611,8 @@ exec_undo_all(struct exec_ctx *ctx)
 			notify(ctx, c, "undone");
 		} else {
 			failed++;
+			if (r == -JF_ERR_CHANGED)
+				c->conflict = 1;
 			c->message = redact(cause ? cause : "undo failed");
 			notify(ctx, c, "undo-failed");
 		}

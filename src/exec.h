@@ -60,6 +60,8 @@ struct change {
 	/* result */
 	enum outcome outcome;
 	char *message;  /* what happened, masked */
+	int conflict;   /* CHANGE_FILE: someone changed the file meanwhile;
+			   their version was kept (message says more) */
 	int step_index;
 };
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "transport.h"
 
 void
@@ -22,6 +24,35 @@ transport_free(struct transport *t)
 		t->ops->close(t);
 	free(t->host);
 	free(t);
+}
+
+void
+tsha256_hex(const void *data, size_t len, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0, i;
+
+	if (EVP_Digest(data != NULL ? data : "", len, md, &n, EVP_sha256(),
+	    NULL) != 1 || n != 32)
+		fatal("SHA-256 failed");
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+void
+tcheck_expect(struct tcheck *k, const void *content, size_t len, int exists)
+{
+	memset(k, 0, sizeof *k);
+	if (!exists) {
+		k->expect = TEXPECT_ABSENT;
+		return;
+	}
+	k->expect = TEXPECT_SHA256;
+	tsha256_hex(content, len, k->sha256);
 }
 
 void
