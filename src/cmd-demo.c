@@ -31,6 +31,8 @@
  */
 #include "config.h"
 
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -40,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +50,7 @@
 
 #include "cmd.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "log.h"
 #include "sandbox.h"
 #include "transport.h"
@@ -60,10 +64,11 @@ static const struct {
 	const char *shows;   /* what is not shown without it */
 } servers[SRV_N] = {
 	{ "mariadb", "MariaDB", "mariadb-server",
-	  "the event scheduler in the running server" },
-	{ "rabbitmq", "RabbitMQ", "rabbitmq-server", "the bk_job vhost grant" },
-	{ "redis", "Redis", "redis-server", "Job's Redis" },
-	{ "gse_task", "gse_task", "python3", "the GSE agent's restart" },
+	  N_("the event scheduler in the running server") },
+	{ "rabbitmq", "RabbitMQ", "rabbitmq-server",
+	  N_("the bk_job vhost grant") },
+	{ "redis", "Redis", "redis-server", N_("Job's Redis") },
+	{ "gse_task", "gse_task", "python3", N_("the GSE agent's restart") },
 };
 
 struct demo {
@@ -315,7 +320,7 @@ write_file(struct transport *tp, const char *root, const char *rel,
 
 	if (make_dirs(path) != 0 || tp_write(tp, path, text, len, mode,
 	    &cause) != 0 || chmod(path, mode) != 0) {
-		error("demo: %s", cause ? cause : strerror(errno));
+		error(_("demo: %s"), cause ? cause : strerror(errno));
 		r = -1;
 	}
 	free(cause);
@@ -504,11 +509,11 @@ sup_ports(struct demo *d)
 		}
 		if (strcmp(line, "waiting") == 0)
 			break;
-		error("demo: the server helper says \"%s\"", line);
+		error(_("demo: the server helper says \"%s\""), line);
 		return -1;
 	}
 	if (r < 0 || d->port_gse == 0 || d->node[0] == '\0') {
-		error("demo: the server helper (%s/servers.sh) ended early",
+		error(_("demo: the server helper (%s/servers.sh) ended early"),
 		    d->root);
 		return -1;
 	}
@@ -520,16 +525,16 @@ progress(const struct demo *d, time_t t0)
 {
 	int i;
 
-	printf("\r\033[Kstarting private servers:");
+	printf("\r\033[K%s", _("starting private servers:"));
 	for (i = 0; i < SRV_N; i++) {
 		if (d->state[i] == 1)
-			printf("  %s ready (%d s)", servers[i].title,
+			printf(_("  %s ready (%d s)"), servers[i].title,
 			    d->secs[i]);
 		else if (d->state[i] == 0)
 			printf("  %s ... %ld s", servers[i].title,
 			    (long)(time(NULL) - t0));
 		else if (d->state[i] == -2)
-			printf("  %s FAILED", servers[i].title);
+			printf(_("  %s FAILED"), servers[i].title);
 	}
 	fflush(stdout);
 }
@@ -543,12 +548,12 @@ sup_start(struct demo *d)
 	int i, r, secs;
 
 	if (write(d->sup_in, "start\n", 6) != 6) {
-		error("demo: the server helper: %s", strerror(errno));
+		error(_("demo: the server helper: %s"), strerror(errno));
 		return -1;
 	}
 	if (!d->tty)
-		printf("Starting private servers on 127.0.0.1 "
-		    "(RabbitMQ takes a few seconds)...\n");
+		printf(_("Starting private servers on 127.0.0.1 "
+		    "(RabbitMQ takes a few seconds)...\n"));
 	for (;;) {
 		if (d->tty)
 			progress(d, t0);
@@ -565,7 +570,7 @@ sup_start(struct demo *d)
 			d->state[i] = 1;
 			d->secs[i] = secs;
 			if (!d->tty)
-				printf("  %-9s ready on 127.0.0.1:%d\n",
+				printf(_("  %-9s ready on 127.0.0.1:%d\n"),
 				    servers[i].title, srv_port(d, i));
 		} else if (sscanf(line, "failed %63s %899s", name, rest) == 2 &&
 		    (i = srv_index(name)) >= 0) {
@@ -580,7 +585,7 @@ sup_start(struct demo *d)
 	if (demo_signal)
 		return -1;
 	if (r < 0) {
-		error("demo: the server helper (%s/servers.sh) ended early",
+		error(_("demo: the server helper (%s/servers.sh) ended early"),
 		    d->root);
 		return -1;
 	}
@@ -628,7 +633,7 @@ pause_step(const struct demo *d)
 
 	if (!d->step)
 		return 0;
-	printf("-- press Enter to go on --\n");
+	printf(_("-- press Enter to go on --\n"));
 	fflush(stdout);
 	pfd.fd = STDIN_FILENO;
 	pfd.events = POLLIN;
@@ -663,7 +668,7 @@ run(const char *const *argv, const char *const *env)
 		for (; env != NULL && *env != NULL; env++)
 			putenv((char *)*env);
 		execv(argv[0], (char *const *)argv);
-		fprintf(stderr, "jobfix demo: \"%s\": %s\n", argv[0],
+		fprintf(stderr, _("jobfix demo: \"%s\": %s\n"), argv[0],
 		    strerror(errno));
 		_exit(127);
 	}
@@ -709,7 +714,7 @@ stage(const struct demo *d, const char *self, const char *title,
 	printf("\n");
 	status = run(argv, env);
 	if (status >= 0)
-		printf("(exit status %d)\n", status);
+		printf(_("(exit status %d)\n"), status);
 	free(state);
 	free(conf);
 	return status;
@@ -723,13 +728,90 @@ tool(const char *shown, const char *const *argv, const char *const *env)
 	return run(argv, env);
 }
 
-/* Stage 5: each repair checked with the servers' own tools, not jobfix. */
+/* The value of KEY= in the sandbox's job.conf, or NULL. */
+static char *
+job_conf_value(const struct demo *d, const char *key)
+{
+	char *path = path_join(d->root, "etc/job.conf"), line[1024], *v = NULL;
+	size_t klen = strlen(key);
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) != NULL) {
+		while (v == NULL && fgets(line, sizeof line, fp) != NULL)
+			if (strncmp(line, key, klen) == 0 && line[klen] == '=') {
+				line[strcspn(line, "\r\n")] = '\0';
+				v = xstrdup(line + klen + 1);
+			}
+		fclose(fp);
+	}
+	free(path);
+	return v;
+}
+
+/*
+ * Job's AMQP login, as Job makes it: the user and password of job.conf on
+ * vhost bk_job, a real handshake with the broker (librabbitmq), not
+ * jobfix's probe.  0 when it let Job in, 1 when not, -1 on a signal.
+ */
+static int
+amqp_check(const struct demo *d)
+{
+	char *user = job_conf_value(d, "ijobs.amqp.username");
+	char *pass = job_conf_value(d, "ijobs.amqp.password");
+	char *vhost = job_conf_value(d, "ijobs.amqp.vhost");
+	amqp_connection_state_t conn = amqp_new_connection();
+	amqp_socket_t *sock = amqp_tcp_socket_new(conn);
+	struct timeval tv = { 10, 0 };
+	amqp_rpc_reply_t rr;
+	int r = 1;
+
+	printf(_("$ (AMQP login to 127.0.0.1:%d as %s on vhost %s, with "
+	    "job.conf's password, as Job logs in)\n"), d->port_amqp,
+	    user ? user : "?", vhost ? vhost : "bk_job");
+	fflush(stdout);
+	if (user == NULL || pass == NULL)
+		printf(_("job.conf has no ijobs.amqp.username or "
+		    "ijobs.amqp.password\n"));
+	else if (sock == NULL || amqp_socket_open_noblock(sock, "127.0.0.1",
+	    d->port_amqp, &tv) != AMQP_STATUS_OK)
+		printf(_("no connection to the broker\n"));
+	else {
+		amqp_set_handshake_timeout(conn, &tv);
+		amqp_set_rpc_timeout(conn, &tv);
+		rr = amqp_login(conn, vhost ? vhost : "bk_job", 0, 131072, 0,
+		    AMQP_SASL_METHOD_PLAIN, user, pass);
+		if (rr.reply_type == AMQP_RESPONSE_NORMAL) {
+			printf(_("logged in: the broker opened vhost %s to "
+			    "%s\n"), vhost ? vhost : "bk_job", user);
+			amqp_connection_close(conn, AMQP_REPLY_SUCCESS);
+			r = 0;
+		} else if (rr.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION &&
+		    rr.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
+			amqp_connection_close_t *m = rr.reply.decoded;
+			printf(_("refused: %u %.*s\n"), m->reply_code,
+			    (int)m->reply_text.len,
+			    (const char *)m->reply_text.bytes);
+		} else
+			printf(_("refused: the broker closed the connection\n"));
+	}
+	amqp_destroy_connection(conn);
+	free(user);
+	free(pass);
+	free(vhost);
+	return demo_signal ? -1 : r;
+}
+
+/* Stage 5: each repair checked on the thing itself, not by jobfix's
+ * probes: the running MariaDB, an AMQP login, Job's start script and its
+ * console log, the agent's processes and its link to gse_task. */
 static int
 check_servers(const struct demo *d)
 {
 	char *sock = xasprintf("%s/mysql/mysql.sock", d->root);
-	char *home = xasprintf("HOME=%s/rabbitmq", d->root);
-	char *epmd = xasprintf("ERL_EPMD_PORT=%d", d->port_epmd);
+	char *jobsh = xasprintf("%s/job/job/bin/job.sh", d->root);
+	char *console = xasprintf("%s/job/job/bin/job_jvm_console.log",
+	    d->root);
+	char *agent = xasprintf("^%s/gse/agent/bin/gse_agent", d->root);
 	char *dport = xasprintf("( dport = :%d )", d->port_gse);
 	char *shown;
 	int r = 0;
@@ -737,9 +819,9 @@ check_servers(const struct demo *d)
 	if (pause_step(d) != 0)
 		r = -1;
 	if (r == 0)
-		printf("\n%s==> 5. the repairs, checked with the servers' own "
-		    "tools%s\n", d->colour ? "\033[1;36m" : "",
-		    d->colour ? "\033[0m" : "");
+		printf("\n%s==> %s%s\n", d->colour ? "\033[1;36m" : "",
+		    _("5. the repairs, checked on the running things "
+		    "themselves"), d->colour ? "\033[0m" : "");
 	if (r == 0 && d->state[SRV_MARIADB] == 1) {
 		const char *argv[] = { "/usr/bin/mariadb", "--no-defaults",
 		    "-S", sock, "-uroot", "-e", "SELECT @@event_scheduler",
@@ -750,28 +832,42 @@ check_servers(const struct demo *d)
 			r = -1;
 		free(shown);
 	}
-	if (r == 0 && d->state[SRV_RABBITMQ] == 1) {
-		const char *argv[] = { "/usr/lib/rabbitmq/bin/rabbitmqctl",
-		    "-n", d->node, "-q", "list_permissions", "-p", "bk_job",
+	if (r == 0 && d->state[SRV_RABBITMQ] == 1 && amqp_check(d) < 0)
+		r = -1;
+	if (r == 0) {
+		const char *argv[] = { "/usr/bin/grep", "^NOHUPLOG=", jobsh,
 		    NULL };
-		const char *env[] = { home, epmd, NULL };
-		shown = xasprintf("%s %s rabbitmqctl -n %s -q "
-		    "list_permissions -p bk_job", home, epmd, d->node);
-		if (tool(shown, argv, env) < 0)
-			r = -1;
-		free(shown);
-	}
-	if (r == 0 && d->state[SRV_GSE_TASK] == 1) {
-		const char *argv[] = { "/usr/bin/ss", "-tn", "state",
-		    "established", dport, NULL };
-		shown = xasprintf("ss -tn state established '%s'", dport);
+		shown = xasprintf("grep '^NOHUPLOG=' %s", jobsh);
 		if (tool(shown, argv, NULL) < 0)
 			r = -1;
 		free(shown);
 	}
+	if (r == 0) {
+		const char *argv[] = { "/usr/bin/head", "-n", "3", console,
+		    NULL };
+		shown = xasprintf("head -n 3 %s", console);
+		if (tool(shown, argv, NULL) < 0)
+			r = -1;
+		free(shown);
+	}
+	if (r == 0 && d->state[SRV_GSE_TASK] == 1) {
+		const char *argv[] = { "/usr/bin/pgrep", "-a", "-f", agent,
+		    NULL };
+		const char *argv2[] = { "/usr/bin/ss", "-tn", "state",
+		    "established", dport, NULL };
+		shown = xasprintf("pgrep -a -f '%s'", agent);
+		if (tool(shown, argv, NULL) < 0)
+			r = -1;
+		free(shown);
+		shown = xasprintf("ss -tn state established '%s'", dport);
+		if (r == 0 && tool(shown, argv2, NULL) < 0)
+			r = -1;
+		free(shown);
+	}
 	free(sock);
-	free(home);
-	free(epmd);
+	free(jobsh);
+	free(console);
+	free(agent);
 	free(dport);
 	return r;
 }
@@ -805,58 +901,58 @@ print_intro(const struct demo *d, int files_only)
 	int i;
 
 	if (files_only) {
-		printf("with wrong AMQP credentials, NOHUPLOG=/dev/null while "
+		printf(_("with wrong AMQP credentials, NOHUPLOG=/dev/null while "
 		    "Job writes no log,\nno event scheduler in my.cnf, and a "
-		    "partition error in error.log.\n");
+		    "partition error in error.log.\n"));
 		return;
 	}
-	printf("Its private servers on 127.0.0.1 (stopped when the demo "
-	    "ends):\n");
+	printf(_("Its private servers on 127.0.0.1 (stopped when the demo "
+	    "ends):\n"));
 	for (i = 0; i < SRV_N; i++) {
 		if (d->state[i] == 1)
-			printf("  %-9s 127.0.0.1:%-6d ready in %d s\n",
+			printf(_("  %-9s 127.0.0.1:%-6d ready in %d s\n"),
 			    servers[i].title, srv_port(d, i), d->secs[i]);
 		else if (d->state[i] == -1)
-			printf("  %-9s not installed: apt-get install %s to "
-			    "see %s\n", servers[i].title, servers[i].package,
-			    servers[i].shows);
+			printf(_("  %-9s not installed: apt-get install %s to "
+			    "see %s\n"), servers[i].title, servers[i].package,
+			    _(servers[i].shows));
 		else {
-			printf("  %-9s did not start: %s is not shown; the "
-			    "end of %s:\n", servers[i].title, servers[i].shows,
-			    d->failed_log[i] ? d->failed_log[i] : "its log");
+			printf(_("  %-9s did not start: %s is not shown; the "
+			    "end of %s:\n"), servers[i].title, _(servers[i].shows),
+			    d->failed_log[i] ? d->failed_log[i] : _("its log"));
 			print_tail(d->failed_log[i], 5);
 		}
 	}
-	printf("It is broken the way the FAQ describes:\n");
+	printf(_("It is broken the way the FAQ describes:\n"));
 	if (d->state[SRV_MARIADB] == 1)
-		printf("  - MySQL's event scheduler is OFF in the running "
+		printf(_("  - MySQL's event scheduler is OFF in the running "
 		    "server (an included my.cnf file\n    turns it off), and "
-		    "error.log says \"Table has no partition for value\";\n");
+		    "error.log says \"Table has no partition for value\";\n"));
 	else
-		printf("  - an included my.cnf file turns the event scheduler "
+		printf(_("  - an included my.cnf file turns the event scheduler "
 		    "off, and error.log says\n    \"Table has no partition for "
-		    "value\";\n");
+		    "value\";\n"));
 	if (d->state[SRV_RABBITMQ] == 1)
-		printf("  - vhost bk_job exists, but Job's user bk_job and its "
-		    "permission do not;\n");
-	printf("  - NOHUPLOG=/dev/null in job.sh, and Job has written no "
-	    "log for two days;\n");
+		printf(_("  - vhost bk_job exists, but Job's user bk_job and its "
+		    "permission do not;\n"));
+	printf(_("  - NOHUPLOG=/dev/null in job.sh, and Job has written no "
+	    "log for two days;\n"));
 	if (d->state[SRV_GSE_TASK] == 1)
-		printf("  - the GSE agent is dead.\n");
+		printf(_("  - the GSE agent is dead.\n"));
 }
 
 static void
 print_keep(const struct demo *d, int files_only)
 {
-	printf("\nThe sandbox is kept in %s (job-restarts.log shows the "
-	    "restarts, state/ the backups).\n", d->root);
+	printf(_("\nThe sandbox is kept in %s (job-restarts.log shows the "
+	    "restarts, state/ the backups).\n"), d->root);
 	if (files_only) {
-		printf("Each step again:\n"
+		printf(_("Each step again:\n"
 		    "  JOBFIX_STATE_DIR=%s/state jobfix -c %s/jobfix.conf "
-		    "diagnose\n", d->root, d->root);
+		    "diagnose\n"), d->root, d->root);
 		return;
 	}
-	printf("Its servers are stopped.  To run each step again against "
+	printf(_("Its servers are stopped.  To run each step again against "
 	    "it, start them on the\nsame ports (in another terminal; Ctrl-D "
 	    "stops them):\n"
 	    "  (echo start; cat) | bash %s/servers.sh run %s $$\n"
@@ -865,15 +961,18 @@ print_keep(const struct demo *d, int files_only)
 	    "  jobfix -c %s/jobfix.conf diagnose\n"
 	    "  jobfix -c %s/jobfix.conf --dry-run\n"
 	    "  jobfix -c %s/jobfix.conf fix --yes\n"
-	    "  jobfix -c %s/jobfix.conf diagnose\n",
+	    "  jobfix -c %s/jobfix.conf diagnose\n"),
 	    d->root, d->root, d->root, d->root, d->root, d->root, d->root);
-	printf("and check with the servers' own tools:\n"
+	printf(_("and check on the things themselves:\n"
 	    "  mariadb --no-defaults -S %s/mysql/mysql.sock -uroot -e "
 	    "'SELECT @@event_scheduler'\n"
 	    "  HOME=%s/rabbitmq ERL_EPMD_PORT=%d "
 	    "/usr/lib/rabbitmq/bin/rabbitmqctl -n %s list_permissions -p bk_job\n"
-	    "  ss -tn state established '( dport = :%d )'\n",
-	    d->root, d->root, d->port_epmd, d->node, d->port_gse);
+	    "  grep '^NOHUPLOG=' %s/job/job/bin/job.sh\n"
+	    "  head -n 3 %s/job/job/bin/job_jvm_console.log\n"
+	    "  ss -tn state established '( dport = :%d )'\n"),
+	    d->root, d->root, d->port_epmd, d->node, d->root, d->root,
+	    d->port_gse);
 }
 
 static int
@@ -905,21 +1004,21 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 		    strcmp(argv[i], "--no-colour") == 0)
 			d.colour = 0;
 		else {
-			error("usage: jobfix demo [--keep DIR] [--files-only] "
-			    "[--step]");
+			error(_("usage: jobfix demo [--keep DIR] [--files-only] "
+			    "[--step]"));
 			return EXIT_USAGE;
 		}
 	}
 	d.tty = isatty(STDOUT_FILENO);
 	if ((len = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
-		error("cannot find this program: %s", strerror(errno));
+		error(_("cannot find this program: %s"), strerror(errno));
 		return EXIT_USAGE;
 	}
 	self[len] = '\0';
 	if (keep != NULL) {
 		if (mkdir(keep, 0755) == -1) {
-			error("--keep \"%s\": %s (give a directory that does "
-			    "not exist yet)", keep, strerror(errno));
+			error(_("--keep \"%s\": %s (give a directory that does "
+			    "not exist yet)"), keep, strerror(errno));
 			return EXIT_USAGE;
 		}
 		d.root = realpath(keep, NULL);
@@ -936,7 +1035,7 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 		free(tmpl);
 	}
 	if (d.root == NULL) {
-		error("demo: %s", strerror(errno));
+		error(_("demo: %s"), strerror(errno));
 		return EXIT_USAGE;
 	}
 
@@ -950,7 +1049,7 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 	sigaction(SIGHUP, &sa, &old_hup);
 	signal(SIGPIPE, SIG_IGN);
 
-	printf("jobfix demo: a sandbox BlueKing install in %s\n", d.root);
+	printf(_("jobfix demo: a sandbox BlueKing install in %s\n"), d.root);
 	fflush(stdout);
 	if (files_only) {
 		d.port_mysql = 3306;
@@ -965,12 +1064,12 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 			goto out;
 	}
 	print_intro(&d, files_only);
-	if (stage(&d, self, "1. diagnose: what is wrong", diag) < 0 ||
-	    stage(&d, self, "2. dry run: what would change (nothing is "
-	    "changed)", dry) < 0 ||
-	    stage(&d, self, "3. fix", fix) < 0)
+	if (stage(&d, self, _("1. diagnose: what is wrong"), diag) < 0 ||
+	    stage(&d, self, _("2. dry run: what would change (nothing is "
+	    "changed)"), dry) < 0 ||
+	    stage(&d, self, _("3. fix"), fix) < 0)
 		goto out;
-	if ((r = stage(&d, self, "4. diagnose again", diag)) < 0)
+	if ((r = stage(&d, self, _("4. diagnose again"), diag)) < 0)
 		goto out;
 	if (!files_only && check_servers(&d) < 0)
 		goto out;
@@ -982,9 +1081,10 @@ out:
 	if (keep == NULL)
 		nftw(d.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (demo_signal) {
-		fprintf(stderr, "jobfix demo: interrupted; the servers are "
-		    "stopped%s\n", keep == NULL ? " and the sandbox removed" :
-		    "");
+		fprintf(stderr, "%s\n", keep == NULL ?
+		    _("jobfix demo: interrupted; the servers are stopped and "
+		    "the sandbox removed") : _("jobfix demo: interrupted; the "
+		    "servers are stopped"));
 		r = 128 + demo_signal;
 	} else if (r < 0)
 		r = EXIT_USAGE;
@@ -1000,6 +1100,6 @@ out:
 
 const struct cmd_entry cmd_demo = {
 	"demo", "[--keep DIR] [--files-only] [--step]",
-	"show diagnose, dry run and fix on a sandbox with real servers",
-	CMD_ARGS, demo_exec,
+	N_("show diagnose, dry run and fix on a sandbox with real servers"),
+	CMD_ARGS | CMD_SANDBOX, demo_exec,
 };

@@ -75,6 +75,7 @@
 #include "transport-local.h"
 #include "transport.h"
 #include "util.h"
+#include "i18n.h"
 
 #define CHUNK 65536
 /* Longest part of the target's name kept in a temp file name, so that
@@ -544,7 +545,7 @@ remove_stale_temps(int dfd, const char *dir, const char *prefix)
 		if (now - st.st_mtime < TLOCAL_STALE_TEMP_SEC)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0)
-			info("\"%s/%s\": removed a stale temp file", dir,
+			info(_("\"%s/%s\": removed a stale temp file"), dir,
 			    de->d_name);
 	}
 	closedir(d);
@@ -751,8 +752,9 @@ out:
 }
 
 static int
-local_write_file(struct transport *t, const char *path, const void *data,
-    size_t len, mode_t mode, struct tcheck *check, char **cause)
+write_file(struct transport *t, const char *path, int follow,
+    const void *data, size_t len, mode_t mode, struct tcheck *check,
+    char **cause)
 {
 	char *target = NULL, *dir = NULL, *base = NULL, *prefix = NULL;
 	char *tmp = NULL, rnd[TEMP_RANDOM + 1];
@@ -768,7 +770,12 @@ local_write_file(struct transport *t, const char *path, const void *data,
 	if (data == NULL && len > 0)
 		return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\": no data",
 		    t->host, path);
-	if ((r = resolve_target(t, path, 0, &target, cause)) != 0)
+	if (!follow) {
+		if (*path == '\0')
+			return set_cause(cause, JF_ERR_USAGE, "%s: empty path",
+			    t->host);
+		target = xstrdup(path);
+	} else if ((r = resolve_target(t, path, 0, &target, cause)) != 0)
 		return r;
 	split_path(target, &dir, &base);
 	if ((dfd = open_retry(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -776,7 +783,13 @@ local_write_file(struct transport *t, const char *path, const void *data,
 		goto out;
 	}
 
-	if (fstatat(dfd, base, &st, 0) == 0) {
+	if (fstatat(dfd, base, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			r = set_cause(cause, JF_ERR_REFUSED, "%s: \"%s\": a "
+			    "symbolic link, not followed in the state "
+			    "directory: not replacing it", t->host, path);
+			goto out;
+		}
 		if (!S_ISREG(st.st_mode)) {
 			r = set_cause(cause, JF_ERR_USAGE,
 			    "%s: \"%s\": %s, not replacing it", t->host, path,
@@ -785,8 +798,8 @@ local_write_file(struct transport *t, const char *path, const void *data,
 		}
 		exists = 1;
 		if (st.st_nlink > 1)
-			warnx("\"%s\": has %ju hard links; the others keep the "
-			    "old contents", path, (uintmax_t)st.st_nlink);
+			warnx(_("\"%s\": has %ju hard links; the others keep the "
+			    "old contents"), path, (uintmax_t)st.st_nlink);
 		want_mode = st.st_mode & 07777;
 		uid = st.st_uid;
 		gid = st.st_gid;
@@ -874,6 +887,25 @@ out:
 	free(target);
 	free(dir);
 	free(base);
+	return r;
+}
+
+static int
+local_write_file(struct transport *t, const char *path, const void *data,
+    size_t len, mode_t mode, struct tcheck *check, char **cause)
+{
+	return write_file(t, path, 1, data, len, mode, check, cause);
+}
+
+int
+tlocal_write_nofollow(const char *path, const void *data, size_t len,
+    mode_t mode, char **cause)
+{
+	struct transport *t = transport_local_new();
+	int r;
+
+	r = write_file(t, path, 0, data, len, mode, NULL, cause);
+	transport_free(t);
 	return r;
 }
 
@@ -1397,7 +1429,7 @@ local_run(struct transport *t, const char *const *argv,
 #endif
 	if ((inp[1] != -1 && set_nonblock(inp[1]) == -1) ||
 	    set_nonblock(outp[0]) == -1 || set_nonblock(errp[0]) == -1)
-		warnx("\"%s\": cannot make pipes non-blocking: %s", argv[0],
+		warnx(_("\"%s\": cannot make pipes non-blocking: %s"), argv[0],
 		    strerror(errno));
 	if (inp[1] != -1 && wleft == 0)
 		close_fd(&inp[1]);

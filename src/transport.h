@@ -5,6 +5,15 @@
  * transport-ssh.c (a remote host over one libssh2 session).  Code above this
  * interface never knows which one it has.  All functions return 0 or a
  * negative jf_err with a message in *cause naming the host and path.
+ *
+ * Two views of one host.  The writable transport is the executor's alone
+ * (exec.c, the gate); everything else (probes, the planning half of every
+ * step, the commands) gets the read-only view, transport_readonly_new():
+ * reads, stat, realpath, listings, the process and socket tables pass
+ * through; write_file, unlink and run refuse with -JF_ERR_PROGRAM, a
+ * programming error a test catches.  A program that only reads (rabbitmqctl
+ * list_*, a status query) is run through tp_query(), the explicit
+ * read-only entry that works on either view.
  */
 #ifndef JOBFIX_TRANSPORT_H
 #define JOBFIX_TRANSPORT_H
@@ -128,6 +137,21 @@ struct transport {
 
 struct transport *transport_local_new(void);
 void transport_free(struct transport *);
+
+/* The read-only view of inner (not owned: free the view first).  Its host
+ * name is inner's; ops->name is inner's too, so messages read the same. */
+struct transport *transport_readonly_new(struct transport *inner);
+/* 1 when t is a read-only view. */
+int transport_is_readonly(const struct transport *);
+/*
+ * Runs a program that only reads (a listing, a status): the same contract
+ * as ops->run, allowed through the read-only view.  The caller promises the
+ * program changes nothing; this is the one door for it, so every such
+ * program is found by grepping for tp_query.
+ */
+int tp_query(struct transport *, const char *const *argv,
+    const char *const *env, const void *stdin_data, size_t stdin_len,
+    int timeout_ms, struct trun_result *, char **cause);
 
 void trun_result_init(struct trun_result *);
 void trun_result_free(struct trun_result *);

@@ -53,7 +53,9 @@ probes: { network = false; only = [ "job" ]; };
 job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };
 EOF
 sum() { sha256sum <"$1" | cut -c1-64; }
-planned_copies() { find "$JOBFIX_STATE_DIR/backups" -name '*.planned' 2>/dev/null | sort; }
+# The copy of planned content the last output names (run ids made in the
+# same second do not sort in the order they were made).
+planned_copy() { printf '%s\n' "$OUT" | grep -o "$JOBFIX_STATE_DIR/backups/[^ ]*\.planned" | tail -n 1; }
 
 # ---------------------------------------------------------------- apply
 # jobfix read job.conf; the person's edit lands right before the rename
@@ -80,7 +82,7 @@ ok $? "apply: jobfix's content did not replace it"
 like "$OUT" 'changed by someone else' "apply: the conflict is reported"
 like "$OUT" "sha256 now $person_sum" "apply: naming the hash of the person's version"
 like "$OUT" "jobfix read $read_sum" "apply: and the hash of what jobfix read"
-saved=$(planned_copies | tail -n 1)
+saved=$(planned_copy)
 like "$OUT" "would have written is in $saved" "apply: and where the planned content is"
 grep -q '^app.code=planned-by-jobfix$' "$saved" 2>/dev/null
 ok $? "apply: the planned content was saved there"
@@ -111,7 +113,7 @@ grep -q '^person.edit=during-restart$' "$JC"
 ok $? "rollback: the person's edit is kept"
 like "$OUT" 'not undone: .*job.conf" was changed by someone else' "rollback: says it kept the changed file"
 like "$OUT" "sha256 now $person_sum, jobfix wrote $wrote_sum" "rollback: naming both hashes"
-saved=$(planned_copies | tail -n 1)
+saved=$(planned_copy)
 grep -q '^app.code=bk_job$' "$saved" 2>/dev/null
 ok $? "rollback: the content it would have put back is saved ($saved)"
 
