@@ -236,8 +236,10 @@ srv_rabbitmq_start() {
 		chmod 0400 "$d/.erlang.cookie"
 	fi
 	# env(1) itself, not srv_rmq_env: a shell function run with "&" is a
-	# subshell, and $! would be its pid, not the server's
-	env HOME="$d" ERL_EPMD_PORT="$3" RABBITMQ_NODENAME="$5" \
+	# subshell, and $! would be its pid, not the server's.  -C: the VM
+	# runs in DIR, where Mnesia writes its MnesiaCore.* dumps (never the
+	# caller's directory, such as a source tree under make check)
+	env -C "$d" HOME="$d" ERL_EPMD_PORT="$3" RABBITMQ_NODENAME="$5" \
 		RABBITMQ_CONF_ENV_FILE="$d/rabbitmq-env.conf" RABBITMQ_NODE_PORT="$2" \
 		RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT="$4" \
 		RABBITMQ_MNESIA_BASE="$d/mnesia" RABBITMQ_LOG_BASE="$d/log" \
