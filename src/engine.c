@@ -255,12 +255,10 @@ ran_already(const struct report *r, const struct playbook *pb)
 
 /* A held finding says why: the message of the change that was refused. */
 static void
-held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
+held_note(const struct pb_run *run, struct finding *f)
 {
-	const struct pb_run *run = &rep->runs[rep->nruns - 1];
 	size_t i, j;
 
-	(void)ctx;
 	for (i = run->nrecords; i-- > 0;)
 		for (j = 0; j < run->records[i].changes.n; j++) {
 			const struct change *c = run->records[i].changes.v[j];
@@ -287,6 +285,28 @@ held(const struct engine_opts *opts, struct exec_ctx *ctx,
 	return exec_may_run(ctx, pb, why) != 0;
 }
 
+/* The state of the finding of run k, from the run's outcome. */
+static void
+run_state(const struct exec_ctx *ctx, struct report *rep, size_t k)
+{
+	const struct pb_run *run = &rep->runs[k];
+	struct finding *f;
+	enum outcome o = run->outcome;
+
+	if (run->finding >= rep->nfindings)
+		return;
+	f = &rep->findings[run->finding];
+	if (ctx->dry_run)
+		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
+	else if (o == OUT_FAILED || o == OUT_UNDONE)
+		f->state = FINDING_FAILED;
+	else if (o == OUT_SKIPPED) {
+		f->state = FINDING_HELD;
+		held_note(run, f);
+	} else
+		f->state = FINDING_REMAINS; /* until probed again */
+}
+
 static void
 run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
     size_t fi)
@@ -296,17 +316,29 @@ run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
 
 	o = exec_playbook(ctx, pb, f);
 	report_add_run(rep, ctx, pb, fi, o);
-	if (f == NULL)
+	exec_bind_run(ctx, rep->nruns - 1);
+	run_state(ctx, rep, rep->nruns - 1);
+}
+
+/*
+ * The restarts the playbooks stopped at: each service once, after the last
+ * change of the run that needs it, then the rest of those playbooks; their
+ * findings' states follow.
+ */
+static void
+run_restarts(struct exec_ctx *ctx, struct report *rep)
+{
+	size_t *runs, n = ctx->npending, i;
+
+	if (n == 0)
 		return;
-	if (ctx->dry_run)
-		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
-	else if (o == OUT_FAILED || o == OUT_UNDONE)
-		f->state = FINDING_FAILED;
-	else if (o == OUT_SKIPPED) {
-		f->state = FINDING_HELD;
-		held_note(ctx, rep, f);
-	} else
-		f->state = FINDING_REMAINS; /* until probed again */
+	runs = xcalloc(n, sizeof *runs);
+	for (i = 0; i < n; i++)
+		runs[i] = ctx->pending[i].run;
+	exec_restarts(ctx);
+	for (i = 0; i < n; i++)
+		run_state(ctx, rep, runs[i]);
+	free(runs);
 }
 
 void
@@ -381,6 +413,7 @@ found:
 		acted = 1;
 	}
 verify:
+	run_restarts(&ctx, rep);
 	exec_cleanup(&ctx);
 	if (opts->dry_run || !acted)
 		return;
