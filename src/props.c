@@ -10,9 +10,10 @@
  * and loadConvert().  For each distinct key it remembers the decoded value
  * that wins (the last entry) and where that entry lies in the buffer: the
  * offset of its first character and the offset just past the last character
- * the line reader took from it.  Comments, blank lines, line endings and
- * earlier duplicates are never looked at again: they are simply the bytes
- * between entries.
+ * the line reader took from it (an array in order of first appearance,
+ * found by key through the string map, strmap.h).  Comments, blank lines,
+ * line endings and earlier duplicates are never looked at again: they are
+ * simply the bytes between entries.
  *
  * An edit splices the buffer: the winning entry's byte range is replaced by
  * the entry's logical prefix (key text, separator and whitespace, as the
@@ -38,6 +39,7 @@
 #include <string.h>
 
 #include "props.h"
+#include "strmap.h"
 #include "util.h"
 
 struct props_key {
@@ -52,10 +54,9 @@ struct props_key {
 struct props {
 	char *origin;
 	struct buf text; /* the whole file, every byte */
-	struct props_key *keys;
-	size_t nkeys;
-	size_t *slots; /* open addressing: index + 1 into keys, 0 if empty */
-	size_t nslots; /* a power of two, or 0 */
+	struct props_key *keys; /* in order of first appearance */
+	size_t nkeys, capkeys;
+	struct strmap *index;   /* key -> position in keys */
 };
 
 /* Properties.LineReader over a byte buffer, plus line counting. */
@@ -143,12 +144,21 @@ read_logical(struct reader *r, struct buf *lb, size_t *start, size_t *end)
 			continue;
 		}
 		if (c != '\n' && c != '\r') {
+			/* the rest of the physical line, in one piece; bs is 0
+			 * here (a line starts, or a continuation reset it), so
+			 * it ends as the parity of the trailing backslashes */
+			size_t from = r->off - 1, to = r->off, k;
+
+			while (to < r->len && p[to] != '\n' && p[to] != '\r')
+				to++;
 			if (lb->len == 0)
-				*start = r->off - 1;
-			if (buf_addch(lb, c) != 0)
+				*start = from;
+			if (buf_add(lb, p + from, to - from) != 0)
 				fatal("properties line buffer over its cap");
-			*end = r->off;
-			bs = c == '\\' ? !bs : 0;
+			for (k = to; k > from && p[k - 1] == '\\'; k--)
+				bs = !bs;
+			r->off = to;
+			*end = to;
 			continue;
 		}
 		if (lb->len == 0) {
@@ -257,6 +267,14 @@ decode(const char *s, size_t n, struct buf *out, const char **why)
 	buf_reset(out);
 	if (buf_add(out, "", 0) != 0) /* data is never NULL */
 		fatal("properties value buffer over its cap");
+	if (n == 0)
+		return 0;
+	if (memchr(s, '\\', n) == NULL) {
+		/* nothing to decode, the common case */
+		if (buf_add(out, s, n) != 0)
+			fatal("properties value buffer over its cap");
+		return 0;
+	}
 	while (i < n) {
 		c = s[i++];
 		if (c == '\\' && i < n && s[i] == 'u') {
@@ -322,51 +340,15 @@ decode(const char *s, size_t n, struct buf *out, const char **why)
 
 /* --- the key table --------------------------------------------------------- */
 
-static size_t
-hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	/* FNV-1a leaves the low bits weak: mix before masking them */
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-	return (size_t)(h ^ (h >> 31));
-}
-
-static size_t
-find_slot(const struct props *p, const char *key)
-{
-	size_t mask = p->nslots - 1, i = hash_key(key) & mask;
-
-	while (p->slots[i] != 0 && strcmp(p->keys[p->slots[i] - 1].key,
-	    key) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
 static struct props_key *
 lookup(const struct props *p, const char *key)
 {
 	size_t i;
 
-	if (p == NULL || key == NULL || p->nslots == 0)
+	if (p == NULL || key == NULL)
 		return NULL;
-	i = find_slot(p, key);
-	return p->slots[i] == 0 ? NULL : &p->keys[p->slots[i] - 1];
-}
-
-static void
-grow_table(struct props *p)
-{
-	size_t i, n = p->nslots ? p->nslots * 2 : 64;
-
-	free(p->slots);
-	p->slots = xcalloc(n, sizeof *p->slots);
-	p->nslots = n;
-	for (i = 0; i < p->nkeys; i++)
-		p->slots[find_slot(p, p->keys[i].key)] = i + 1;
+	i = strmap_get(p->index, key);
+	return i == STRMAP_NONE ? NULL : &p->keys[i];
 }
 
 /* Records an entry; a later one for the same key wins. */
@@ -376,7 +358,6 @@ put_entry(struct props *p, const char *key, const char *value,
 {
 	struct props_key *k;
 	char *rawcopy;
-	size_t i;
 
 	if ((k = lookup(p, key)) != NULL) {
 		if (k->secret)
@@ -384,15 +365,15 @@ put_entry(struct props *p, const char *key, const char *value,
 		else
 			free(k->value);
 	} else {
-		if ((p->nkeys + 1) * 2 > p->nslots)
-			grow_table(p);
-		i = find_slot(p, key);
-		p->keys = xreallocarray(p->keys, p->nkeys + 1,
-		    sizeof *p->keys);
-		k = &p->keys[p->nkeys++];
-		p->slots[i] = p->nkeys;
+		if (p->nkeys == p->capkeys) {
+			p->capkeys = p->capkeys ? p->capkeys * 2 : 64;
+			p->keys = xreallocarray(p->keys, p->capkeys,
+			    sizeof *p->keys);
+		}
+		k = &p->keys[p->nkeys];
 		k->key = xstrdup(key);
 		k->secret = is_secret_key(key);
+		strmap_put(p->index, k->key, p->nkeys++);
 	}
 	k->value = xstrdup(value);
 	k->start = start;
@@ -490,6 +471,7 @@ parse_text(const char *data, size_t len, const char *origin,
 		return r;
 	p = xcalloc(1, sizeof *p);
 	p->origin = xstrdup(origin);
+	p->index = strmap_new();
 	buf_init(&p->text, 0);
 	p->text.secret = 1;
 	if (buf_add(&p->text, data, len) != 0)
@@ -524,7 +506,7 @@ props_clear(struct props *p)
 			free(p->keys[i].value);
 	}
 	free(p->keys);
-	free(p->slots);
+	strmap_free(p->index);
 	buf_free(&p->text);
 	free(p->origin);
 }
