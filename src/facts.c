@@ -90,26 +90,30 @@ reindex(struct facts *fs)
 		strmap_put(fs->index, fs->v[i].name, i);
 }
 
-/* A new slot at the end of the array, for name (not yet indexed). */
-static struct fact *
-append(struct facts *fs)
+/* Stores nf (its strings change hands), replacing the fact of that name;
+ * one search of the index either way. */
+static void
+put(struct facts *fs, const struct fact *nf)
 {
-	struct fact *f;
+	size_t i = strmap_add(fs->index, nf->name, fs->n);
 
+	if (i != STRMAP_NONE) {
+		fact_clear(&fs->v[i]); /* the index holds nf's name now */
+		fs->v[i] = *nf;
+		return;
+	}
 	if (fs->n == fs->cap) {
 		fs->cap = fs->cap ? fs->cap * 2 : 32;
 		fs->v = xreallocarray(fs->v, fs->cap, sizeof *fs->v);
 	}
-	f = &fs->v[fs->n++];
-	memset(f, 0, sizeof *f);
-	return f;
+	fs->v[fs->n++] = *nf;
 }
 
 void
 facts_setv(struct facts *fs, const char *name, const char *value, int flags,
     const char *evidence)
 {
-	struct fact *f, nf;
+	struct fact nf;
 
 	if (value == NULL)
 		value = "";
@@ -119,12 +123,7 @@ facts_setv(struct facts *fs, const char *name, const char *value, int flags,
 	fact_fill(&nf, name, value, evidence, flags);
 	if (flags & FACT_SECRET)
 		secret_register(nf.value);
-	if ((f = find(fs, name)) != NULL)
-		fact_clear(f);
-	else
-		f = append(fs);
-	*f = nf;
-	strmap_put(fs->index, f->name, (size_t)(f - fs->v));
+	put(fs, &nf);
 }
 
 void
@@ -202,7 +201,6 @@ facts_merge(struct facts *dst, const struct facts *src)
 void
 facts_move(struct facts *dst, struct facts *src)
 {
-	struct fact *f;
 	size_t i;
 
 	if (dst == src)
@@ -211,14 +209,8 @@ facts_move(struct facts *dst, struct facts *src)
 		facts_swap(dst, src);
 		return;
 	}
-	for (i = 0; i < src->n; i++) {
-		if ((f = find(dst, src->v[i].name)) != NULL)
-			fact_clear(f);
-		else
-			f = append(dst);
-		*f = src->v[i];
-		strmap_put(dst->index, f->name, (size_t)(f - dst->v));
-	}
+	for (i = 0; i < src->n; i++)
+		put(dst, &src->v[i]);
 	src->n = 0;
 	strmap_clear(src->index);
 }

@@ -357,24 +357,26 @@ put_entry(struct props *p, const char *key, const char *value,
     const char *raw, size_t rawlen, size_t start, size_t end, int line)
 {
 	struct props_key *k;
-	char *rawcopy;
+	char *rawcopy, *name = xstrdup(key);
+	size_t i;
 
-	if ((k = lookup(p, key)) != NULL) {
+	if (p->nkeys == p->capkeys) {
+		p->capkeys = p->capkeys ? p->capkeys * 2 : 64;
+		p->keys = xreallocarray(p->keys, p->capkeys, sizeof *p->keys);
+	}
+	if ((i = strmap_add(p->index, name, p->nkeys)) != STRMAP_NONE) {
+		/* a later entry of a key: it wins; the index holds name */
+		k = &p->keys[i];
+		free(k->key);
 		if (k->secret)
 			free_secret(k->value);
 		else
 			free(k->value);
 	} else {
-		if (p->nkeys == p->capkeys) {
-			p->capkeys = p->capkeys ? p->capkeys * 2 : 64;
-			p->keys = xreallocarray(p->keys, p->capkeys,
-			    sizeof *p->keys);
-		}
-		k = &p->keys[p->nkeys];
-		k->key = xstrdup(key);
+		k = &p->keys[p->nkeys++];
 		k->secret = is_secret_key(key);
-		strmap_put(p->index, k->key, p->nkeys++);
 	}
+	k->key = name;
 	k->value = xstrdup(value);
 	k->start = start;
 	k->end = end;

@@ -137,26 +137,50 @@ grow(struct strmap *m)
 	free(old);
 }
 
-size_t
-strmap_put(struct strmap *m, const char *key, size_t pos)
+/* The slot of key, filled with pos when key was absent (*added is then 1);
+ * either way it takes the key pointer. */
+static struct slot *
+slot_for(struct strmap *m, const char *key, size_t pos, int *added)
 {
 	uint32_t h = hash_key(key);
 	struct slot *s;
-	size_t i, old;
 
 	if (pos >= UINT32_MAX)
 		fatal("strmap: position %zu out of range", pos);
 	if ((m->count + 1) * 4 > m->nslots * 3)
 		grow(m);
-	i = find(m, key, h);
-	s = &m->slots[i];
-	old = s->key == NULL ? STRMAP_NONE : s->pos;
-	if (s->key == NULL)
+	s = &m->slots[find(m, key, h)];
+	*added = s->key == NULL;
+	if (*added) {
 		m->count++;
+		s->hash = h;
+		s->pos = (uint32_t)pos;
+	}
 	s->key = key;
-	s->hash = h;
+	return s;
+}
+
+size_t
+strmap_put(struct strmap *m, const char *key, size_t pos)
+{
+	struct slot *s;
+	size_t old;
+	int added;
+
+	s = slot_for(m, key, pos, &added);
+	old = added ? STRMAP_NONE : s->pos;
 	s->pos = (uint32_t)pos;
 	return old;
+}
+
+size_t
+strmap_add(struct strmap *m, const char *key, size_t pos)
+{
+	struct slot *s;
+	int added;
+
+	s = slot_for(m, key, pos, &added);
+	return added ? STRMAP_NONE : s->pos;
 }
 
 size_t

@@ -37,6 +37,11 @@ size_t strmap_get(const struct strmap *, const char *key);
 /* Stores pos (not STRMAP_NONE) for key, replacing its position and its key
  * pointer if key is there already; returns the old position or STRMAP_NONE. */
 size_t strmap_put(struct strmap *, const char *key, size_t pos);
+/* Adds key with pos unless it is there already, in which case its position
+ * stays and the map takes the new key pointer (the same text): one search
+ * where strmap_get() and strmap_put() would take two.  Returns the position
+ * key had, or STRMAP_NONE when it was added. */
+size_t strmap_add(struct strmap *, const char *key, size_t pos);
 /* Removes key; returns its position, or STRMAP_NONE if it was not there. */
 size_t strmap_del(struct strmap *, const char *key);
 

@@ -1,5 +1,5 @@
 /*
- * test-strmap.c - the string map: put, get, replace, remove (with the runs
+ * test-strmap.c - the string map: put, add, get, replace, remove (with the runs
  * of slots behind the removed key shifted back), clear, growth, keys that
  * differ only at their end, and a lookup whose cost does not grow with the
  * map.  Every operation is checked against a plain array, the model.
@@ -35,6 +35,16 @@ test_basics(void)
 	memset(k1, 'x', sizeof k1 - 1);
 	is_int(strmap_get(m, "mysql.event_scheduler"), 9,
 	    "found through the new key pointer");
+	{
+		char a1[] = "added", a2[] = "added";
+
+		ok(strmap_add(m, a1, 3) == STRMAP_NONE, "add: absent, added");
+		is_int(strmap_add(m, a2, 4), 3, "add: present, its position");
+		memset(a1, 'x', sizeof a1 - 1);
+		is_int(strmap_get(m, "added"), 3,
+		    "add: position kept, new key pointer taken");
+		is_int(strmap_del(m, "added"), 3, "add: removed");
+	}
 	strmap_put(m, "", 0);
 	is_int(strmap_get(m, ""), 0, "the empty string is a key like any");
 	is_int(strmap_del(m, "mysql.event_scheduler"), 9, "del returns pos");
