@@ -89,9 +89,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		    "missing" : "unreadable", 0, "%s", why);
 		goto out;
 	}
-	p = props_parse(b.data, b.len, path, &why);
-	buf_free(&b); /* the parse has its own copy: one copy at a time */
-	if (p == NULL) {
+	if ((p = props_parse_buf(&b, path, &why)) == NULL) {
 		facts_set(out, "jobconf.status", "invalid", 0, "%s", why);
 		goto out;
 	}

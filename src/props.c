@@ -351,15 +351,26 @@ lookup(const struct props *p, const char *key)
 	return i == STRMAP_NONE ? NULL : &p->keys[i];
 }
 
-/* Records an entry; a later one for the same key wins. */
 static void
-put_entry(struct props *p, const char *key, const char *value,
-    const char *raw, size_t rawlen, size_t start, size_t end, int line)
+key_clear(struct props_key *k)
 {
-	struct props_key *k;
-	char *rawcopy, *name = xstrdup(key);
-	size_t i;
+	if (k->secret)
+		wipe(k->value, strlen(k->value));
+	free(k->key); /* key and value: one block */
+}
 
+/* Records an entry; a later one for the same key wins.  (An entry_fn.) */
+static void
+put_entry(void *arg, const char *key, const char *value, const char *raw,
+    size_t rawlen, size_t start, size_t end, int line)
+{
+	struct props *p = arg;
+	struct props_key *k;
+	size_t lk = strlen(key) + 1, lv = strlen(value) + 1, i;
+	char *rawcopy, *name = xmalloc(lk + lv);
+
+	memcpy(name, key, lk);
+	memcpy(name + lk, value, lv);
 	if (p->nkeys == p->capkeys) {
 		p->capkeys = p->capkeys ? p->capkeys * 2 : 64;
 		p->keys = xreallocarray(p->keys, p->capkeys, sizeof *p->keys);
@@ -367,17 +378,13 @@ put_entry(struct props *p, const char *key, const char *value,
 	if ((i = strmap_add(p->index, name, p->nkeys)) != STRMAP_NONE) {
 		/* a later entry of a key: it wins; the index holds name */
 		k = &p->keys[i];
-		free(k->key);
-		if (k->secret)
-			free_secret(k->value);
-		else
-			free(k->value);
+		key_clear(k);
 	} else {
 		k = &p->keys[p->nkeys++];
 		k->secret = is_secret_key(key);
 	}
 	k->key = name;
-	k->value = xstrdup(value);
+	k->value = name + lk;
 	k->start = start;
 	k->end = end;
 	k->line = line;
@@ -425,8 +432,16 @@ check_limits(const char *data, size_t len, const char *origin, char **cause)
 	return 0;
 }
 
+/*
+ * Reads every entry of text, in order, and hands each to fn: put_entry()
+ * records them, check_entry() compares them with an earlier parse.
+ */
+typedef void entry_fn(void *arg, const char *key, const char *value,
+    const char *raw, size_t rawlen, size_t start, size_t end, int line);
+
 static int
-load(struct props *p, char **cause)
+load(const char *text, size_t len, const char *origin, entry_fn *fn,
+    void *arg, char **cause)
 {
 	struct reader rd;
 	struct buf lb = BUF_INIT, kb = BUF_INIT, vb = BUF_INIT;
@@ -435,7 +450,7 @@ load(struct props *p, char **cause)
 	int line, r = 0;
 
 	lb.secret = kb.secret = vb.secret = 1;
-	reader_init(&rd, p->text.data, p->text.len, 0);
+	reader_init(&rd, text, len, 0);
 	while (read_logical(&rd, &lb, &start, &end)) {
 		line = reader_line_at(&rd, start);
 		split_line(lb.data, lb.len, &keylen, &valstart, NULL);
@@ -443,10 +458,10 @@ load(struct props *p, char **cause)
 		    decode(lb.data + valstart, lb.len - valstart, &vb,
 		    &why) != 0) {
 			r = set_cause(cause, JF_ERR_PARSE, "%s:%d: %s",
-			    p->origin, line, why);
+			    origin, line, why);
 			goto out;
 		}
-		put_entry(p, kb.data, vb.data, lb.data + valstart,
+		fn(arg, kb.data, vb.data, lb.data + valstart,
 		    lb.len - valstart, start, end, line);
 	}
 out:
@@ -456,29 +471,25 @@ out:
 	return r;
 }
 
-/* Parses into a new object; returns 0 or a negative enum jf_err. */
+/* Parses text, which it takes (leaving *text empty) and which passed
+ * check_limits(), into a new object; returns 0 or a negative enum jf_err. */
 static int
-parse_text(const char *data, size_t len, const char *origin,
-    struct props **out, char **cause)
+parse_owned(struct buf *text, const char *origin, struct props **out,
+    char **cause)
 {
 	struct props *p;
 	int r;
 
-	*out = NULL;
-	if (origin == NULL)
-		origin = "(properties)";
-	if (data == NULL && len != 0)
-		return set_cause(cause, JF_ERR_USAGE, "%s: no data", origin);
-	if ((r = check_limits(data, len, origin, cause)) != 0)
-		return r;
 	p = xcalloc(1, sizeof *p);
 	p->origin = xstrdup(origin);
 	p->index = strmap_new();
-	buf_init(&p->text, 0);
+	p->text = *text;
 	p->text.secret = 1;
-	if (buf_add(&p->text, data, len) != 0)
+	buf_init(text, 0);
+	if (p->text.data == NULL && buf_add(&p->text, "", 0) != 0)
 		fatal("properties text over its cap");
-	if ((r = load(p, cause)) != 0) {
+	if ((r = load(p->text.data, p->text.len, p->origin, put_entry, p,
+	    cause)) != 0) {
 		props_free(p);
 		return r;
 	}
@@ -489,9 +500,36 @@ parse_text(const char *data, size_t len, const char *origin,
 struct props *
 props_parse(const char *data, size_t len, const char *origin, char **cause)
 {
-	struct props *p;
+	struct props *p = NULL;
+	struct buf b = BUF_INIT;
 
-	parse_text(data, len, origin, &p, cause);
+	if (origin == NULL)
+		origin = "(properties)";
+	if (data == NULL && len != 0) {
+		set_cause(cause, JF_ERR_USAGE, "%s: no data", origin);
+		return NULL;
+	}
+	if (check_limits(data, len, origin, cause) != 0)
+		return NULL;
+	b.secret = 1;
+	if (buf_add(&b, data ? data : "", len) != 0)
+		fatal("properties text over its cap");
+	parse_owned(&b, origin, &p, cause);
+	return p;
+}
+
+struct props *
+props_parse_buf(struct buf *text, const char *origin, char **cause)
+{
+	struct props *p = NULL;
+
+	if (origin == NULL)
+		origin = "(properties)";
+	if (check_limits(text->data, text->len, origin, cause) != 0) {
+		buf_free(text);
+		return NULL;
+	}
+	parse_owned(text, origin, &p, cause);
 	return p;
 }
 
@@ -500,13 +538,8 @@ props_clear(struct props *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nkeys; i++) {
-		free(p->keys[i].key);
-		if (p->keys[i].secret)
-			free_secret(p->keys[i].value);
-		else
-			free(p->keys[i].value);
-	}
+	for (i = 0; i < p->nkeys; i++)
+		key_clear(&p->keys[i]);
 	free(p->keys);
 	strmap_free(p->index);
 	buf_free(&p->text);
@@ -743,26 +776,70 @@ add_entry(const struct props *p, const char *key, const char *value,
 	buf_add(nt, t + at, p->text.len - at);
 }
 
-/* Did the edit set key to value and leave every other key as it was? */
-static int
-edit_is_exact(const struct props *old, const struct props *new,
-    const char *key, const char *value)
+/*
+ * Did the edit set key to value and leave every other key as it was?  The
+ * new text is read entry by entry against the old object, without building
+ * a second one (job.conf may have 200,000 keys): for each old key, whether
+ * its last entry so far keeps its value; the same for the edited key and
+ * its new value; any other key fails.
+ */
+struct edit_check {
+	const struct props *old;
+	const char *key, *value;
+	unsigned char *same; /* per old key: 0 unseen, 1 same value, 2 not */
+	int edited;          /* the same for the edited key and value */
+	int extra;           /* a key neither old nor edited appeared */
+};
+
+static void
+check_entry(void *arg, const char *key, const char *value, const char *raw,
+    size_t rawlen, size_t start, size_t end, int line)
 {
-	const char *v;
+	struct edit_check *c = arg;
 	size_t i;
 
-	if (new->nkeys != old->nkeys + (lookup(old, key) == NULL ? 1 : 0))
-		return 0;
-	if ((v = props_get(new, key)) == NULL || strcmp(v, value) != 0)
-		return 0;
-	for (i = 0; i < old->nkeys; i++) {
-		if (strcmp(old->keys[i].key, key) == 0)
-			continue;
-		v = props_get(new, old->keys[i].key);
-		if (v == NULL || strcmp(v, old->keys[i].value) != 0)
-			return 0;
+	(void)raw;
+	(void)rawlen;
+	(void)start;
+	(void)end;
+	(void)line;
+	if (strcmp(key, c->key) == 0) {
+		c->edited = strcmp(value, c->value) == 0 ? 1 : 2;
+		return;
 	}
-	return 1;
+	if ((i = strmap_get(c->old->index, key)) == STRMAP_NONE) {
+		c->extra = 1;
+		return;
+	}
+	c->same[i] = strcmp(value, c->old->keys[i].value) == 0 ? 1 : 2;
+}
+
+/* Returns 1 if the text is the exact edit, 0 if not, or a negative
+ * enum jf_err if it does not parse. */
+static int
+edit_is_exact(const struct props *old, const struct buf *text,
+    const char *key, const char *value, char **cause)
+{
+	struct edit_check c;
+	size_t i, edited;
+	int r;
+
+	memset(&c, 0, sizeof c);
+	c.old = old;
+	c.key = key;
+	c.value = value;
+	c.same = xcalloc(old->nkeys + 1, 1);
+	if ((r = load(text->data, text->len, old->origin, check_entry, &c,
+	    cause)) != 0)
+		goto out;
+	edited = strmap_get(old->index, key); /* its same[] stays 0 */
+	r = !c.extra && c.edited == 1;
+	for (i = 0; r && i < old->nkeys; i++)
+		if (c.same[i] != 1 && i != edited)
+			r = 0;
+out:
+	free(c.same);
+	return r;
 }
 
 int
@@ -771,7 +848,8 @@ props_set(struct props *p, const char *key, const char *value, char **cause)
 	const struct props_key *k;
 	struct props *np = NULL;
 	struct buf nt;
-	int attempt, r;
+	char *origin;
+	int attempt, r, exact = 0;
 
 	if (p == NULL || key == NULL || value == NULL)
 		return set_cause(cause, JF_ERR_USAGE, "props_set: no %s",
@@ -783,28 +861,37 @@ props_set(struct props *p, const char *key, const char *value, char **cause)
 	k = lookup(p, key);
 	if (k != NULL && strcmp(k->value, value) == 0)
 		return 0;
-	for (attempt = 0; attempt < 3; attempt++) {
+	buf_init(&nt, 0);
+	for (attempt = 0; attempt < 3 && !exact; attempt++) {
 		if (k != NULL && attempt > 0)
 			break;
-		buf_init(&nt, 0);
+		buf_free(&nt);
 		nt.secret = 1;
 		if (k != NULL)
 			rewrite_entry(p, k, value, &nt);
 		else
 			add_entry(p, key, value, attempt, &nt);
-		r = parse_text(nt.data, nt.len, p->origin, &np, cause);
-		buf_free(&nt);
-		if (r != 0)
-			return r; /* a cap: the text was made to parse */
-		if (edit_is_exact(p, np, key, value))
-			break;
-		props_free(np);
-		np = NULL;
+		/* a cap or a parse error: the text was made to parse */
+		if ((r = check_limits(nt.data, nt.len, p->origin, cause)) != 0 ||
+		    (r = edit_is_exact(p, &nt, key, value, cause)) < 0) {
+			buf_free(&nt);
+			return r;
+		}
+		exact = r;
 	}
-	if (np == NULL)
+	if (!exact) {
+		buf_free(&nt);
 		return set_cause(cause, JF_ERR_USAGE, "%s: setting \"%s\" would "
 		    "change another key or not read back", p->origin, key);
+	}
+	/* the new text read as it was checked: its own fresh parse, built
+	 * after the old one is gone, so two never live at once */
+	origin = xstrdup(p->origin);
 	props_clear(p);
+	if (parse_owned(&nt, origin, &np, cause) != 0)
+		fatal("properties: the edited text of %s no longer parses",
+		    origin);
+	free(origin);
 	*p = *np;
 	free(np);
 	return 0;
