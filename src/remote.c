@@ -29,8 +29,8 @@ nonempty(const char *s)
 
 int
 remote_connect(struct conf *conf, const char *user, const char *host,
-    int port, const struct remote_cli *cli, struct transport **out,
-    char **cause)
+    int port, const struct remote_cli *cli, int64_t deadline,
+    struct transport **out, char **cause)
 {
 	struct ssh_opts o;
 	struct transport *t = NULL;
@@ -70,6 +70,7 @@ remote_connect(struct conf *conf, const char *user, const char *host,
 	    conf_bool(conf, "ssh.accept_new_hostkey");
 	o.connect_timeout_ms = (int)conf_int(conf, "ssh.connect_timeout_ms");
 	o.op_timeout_ms = (int)conf_int(conf, "ssh.op_timeout_ms");
+	o.deadline_ms = deadline;
 	if ((r = transport_ssh_new(&o, &t, cause)) != 0)
 		return r;
 	*out = transport_serial_new(t);
@@ -91,7 +92,7 @@ remote_connect_spec(struct conf *conf, const char *spec,
 		free(why);
 		return r;
 	}
-	r = remote_connect(conf, user, host, port, cli, out, cause);
+	r = remote_connect(conf, user, host, port, cli, 0, out, cause);
 	if (r == 0)
 		*host_out = host;
 	else

@@ -22,10 +22,12 @@ struct remote_cli {
  * transport safe to share between the probes' threads.  Errors:
  * -JF_ERR_USAGE for bad settings, anything else means the host could not be
  * reached, its key was refused, or authentication failed (exit code 6).
+ * deadline: 0, or the now_ms() time past which no phase of the session
+ * (connect, handshake, authentication, any operation) may go on.
  */
 int remote_connect(struct conf *, const char *user, const char *host,
-    int port, const struct remote_cli *, struct transport **out,
-    char **cause);
+    int port, const struct remote_cli *, int64_t deadline,
+    struct transport **out, char **cause);
 
 /* The same from "[USER@]HOST[:PORT]"; *host_out is the host name. */
 int remote_connect_spec(struct conf *, const char *spec,

@@ -15,18 +15,40 @@
 #include "facts.h"
 #include "transport.h"
 
+/* How one probe went in the site's last probing (probe.c), for the
+ * metrics. */
+enum probe_result { PROBE_OK, PROBE_FAILED, PROBE_TIMED_OUT };
+struct probe_stat {
+	const char *name;         /* the probe's name (static) */
+	int64_t ms;
+	enum probe_result result;
+};
+
 struct site {
 	struct conf *conf;       /* not owned */
-	struct transport *tp;    /* not owned */
+	/* The read-only view of the host (transport.h): what probes, steps
+	 * planning and commands use.  Owned by the site. */
+	struct transport *tp;
+	/* The writable transport (not owned): the executor's alone (exec.c
+	 * reads it when a change passes the gate; tests/integration/19-invariant.sh
+	 * checks that no other file names it). */
+	struct transport *writable;
 	char *host;              /* "localhost" or the remote host name */
 	char *state_dir;         /* local directory for this host's state */
 	int local;               /* tp is the local transport */
+	/* This run may write jobfix's own state (a command that changes
+	 * things, not in a dry run): probes keep their incremental state
+	 * (log offsets) then.  0 (the default): nothing is written. */
+	int keep_state;
 	/* Probe threads still running on this site, abandoned ones too
 	 * (probe.c); site_drain() waits for them before anything they use
 	 * is freed. */
 	pthread_mutex_t probe_lock;
 	pthread_cond_t probe_done;
 	int probes_running;
+	/* The last probe_run_all(): one entry per probe that ran. */
+	struct probe_stat *probe_stats;
+	size_t nprobe_stats;
 };
 
 struct site *site_new(struct conf *, struct transport *, const char *host);
@@ -37,6 +59,9 @@ void site_free(struct site *);
 int site_drain(struct site *, int timeout_ms);
 void site_probe_begin(struct site *);
 void site_probe_end(struct site *);
+/* Records how one probe went (the probe runner's thread only). */
+void site_probe_stat(struct site *, const char *name, int64_t ms,
+    enum probe_result);
 /* A path setting of the site ("site.mycnf"), expanded. */
 const char *site_path(struct site *, const char *name);
 /* Puts the site's paths into facts as site.* facts. */

@@ -13,8 +13,14 @@
  *
  * - libssh2 runs non-blocking and every wait is a poll() on the socket in
  *   the directions libssh2_session_block_directions() names, bounded by the
- *   operation's deadline: a dead peer or a silent network gives an error
- *   naming the host, never a hang.
+ *   phase's deadline (connect, banner and key exchange and authentication
+ *   together, each operation, each close), itself bounded by the host's
+ *   deadline when there is one: a dead peer or a silent network gives an
+ *   error naming the host, never a hang.  libssh2 also loops by itself
+ *   while the socket has data (it skips pre-banner lines without end); our
+ *   recv callback stops it at the deadline, and after HANDSHAKE_BYTES_MAX
+ *   bytes without a finished key exchange, so a peer streaming garbage
+ *   costs neither a hang nor a spinning CPU.
  *
  * - The host key is checked against known_hosts before we authenticate
  *   (OpenSSH's order: never hand a signature to an unverified server).  An
@@ -74,6 +80,7 @@
 #include "transport-ssh.h"
 #include "transport.h"
 #include "util.h"
+#include "i18n.h"
 
 #define CHUNK 32768
 /* Start-up file noise kept while looking for the marker. */
@@ -84,6 +91,12 @@
 #define KH_LINE_MAX 16384
 /* Largest known_hosts file read. */
 #define KH_FILE_MAX ((size_t)16 << 20)
+/*
+ * Bytes a server may send before the key exchange is done: banner, KEXINIT,
+ * the key exchange reply with its host key (a few KiB even for a 16384-bit
+ * RSA key).  A peer that sends more is not an SSH server we can talk to.
+ */
+#define HANDSHAKE_BYTES_MAX ((size_t)64 << 10)
 /* The markers the command line prints before it execs (see top). */
 #define MARK_PREFIX "\036jobfix-"
 #define MARK_END '\037'
@@ -92,6 +105,7 @@
 #define EXIT_NOTFOUND 44
 #define EXIT_WRONGTYPE 45
 #define EXIT_DIRSYNC 46
+#define EXIT_CHANGED 47
 
 /* --- the fixed remote scripts ---------------------------------------------
  * Each runs as `/bin/sh -c SCRIPT sh ARGS...`; the arguments are quoted like
@@ -163,7 +177,12 @@ static const char script_tcp[] =
     "exec cat /proc/net/tcp6\n";
 
 /*
- * $1 path, $2 mode for a new file (octal), $3 size; the data on stdin.
+ * $1 path, $2 "MODE/EXPECT": the mode for a new file (octal) and what must
+ * be there right before the rename ("-": anything, "absent": no file, or
+ * the file's SHA-256 in hex); $3 size; the data on stdin.  A file that is
+ * not what EXPECT says is left alone: its hash (empty: no file) on stdout,
+ * exit EXIT_CHANGED.  "absent" uses ln(1), which fails rather than replace
+ * a file created meanwhile.
  * Follows symlinks to the file they name; temp file in the same directory;
  * owner, group and mode copied from the old file; the size checked before
  * the rename (a connection that breaks mid-way gives cat an early EOF, not
@@ -181,6 +200,7 @@ static const char script_write[] =
     "*/*) d=${p%/*}; [ -n \"$d\" ] || d=/ ;;\n"
     "*) d=. ;;\n"
     "esac\n"
+    "m=${2%%/*} e=${2#*/}\n"
     "[ -d \"$p\" ] && { echo 'is a directory' >&2; exit 45; }\n"
     "t=$(mktemp \"$d/.jobfix-XXXXXXXXXX\") || exit 1\n"
     "trap 'rm -f -- \"$t\"' EXIT\n"
@@ -190,13 +210,25 @@ static const char script_write[] =
     "  chown -- \"${o% *}\" \"$t\" || exit 1\n"
     "  chmod -- \"${o#* }\" \"$t\" || exit 1\n"
     "else\n"
-    "  chmod -- \"$2\" \"$t\" || exit 1\n"
+    "  chmod -- \"$m\" \"$t\" || exit 1\n"
     "fi\n"
     "cat >\"$t\" || exit 1\n"
     "n=$(wc -c <\"$t\") || exit 1\n"
     "[ $n = \"$3\" ] || { echo \"short write: $n of $3 bytes arrived\" >&2; exit 1; }\n"
     "sync -- \"$t\" || exit 1\n"
-    "mv -f -- \"$t\" \"$p\" || exit 1\n"
+    "h() { [ ! -e \"$p\" ] || sha256sum <\"$p\" | cut -c1-64; }\n"
+    "case $e in\n"
+    "-) mv -f -- \"$t\" \"$p\" || exit 1 ;;\n"
+    "absent)\n"
+    "  if ! ln -- \"$t\" \"$p\" 2>/dev/null; then\n"
+    "    [ -e \"$p\" ] || [ -L \"$p\" ] || { echo 'cannot create it' >&2; exit 1; }\n"
+    "    h; exit 47\n"
+    "  fi\n"
+    "  rm -f -- \"$t\" ;;\n"
+    "*) c=$(h)\n"
+    "  [ \"$c\" = \"$e\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
+    "  mv -f -- \"$t\" \"$p\" || exit 1 ;;\n"
+    "esac\n"
     "trap - EXIT\n"
     "sync -- \"$d\" || exit 46\n";
 
@@ -214,8 +246,19 @@ struct ssh_conn {
 	int connect_timeout_ms;
 	int op_timeout_ms;
 
+	int64_t host_deadline;   /* 0, or no phase may end later (ms) */
+
 	int fd;
 	LIBSSH2_SESSION *session;
+	/*
+	 * The deadline of the phase under way (connect, one operation, a
+	 * close), seen by conn_recv() inside libssh2's own loops, and the bytes
+	 * received before the handshake ended (see HANDSHAKE_BYTES_MAX).
+	 */
+	int64_t deadline;
+	int handshaking;
+	size_t hs_bytes;
+	int flooded;
 };
 
 static pthread_once_t libssh2_once = PTHREAD_ONCE_INIT;
@@ -245,6 +288,53 @@ ssh_errmsg(struct ssh_conn *c)
 	return msg != NULL && *msg != '\0' ? msg : "unknown libssh2 error";
 }
 
+/* The deadline of the phase that begins: its own, or the host's if that is
+ * sooner. */
+static int64_t
+phase_deadline(struct ssh_conn *c, int ms)
+{
+	int64_t d = now_ms() + ms;
+
+	if (c->host_deadline > 0 && c->host_deadline < d)
+		d = c->host_deadline;
+	c->deadline = d;
+	return d;
+}
+
+/*
+ * libssh2's reads, all of them.  libssh2 loops inside one call as long as
+ * the socket has data: over pre-banner lines (it skips any number of lines
+ * that do not start with "SSH-"), over the packets of a channel.  A peer
+ * streaming bytes would keep that call, and us, busy forever.  So a read
+ * past the phase's deadline, or past HANDSHAKE_BYTES_MAX before the
+ * handshake is done, says "would block": libssh2 returns EAGAIN to us, and
+ * ssh_wait() ends the phase.
+ */
+static ssize_t
+conn_recv(libssh2_socket_t fd, void *buf, size_t len, int flags,
+    void **abstract)
+{
+	struct ssh_conn *c = *abstract;
+	ssize_t n;
+
+	if (c->deadline > 0 && now_ms() >= c->deadline)
+		return -EAGAIN;
+	if (c->handshaking) {
+		if (c->hs_bytes >= HANDSHAKE_BYTES_MAX) {
+			c->flooded = 1;
+			return -EAGAIN;
+		}
+		if (len > HANDSHAKE_BYTES_MAX - c->hs_bytes)
+			len = HANDSHAKE_BYTES_MAX - c->hs_bytes;
+	}
+	n = recv(fd, buf, len, flags);
+	if (n == -1)
+		return -errno;
+	if (c->handshaking)
+		c->hs_bytes += (size_t)n;
+	return n;
+}
+
 /* Drop the session without talking to the peer any more. */
 static void
 conn_drop(struct ssh_conn *c)
@@ -272,8 +362,9 @@ ssh_wait(struct ssh_conn *c, int64_t deadline)
 	int dir;
 
 	left = deadline - now_ms();
-	if (left <= 0)
+	if (left <= 0 || c->flooded)
 		return -JF_ERR_TIMEOUT;
+	c->deadline = deadline;
 	dir = c->session != NULL ?
 	    libssh2_session_block_directions(c->session) : 0;
 	pfd.fd = c->fd;
@@ -691,7 +782,7 @@ check_host_key(struct ssh_conn *c, char **cause)
 		}
 		if ((r = known_hosts_append(c, line, outlen, cause)) != 0)
 			goto out;
-		info("%s: added %s key %s for \"%s\" to \"%s\"", c->host, tname,
+		info(_("%s: added %s key %s for \"%s\" to \"%s\""), c->host, tname,
 		    fp, name, c->known_hosts);
 		break;
 	default:
@@ -887,12 +978,18 @@ set_hostkey_order(struct ssh_conn *c)
 static int
 conn_open(struct ssh_conn *c, char **cause)
 {
-	int64_t deadline = now_ms() + c->connect_timeout_ms;
+	int64_t deadline, t0 = now_ms();
+	const char *banner;
 	int rc, r;
 
 	pthread_once(&libssh2_once, init_libssh2);
 	if (libssh2_init_rc != 0)
 		return set_cause(cause, JF_ERR_IO, "libssh2_init failed");
+	if (c->host_deadline > 0 && now_ms() >= c->host_deadline)
+		return set_cause(cause, JF_ERR_TIMEOUT, "%s: port %d: the host's "
+		    "deadline has passed; not connecting again", c->host,
+		    c->port);
+	deadline = phase_deadline(c, c->connect_timeout_ms);
 	if ((r = tcp_connect(c, deadline, cause)) != 0)
 		return r;
 	if ((c->session = libssh2_session_init_ex(NULL, NULL, NULL, c)) ==
@@ -901,19 +998,42 @@ conn_open(struct ssh_conn *c, char **cause)
 		return set_cause(cause, JF_ERR_IO, "%s: libssh2_session_init "
 		    "failed", c->host);
 	}
+	libssh2_session_callback_set(c->session, LIBSSH2_CALLBACK_RECV,
+	    (void *)conn_recv);
 	libssh2_session_set_blocking(c->session, 0);
 	set_hostkey_order(c);
+	c->handshaking = 1;
+	c->hs_bytes = 0;
+	c->flooded = 0;
 	for (;;) {
 		rc = libssh2_session_handshake(c->session, c->fd);
 		if (rc != LIBSSH2_ERROR_EAGAIN)
 			break;
-		if (ssh_wait(c, deadline) != 0) {
+		if (ssh_wait(c, deadline) == 0)
+			continue;
+		/* which phase it was stuck in */
+		banner = libssh2_session_banner_get(c->session);
+		if (banner != NULL && strncmp(banner, "SSH-", 4) != 0)
+			banner = NULL; /* a line before the banner */
+		if (c->flooded)
+			r = set_cause(cause, JF_ERR_IO, "%s: port %d: the "
+			    "server sent %zu bytes %s; not an SSH server",
+			    c->host, c->port, c->hs_bytes, banner == NULL ?
+			    "without an SSH banner" :
+			    "without finishing the key exchange");
+		else if (c->hs_bytes == 0)
+			r = set_cause(cause, JF_ERR_TIMEOUT, "%s: port %d: no "
+			    "SSH banner: the server sent nothing in %lld ms",
+			    c->host, c->port, (long long)(now_ms() - t0));
+		else
 			r = set_cause(cause, JF_ERR_TIMEOUT, "%s: port %d: SSH "
-			    "handshake timed out after %d ms", c->host, c->port,
-			    c->connect_timeout_ms);
-			goto fail;
-		}
+			    "%s did not finish within %lld ms (%zu bytes "
+			    "received)", c->host, c->port, banner == NULL ?
+			    "banner" : "key exchange", (long long)(now_ms() -
+			    t0), c->hs_bytes);
+		goto fail;
 	}
+	c->handshaking = 0;
 	if (rc != 0) {
 		r = set_cause(cause, JF_ERR_IO, "%s: port %d: SSH handshake: %s",
 		    c->host, c->port, ssh_errmsg(c));
@@ -925,6 +1045,7 @@ conn_open(struct ssh_conn *c, char **cause)
 		goto fail;
 	return 0;
 fail:
+	c->handshaking = 0;
 	conn_drop(c);
 	return r;
 }
@@ -935,6 +1056,7 @@ conn_close(struct ssh_conn *c)
 {
 	int64_t deadline = now_ms() + TSSH_CLOSE_GRACE_MS;
 
+	c->deadline = deadline;
 	if (c->session != NULL) {
 		while (libssh2_session_disconnect(c->session, "jobfix done") ==
 		    LIBSSH2_ERROR_EAGAIN && ssh_wait(c, deadline) == 0)
@@ -1173,6 +1295,7 @@ channel_finish(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, int64_t deadline)
 
 	if (c->session == NULL)
 		return; /* freed with the session */
+	c->deadline = deadline;
 	while ((rc = libssh2_channel_close(ch)) == LIBSSH2_ERROR_EAGAIN) {
 		if (ssh_wait(c, deadline) != 0)
 			break;
@@ -1217,7 +1340,12 @@ ssh_exec(struct transport *t, struct exec_req *x, char **cause)
 	}
 	if (c->session == NULL && (r = conn_open(c, cause)) != 0)
 		goto out;
-	deadline = now_ms() + timeout_ms;
+	if (c->host_deadline > 0 && now_ms() >= c->host_deadline) {
+		r = set_cause(cause, JF_ERR_TIMEOUT, "%s: \"%s\": the host's "
+		    "deadline has passed", t->host, what);
+		goto out;
+	}
+	deadline = phase_deadline(c, timeout_ms);
 	chunk = xmalloc(CHUNK);
 
 	for (;;) {
@@ -1514,22 +1642,43 @@ ssh_read_file(struct transport *t, const char *path, struct buf *out,
 
 static int
 ssh_write_file(struct transport *t, const char *path, const void *data,
-    size_t len, mode_t mode, char **cause)
+    size_t len, mode_t mode, struct tcheck *check, char **cause)
 {
 	struct buf out = BUF_INIT;
-	char a2[16], a3[32];
+	char a2[96], a3[32];
+	const char *expect = "-";
 	int status = -1, r;
 
 	if (*path == '\0')
 		return set_cause(cause, JF_ERR_USAGE, "%s: empty path",
 		    t->host);
-	snprintf(a2, sizeof a2, "%04o", (unsigned)(mode & 07777));
+	if (check != NULL) {
+		check->found[0] = '\0';
+		if (check->expect == TEXPECT_ABSENT)
+			expect = "absent";
+		else if (check->expect == TEXPECT_SHA256)
+			expect = check->sha256;
+	}
+	snprintf(a2, sizeof a2, "%04o/%s", (unsigned)(mode & 07777), expect);
 	snprintf(a3, sizeof a3, "%zu", len);
 	r = run_script(t, script_write, path, a2, a3, data != NULL ? data : "",
 	    len, &out, 4096, 0, NULL, &status, cause);
 	if (r != 0 && status == EXIT_DIRSYNC)
 		set_cause(cause, JF_ERR_IO, "%s: \"%s\": replaced, but its directory "
 		    "could not be synced", t->host, path);
+	if (r != 0 && status == EXIT_CHANGED && check != NULL) {
+		size_t n = out.data != NULL ? strspn(out.data,
+		    "0123456789abcdef") : 0;
+
+		if (n == 64)
+			memcpy(check->found, out.data, 65);
+		check->found[n == 64 ? 64 : 0] = '\0';
+		r = set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": changed since "
+		    "it was read (now %s, expected %s): not replaced", t->host,
+		    path, check->found[0] != '\0' ? check->found : "no file",
+		    check->expect == TEXPECT_ABSENT ? "no file" :
+		    check->sha256);
+	}
 	buf_free(&out);
 	return r;
 }
@@ -1991,6 +2140,7 @@ transport_ssh_new(const struct ssh_opts *o, struct transport **out,
 	    o->connect_timeout_ms : TSSH_CONNECT_TIMEOUT_MS;
 	c->op_timeout_ms = o->op_timeout_ms > 0 ? o->op_timeout_ms :
 	    TSSH_OP_TIMEOUT_MS;
+	c->host_deadline = o->deadline_ms;
 
 	t = xcalloc(1, sizeof *t);
 	t->ops = &ssh_ops;

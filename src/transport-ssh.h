@@ -7,6 +7,7 @@
 #define JOBFIX_TRANSPORT_SSH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "transport.h"
 
@@ -23,6 +24,9 @@ struct ssh_opts {
 				  * a changed one) */
 	int connect_timeout_ms;  /* connect + handshake + auth; 0: default */
 	int op_timeout_ms;       /* deadline of every operation; 0: default */
+	int64_t deadline_ms;     /* 0, or a now_ms() time no phase may pass:
+				  * the host's whole deadline; past it every
+				  * operation fails at once */
 };
 
 #define TSSH_CONNECT_TIMEOUT_MS 10000
