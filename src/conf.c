@@ -690,9 +690,9 @@ conf_check(const struct conf *c, char **cause)
 	int r;
 
 	for (k = 0; k < 2; k++) {
-		size_t n = k == 0 ? c->nover : c->nvals;
-		for (i = 0; i < n; i++) {
-			v = k == 0 ? &c->over[i] : &c->vals[i];
+		const struct conf_values *set = k == 0 ? &c->over : &c->vals;
+		for (i = 0; i < set->n; i++) {
+			v = &set->v[i];
 			if (k == 1 && raw_find(c, v->name) != v)
 				continue; /* overridden */
 			if ((r = check_one(c, v->name, v->value, v->line,
