@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "exitcode.h"
+#include "gate.h"
 #include "heal.h"
 #include "i18n.h"
 #include "log.h"
@@ -343,5 +344,8 @@ engine_exit_code(const struct report *r, int fixing)
 		return EXIT_FIX_FAILED;
 	if (undone)
 		return EXIT_UNDONE;
-	return remain ? EXIT_FINDINGS : EXIT_HEALTHY;
+	/* a change the gate refused (a pause that came mid-playbook, a lock)
+	 * left the repair half done, though the files may read as fixed */
+	return remain || r->gate_hold != GATE_OPEN ? EXIT_FINDINGS :
+	    EXIT_HEALTHY;
 }

@@ -109,8 +109,7 @@ result_word(const struct fleet *fl, const struct host_result *h)
 		return "not run";
 	if (h->held)
 		return "held";
-	if (h->gate_hold != GATE_OPEN && h->changed == 0 &&
-	    h->exit == EXIT_FINDINGS)
+	if (h->gate_hold != GATE_OPEN && h->exit == EXIT_FINDINGS)
 		return gate_hold_word(h->gate_hold);
 	switch (h->exit) {
 	case EXIT_HEALTHY:
@@ -480,7 +479,7 @@ run_host(struct fleet *fl, size_t idx)
 	res->changed = count_changed(rep);
 	if (res->exit >= EXIT_USAGE)
 		res->message = failure_of(rep);
-	else if (res->gate_hold != GATE_OPEN && res->changed == 0)
+	else if (res->gate_hold != GATE_OPEN)
 		res->message = held_why(rep);
 	else if (rep->nnotes > 0 && fl->o->verbose)
 		res->message = xstrndup(rep->notes[0], MESSAGE_MAX);
