@@ -56,6 +56,7 @@ struct cmd_opts {
 	const char *known_hosts;
 	const char *identity;
 	const char *since;     /* audit show --since TIME */
+	int no_head;           /* audit verify --no-head */
 	int unattended;        /* --auto: a run from cron or a timer */
 };
 

@@ -31,7 +31,7 @@
 enum {
 	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
 	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO, OPT_OFFLINE,
-	OPT_LIST_COMMANDS,
+	OPT_LIST_COMMANDS, OPT_NO_HEAD,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +55,7 @@ static const struct option longopts[] = {
 	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "no-head", no_argument, NULL, OPT_NO_HEAD },
 	{ "auto", no_argument, NULL, OPT_AUTO },
 	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ NULL, 0, NULL, 0 },
@@ -89,6 +90,8 @@ cmd_usage(FILE *fp)
 	    "      --offline       skip the probes that talk to services\n"
 	    "      --since TIME    audit show: records from TIME (ISO 8601, "
 	    "or 30m, 2h, 7d)\n"
+	    "      --no-head       audit verify: a copy of a log, without "
+	    "its head file\n"
 	    "      --version, -h, --help\n\ncommands:\n"), JOBFIX_SYSCONFDIR);
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++)
@@ -235,6 +238,7 @@ again:
 		case OPT_KNOWN_HOSTS: c.opts.known_hosts = optarg; break;
 		case OPT_OFFLINE: c.opts.offline = 1; break;
 		case OPT_SINCE: c.opts.since = optarg; break;
+		case OPT_NO_HEAD: c.opts.no_head = 1; break;
 		case OPT_AUTO:
 			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
 			break;
