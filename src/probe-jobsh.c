@@ -7,6 +7,10 @@
  *   jobsh.nohuplog  the value of NOHUPLOG bash would see
  *   jobsh.console   yes when NOHUPLOG names job.console_log, no when it
  *                   does not (e.g. /dev/null), unknown when computed
+ *   jobsh.java_main the jar (file name) or main class its java command
+ *                   launches; empty when it names neither
+ *   jobsh.process_pattern  a regex for the command line of that process
+ *                   (probe-job.c and probe-ports.c find Job's JVM by it)
  */
 #include "config.h"
 
@@ -15,6 +19,26 @@
 
 #include "probe.h"
 #include "shvar.h"
+
+/* What the script's java command launches, and the pattern for it */
+static void
+java_facts(const struct shfile *f, const char *path, struct facts *out)
+{
+	char *re, *what;
+	int jar, line;
+
+	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL) {
+		facts_set(out, "jobsh.java_main", "", 0, "%s: no java command "
+		    "that names a jar (-jar) or a main class", path);
+		return;
+	}
+	facts_set(out, "jobsh.java_main", what, 0, "%s:%d: the %s its java "
+	    "command launches", path, line, jar ? "jar" : "main class");
+	facts_set(out, "jobsh.process_pattern", re, 0, "%s:%d: java %s%s",
+	    path, line, jar ? "-jar " : "", what);
+	free(re);
+	free(what);
+}
 
 static int
 run(struct probe_ctx *ctx, struct facts *out, char **cause)
@@ -67,6 +91,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		    (strcmp(base, want) == 0 ? "yes" : "no"), 0,
 		    "%s:%d: NOHUPLOG=%s", cands[i], line, v);
 	}
+	java_facts(f, cands[i], out);
 	shvar_free(f);
 	buf_free(&b);
 	return 0;
@@ -74,6 +99,6 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 
 const struct probe probe_jobsh = {
 	"jobsh", "jobsh.", 0, PROBE_HOST,
-	"Job's start script: NOHUPLOG",
+	"Job's start script: NOHUPLOG, and the jar or class it launches",
 	run,
 };
