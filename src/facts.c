@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "facts.h"
+#include "i18n.h"
 
 struct facts *
 facts_new(void)
@@ -25,6 +26,7 @@ fact_clear(struct fact *f)
 	else
 		free(f->value);
 	free(f->evidence);
+	free(f->evidence_text);
 }
 
 void
@@ -55,13 +57,28 @@ void
 facts_setv(struct facts *fs, const char *name, const char *value, int flags,
     const char *evidence)
 {
+	facts_setv_text(fs, name, value, flags, evidence, NULL);
+}
+
+const char *
+fact_evidence_text(const struct fact *f)
+{
+	return f->evidence_text != NULL ? f->evidence_text : f->evidence;
+}
+
+void
+facts_setv_text(struct facts *fs, const char *name, const char *value,
+    int flags, const char *evidence, const char *evidence_text)
+{
 	struct fact *f;
-	char *n, *v, *e;
+	char *n, *v, *e, *et;
 
 	/* copy first: name or value may be the very fact being replaced */
 	n = xstrdup(name);
 	v = xstrdup(value ? value : "");
 	e = xstrdup(evidence ? evidence : "");
+	et = evidence_text != NULL && strcmp(evidence_text, e) != 0 ?
+	    xstrdup(evidence_text) : NULL;
 	if (flags & FACT_SECRET)
 		secret_register(v);
 	if ((f = find(fs, n)) != NULL)
@@ -76,7 +93,24 @@ facts_setv(struct facts *fs, const char *name, const char *value, int flags,
 	f->name = n;
 	f->value = v;
 	f->evidence = e;
+	f->evidence_text = et;
 	f->flags = flags;
+}
+
+/* fmt in English, and in the user's language when it is translated */
+static void
+evidence_format(const char *fmt, va_list ap, char **en, char **text)
+{
+	const char *t = _(fmt);
+	va_list aq;
+
+	*text = NULL;
+	if (t != fmt) {
+		va_copy(aq, ap);
+		*text = xvasprintf(t, aq);
+		va_end(aq);
+	}
+	*en = xvasprintf(fmt, ap);
 }
 
 void
@@ -84,13 +118,14 @@ facts_set(struct facts *fs, const char *name, const char *value, int flags,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *ev;
+	char *ev, *et;
 
 	va_start(ap, fmt);
-	ev = xvasprintf(fmt, ap);
+	evidence_format(fmt, ap, &ev, &et);
 	va_end(ap);
-	facts_setv(fs, name, value, flags, ev);
+	facts_setv_text(fs, name, value, flags, ev, et);
 	free(ev);
+	free(et);
 }
 
 void
@@ -98,14 +133,15 @@ facts_set_long(struct facts *fs, const char *name, long value,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *ev, num[32];
+	char *ev, *et, num[32];
 
 	va_start(ap, fmt);
-	ev = xvasprintf(fmt, ap);
+	evidence_format(fmt, ap, &ev, &et);
 	va_end(ap);
 	snprintf(num, sizeof num, "%ld", value);
-	facts_setv(fs, name, num, 0, ev);
+	facts_setv_text(fs, name, num, 0, ev, et);
 	free(ev);
+	free(et);
 }
 
 const struct fact *
@@ -142,8 +178,9 @@ facts_merge(struct facts *dst, const struct facts *src)
 	size_t i;
 
 	for (i = 0; i < src->n; i++)
-		facts_setv(dst, src->v[i].name, src->v[i].value,
-		    src->v[i].flags, src->v[i].evidence);
+		facts_setv_text(dst, src->v[i].name, src->v[i].value,
+		    src->v[i].flags, src->v[i].evidence,
+		    src->v[i].evidence_text);
 }
 
 static int

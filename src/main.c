@@ -138,6 +138,29 @@ usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void
+cmd_getopt_error(int ch, char *const *argv)
+{
+	const char *word = argv[optind - 1];
+	size_t n;
+
+	/* a long option as typed, up to its '='; a short one by optopt
+	 * (which may sit inside a cluster such as -nZ) */
+	if (word != NULL && strncmp(word, "--", 2) == 0) {
+		n = strcspn(word, "=");
+		if (ch == ':')
+			fprintf(stderr, _("jobfix: option %.*s needs an "
+			    "argument\n"), (int)n, word);
+		else
+			fprintf(stderr, _("jobfix: unknown option %.*s\n"),
+			    (int)n, word);
+	} else if (ch == ':')
+		fprintf(stderr, _("jobfix: option -%c needs an argument\n"),
+		    optopt);
+	else
+		fprintf(stderr, _("jobfix: unknown option -%c\n"), optopt);
+}
+
 /* The configuration file: -c, else the default if it exists. */
 static struct conf *
 load_conf(struct cmd_ctx *c)
@@ -198,7 +221,9 @@ main(int argc, char **argv)
 	struct cmd_ctx c;
 	const struct cmd_entry *e;
 	char *cause = NULL, *end, *rhost = NULL, *rhost_dir = NULL;
-	const char *optstring = "+c:r:H:i:nyqvh", *word = NULL;
+	/* ':' first: getopt reports nothing itself (its messages are
+	 * glibc's), cmd_getopt_error does, in the user's language */
+	const char *optstring = "+:c:r:H:i:nyqvh", *word = NULL;
 	struct remote_cli rcli;
 	int ch, r, lockfd = -1, verbose = 0;
 
@@ -246,6 +271,7 @@ again:
 			list_commands();
 			return EXIT_HEALTHY;
 		default:
+			cmd_getopt_error(ch, argv);
 			fprintf(stderr, "%s\n", _("try 'jobfix --help'"));
 			return EXIT_USAGE;
 		}

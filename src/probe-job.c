@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "netcheck.h"
+#include "i18n.h"
 #include "probe.h"
 
 static void
@@ -52,21 +53,27 @@ health_facts(struct probe_ctx *ctx, struct facts *out)
 }
 
 const char *
-job_process_pattern(const struct probe_ctx *ctx, char **origin)
+job_process_pattern(const struct probe_ctx *ctx, char **origin,
+    char **origin_text)
 {
 	const char *set = conf_str(ctx->site->conf, "job.process_pattern");
 	const struct fact *d = facts_find(ctx->in, "jobsh.process_pattern");
 
 	if (set != NULL && *set != '\0') {
 		*origin = xstrdup("setting job.process_pattern");
+		*origin_text = xstrdup(_("setting job.process_pattern"));
 		return set;
 	}
 	if (d != NULL && d->value != NULL && *d->value != '\0') {
 		*origin = xasprintf("derived from %s", d->evidence);
+		*origin_text = xasprintf(_("derived from %s"),
+		    fact_evidence_text(d));
 		return d->value;
 	}
 	*origin = xstrdup("fallback: the setting job.process_pattern is empty "
 	    "and Job's start script names no jar or main class");
+	*origin_text = xstrdup(_("fallback: the setting job.process_pattern is "
+	    "empty and Job's start script names no jar or main class"));
 	return JOB_PROCESS_FALLBACK;
 }
 
@@ -76,37 +83,49 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	struct tproc *procs = NULL;
 	size_t n = 0, i;
 	const char *pattern;
-	char err[128], *origin;
+	char err[128], *origin, *otext, *en, *text;
 	regex_t re;
 	int r;
 
-	pattern = job_process_pattern(ctx, &origin);
+	pattern = job_process_pattern(ctx, &origin, &otext);
 	if ((r = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(r, &re, err, sizeof err);
 		r = set_cause(cause, JF_ERR_PARSE, "job.process_pattern "
 		    "\"%s\" (%s): %s", pattern, origin, err);
 		free(origin);
+		free(otext);
 		return r;
 	}
-	facts_set(out, "job.pattern", pattern, 0, "%s", origin);
+	facts_setv_text(out, "job.pattern", pattern, 0, origin, otext);
 	if ((r = ctx->tp->ops->list_procs(ctx->tp, &procs, &n, cause)) != 0) {
 		regfree(&re);
 		free(origin);
+		free(otext);
 		return r;
 	}
 	for (i = 0; i < n; i++)
 		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) == 0)
 			break;
 	if (i < n) {
-		facts_set(out, "job.running", "yes", 0, "pid %ld matches "
-		    "\"%s\" (%s): %.200s", (long)procs[i].pid, pattern, origin,
-		    procs[i].cmdline);
-		facts_set_long(out, "job.pid", (long)procs[i].pid, "process "
-		    "table: %.200s", procs[i].cmdline);
-	} else
-		facts_set(out, "job.running", "no", 0, "no process matches "
-		    "\"%s\" (%s) among %zu", pattern, origin, n);
+		/* the evidence names the process: a wrong match shows */
+		en = xasprintf("pid %ld matches \"%s\" (%s): %.200s",
+		    (long)procs[i].pid, pattern, origin, procs[i].cmdline);
+		text = xasprintf(_("pid %ld matches \"%s\" (%s): %.200s"),
+		    (long)procs[i].pid, pattern, otext, procs[i].cmdline);
+		facts_setv_text(out, "job.running", "yes", 0, en, text);
+		facts_set_long(out, "job.pid", (long)procs[i].pid, N_("process "
+		    "table: %.200s"), procs[i].cmdline);
+	} else {
+		en = xasprintf("no process matches \"%s\" (%s) among %zu",
+		    pattern, origin, n);
+		text = xasprintf(_("no process matches \"%s\" (%s) among %zu"),
+		    pattern, otext, n);
+		facts_setv_text(out, "job.running", "no", 0, en, text);
+	}
+	free(en);
+	free(text);
 	free(origin);
+	free(otext);
 	tprocs_free(procs, n);
 	regfree(&re);
 	health_facts(ctx, out);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "probe.h"
 #include "shvar.h"
 
@@ -28,12 +29,13 @@ java_facts(const struct shfile *f, const char *path, struct facts *out)
 	int jar, line;
 
 	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL) {
-		facts_set(out, "jobsh.java_main", "", 0, "%s: no java command "
-		    "that names a jar (-jar) or a main class", path);
+		facts_set(out, "jobsh.java_main", "", 0, N_("%s: no java command "
+		    "that names a jar (-jar) or a main class"), path);
 		return;
 	}
-	facts_set(out, "jobsh.java_main", what, 0, "%s:%d: the %s its java "
-	    "command launches", path, line, jar ? "jar" : "main class");
+	facts_set(out, "jobsh.java_main", what, 0, jar ? N_("%s:%d: the jar its "
+	    "java command launches") : N_("%s:%d: the main class its java "
+	    "command launches"), path, line);
 	facts_set(out, "jobsh.process_pattern", re, 0, "%s:%d: java %s%s",
 	    path, line, jar ? "-jar " : "", what);
 	free(re);
@@ -62,14 +64,14 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			break;
 	}
 	if (i == nitems(cands)) {
-		facts_set(out, "jobsh.status", "missing", 0, "neither %s nor %s: "
-		    "%s", cands[0], cands[1], why ? why : "");
+		facts_set(out, "jobsh.status", "missing", 0, N_("neither %s nor %s: "
+		    "%s"), cands[0], cands[1], why ? why : "");
 		free(why);
 		buf_free(&b);
 		return 0;
 	}
-	facts_set(out, "jobsh.path", cands[i], 0, "the first of %s, %s that "
-	    "exists", cands[0], cands[1]);
+	facts_set(out, "jobsh.path", cands[i], 0, N_("the first of %s, %s that "
+	    "exists"), cands[0], cands[1]);
 	if ((f = shvar_parse(b.data, b.len, cands[i], &why)) == NULL) {
 		facts_set(out, "jobsh.status", "invalid", 0, "%s", why);
 		free(why);
@@ -79,10 +81,10 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	facts_set(out, "jobsh.status", "ok", 0, "%s", cands[i]);
 	v = shvar_get(f, "NOHUPLOG", &line, &dynamic);
 	if (v == NULL) {
-		facts_set(out, "jobsh.nohuplog", "", 0, "%s: no NOHUPLOG "
-		    "assignment", cands[i]);
-		facts_set(out, "jobsh.console", "no", 0, "%s: no NOHUPLOG "
-		    "assignment", cands[i]);
+		facts_set(out, "jobsh.nohuplog", "", 0, N_("%s: no NOHUPLOG "
+		    "assignment"), cands[i]);
+		facts_set(out, "jobsh.console", "no", 0, N_("%s: no NOHUPLOG "
+		    "assignment"), cands[i]);
 	} else {
 		facts_set(out, "jobsh.nohuplog", v, 0, "%s:%d", cands[i], line);
 		base = strrchr(v, '/');

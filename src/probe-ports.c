@@ -112,10 +112,11 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	char *name;
 	const char *val, *cmd;
 	pid_t owner;
-	char *origin;
+	char *origin, *otext;
 
-	pattern = job_process_pattern(ctx, &origin);
+	pattern = job_process_pattern(ctx, &origin, &otext);
 	free(origin);
+	free(otext);
 	have_re = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
 	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
 		long port;
