@@ -64,7 +64,7 @@ static const struct conf_key keys[] = {
 	/* How to act on services. */
 	{ "commands.job_restart", CONF_LIST, "${jobsh.path},restart", "argv restarting Job" },
 	{ "commands.job_status", CONF_LIST, "${jobsh.path},status", "argv asking Job's status" },
-	{ "job.process_pattern", CONF_STR, "java .*(job|ijobs)", "extended regex matching the command line of Job's JVM" },
+	{ "job.process_pattern", CONF_STR, "", "extended regex matching the command line of Job's JVM; empty: derived from the jar or main class Job's start script launches, else " JOB_PROCESS_FALLBACK },
 	{ "job.console_log", CONF_STR, "job_jvm_console.log", "NOHUPLOG value that gives Job a console log" },
 	{ "job.restart_wait_ms", CONF_INT, "5000", "how long to wait for Job's console log after a restart" },
 

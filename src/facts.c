@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "facts.h"
+#include "i18n.h"
 
 struct facts *
 facts_new(void)
@@ -44,6 +45,7 @@ fact_fill(struct fact *f, const char *name, const char *value,
 	f->name = b;
 	f->value = b + ln;
 	f->evidence = b + ln + lv;
+	f->evidence_text = NULL;
 	f->flags = flags;
 }
 
@@ -55,7 +57,8 @@ fact_clear(struct fact *f)
 	if (f->flags & FACT_SECRET)
 		wipe(f->value, strlen(f->value));
 	free(f->name);
-	f->name = f->value = f->evidence = NULL;
+	free(f->evidence_text);
+	f->name = f->value = f->evidence = f->evidence_text = NULL;
 }
 
 void
@@ -113,6 +116,19 @@ void
 facts_setv(struct facts *fs, const char *name, const char *value, int flags,
     const char *evidence)
 {
+	facts_setv_text(fs, name, value, flags, evidence, NULL);
+}
+
+const char *
+fact_evidence_text(const struct fact *f)
+{
+	return f->evidence_text != NULL ? f->evidence_text : f->evidence;
+}
+
+void
+facts_setv_text(struct facts *fs, const char *name, const char *value,
+    int flags, const char *evidence, const char *evidence_text)
+{
 	struct fact nf;
 
 	if (value == NULL)
@@ -121,9 +137,28 @@ facts_setv(struct facts *fs, const char *name, const char *value, int flags,
 		evidence = "";
 	/* fill first: the arguments may be the very fact's strings */
 	fact_fill(&nf, name, value, evidence, flags);
+	/* its own block: most facts have none */
+	if (evidence_text != NULL && strcmp(evidence_text, evidence) != 0)
+		nf.evidence_text = xstrdup(evidence_text);
 	if (flags & FACT_SECRET)
 		secret_register(nf.value);
 	put(fs, &nf);
+}
+
+/* fmt in English, and in the user's language when it is translated */
+static void
+evidence_format(const char *fmt, va_list ap, char **en, char **text)
+{
+	const char *t = _(fmt);
+	va_list aq;
+
+	*text = NULL;
+	if (t != fmt) {
+		va_copy(aq, ap);
+		*text = xvasprintf(t, aq);
+		va_end(aq);
+	}
+	*en = xvasprintf(fmt, ap);
 }
 
 void
@@ -131,13 +166,14 @@ facts_set(struct facts *fs, const char *name, const char *value, int flags,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *ev;
+	char *ev, *et;
 
 	va_start(ap, fmt);
-	ev = xvasprintf(fmt, ap);
+	evidence_format(fmt, ap, &ev, &et);
 	va_end(ap);
-	facts_setv(fs, name, value, flags, ev);
+	facts_setv_text(fs, name, value, flags, ev, et);
 	free(ev);
+	free(et);
 }
 
 void
@@ -145,14 +181,15 @@ facts_set_long(struct facts *fs, const char *name, long value,
     const char *fmt, ...)
 {
 	va_list ap;
-	char *ev, num[32];
+	char *ev, *et, num[32];
 
 	va_start(ap, fmt);
-	ev = xvasprintf(fmt, ap);
+	evidence_format(fmt, ap, &ev, &et);
 	va_end(ap);
 	snprintf(num, sizeof num, "%ld", value);
-	facts_setv(fs, name, num, 0, ev);
+	facts_setv_text(fs, name, num, 0, ev, et);
 	free(ev);
+	free(et);
 }
 
 const struct fact *
@@ -194,8 +231,9 @@ facts_merge(struct facts *dst, const struct facts *src)
 	if (dst == src)
 		return;
 	for (i = 0; i < src->n; i++)
-		facts_setv(dst, src->v[i].name, src->v[i].value,
-		    src->v[i].flags, src->v[i].evidence);
+		facts_setv_text(dst, src->v[i].name, src->v[i].value,
+		    src->v[i].flags, src->v[i].evidence,
+		    src->v[i].evidence_text);
 }
 
 void

@@ -7,6 +7,10 @@
  * ("SELECT @@event_scheduler on 127.0.0.1:3306").  A secret fact's value never
  * leaves the process: facts_get() returns it for use, the renderers mask it.
  *
+ * facts_set() and facts_set_long() format the evidence twice when its
+ * format is translated (marked N_() at the call): English for what programs
+ * read, and in the user's language for the text reports.
+ *
  * A fact set is filled by one probe at a time (no locking); the runner merges
  * the sets of concurrent probes.  Setting a name again replaces it.  A name
  * is found through a hash index (strmap.h) in constant time: job.conf alone
@@ -27,7 +31,9 @@
 struct fact {
 	char *name;
 	char *value;
-	char *evidence;
+	char *evidence;      /* English: --json, the audit log */
+	char *evidence_text; /* the same in the user's language, for text
+				output; NULL when it is the English */
 	int flags;
 };
 
@@ -43,6 +49,11 @@ void facts_set(struct facts *, const char *name, const char *value, int flags,
     const char *evidence_fmt, ...) JF_PRINTF(5, 6);
 void facts_setv(struct facts *, const char *name, const char *value, int flags,
     const char *evidence);
+/* The same with the evidence in the user's language too (NULL: none). */
+void facts_setv_text(struct facts *, const char *name, const char *value,
+    int flags, const char *evidence, const char *evidence_text);
+/* The evidence a person reads: evidence_text, else evidence. */
+const char *fact_evidence_text(const struct fact *);
 void facts_set_long(struct facts *, const char *name, long value,
     const char *evidence_fmt, ...) JF_PRINTF(4, 5);
 const struct fact *facts_find(const struct facts *, const char *name);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "probe.h"
 #include "props.h"
 
@@ -29,9 +30,9 @@ creds(struct facts *out, const struct props *p, const char *path)
 	struct buf why = BUF_INIT;
 
 	if (user == NULL || pass == NULL || code == NULL || secret == NULL) {
-		facts_set(out, "jobconf.amqp_creds", "unknown", 0, "%s lacks "
+		facts_set(out, "jobconf.amqp_creds", "unknown", 0, N_("%s lacks "
 		    "one of ijobs.amqp.username, ijobs.amqp.password, app.code, "
-		    "app.secret", path);
+		    "app.secret"), path);
 		return;
 	}
 	if (strcmp(user, code) != 0)
@@ -48,8 +49,8 @@ creds(struct facts *out, const struct props *p, const char *path)
 		facts_set(out, "jobconf.amqp_creds", "mismatch", 0, "%s: %s",
 		    path, why.data);
 	else
-		facts_set(out, "jobconf.amqp_creds", "match", 0, "%s: "
-		    "ijobs.amqp.username/password equal app.code/app.secret",
+		facts_set(out, "jobconf.amqp_creds", "match", 0, N_("%s: "
+		    "ijobs.amqp.username/password equal app.code/app.secret"),
 		    path);
 	buf_free(&why);
 }
@@ -93,7 +94,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		facts_set(out, "jobconf.status", "invalid", 0, "%s", why);
 		goto out;
 	}
-	facts_set(out, "jobconf.status", "ok", 0, "%s: %zu keys", path,
+	facts_set(out, "jobconf.status", "ok", 0, N_("%s: %zu keys"), path,
 	    props_count(p));
 	/* every key (job.conf may have 200,000): name and evidence built in
 	 * two reused buffers, no formatting per key */
@@ -118,8 +119,8 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			    req[i]);
 	}
 	facts_set(out, "jobconf.missing_keys", missing.len ? missing.data : "",
-	    0, "%s: required keys (setting jobconf.required) that are absent "
-	    "or empty", path);
+	    0, N_("%s: required keys (setting jobconf.required) that are absent "
+	    "or empty"), path);
 out:
 	props_free(p);
 	free(why);
