@@ -287,6 +287,40 @@ held(const struct engine_opts *opts, struct exec_ctx *ctx,
 	return exec_may_run(ctx, pb, why) != 0;
 }
 
+/* A partly done run: what stands, and the step that failed. */
+static char *
+partial_note(const struct pb_run *run)
+{
+	struct buf kept = BUF_INIT;
+	const char *why = NULL;
+	char *note;
+	size_t j, k;
+	int failed = 0;
+
+	for (j = 0; j < run->nrecords; j++) {
+		const struct step_record *rec = &run->records[j];
+		for (k = 0; k < rec->changes.n; k++) {
+			const struct change *c = rec->changes.v[k];
+			if (c->kept)
+				buf_printf(&kept, "%s%s", kept.len ? "; " : "",
+				    _(c->summary));
+			else if (c->outcome == OUT_FAILED && failed == 0) {
+				failed = rec->index;
+				why = c->message;
+			}
+		}
+		if (failed == 0 && rec->outcome == OUT_FAILED) {
+			failed = rec->index;
+			why = rec->message;
+		}
+	}
+	note = xasprintf(_("partly fixed: this stands: %s; step %d failed, and "
+	    "what its group changed was undone: %s"), kept.data ? kept.data :
+	    "", failed, why ? _(why) : "?");
+	buf_free(&kept);
+	return note;
+}
+
 /* The state of the finding of run k, from the run's outcome. */
 static void
 run_state(const struct exec_ctx *ctx, struct report *rep, size_t k)
@@ -302,6 +336,12 @@ run_state(const struct exec_ctx *ctx, struct report *rep, size_t k)
 		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
 	else if (o == OUT_FAILED || o == OUT_UNDONE)
 		f->state = FINDING_FAILED;
+	else if (o == OUT_PARTIAL) {
+		/* probed again below: still there, or (rarely) gone */
+		f->state = FINDING_REMAINS;
+		free(f->note);
+		f->note = partial_note(run);
+	}
 	else if (o == OUT_SKIPPED) {
 		f->state = FINDING_HELD;
 		held_note(run, f);

@@ -50,7 +50,7 @@ outcome_name(enum outcome o)
 {
 	static const char *const names[] = {
 		N_("ok"), N_("changed"), N_("skipped"), N_("failed"),
-		N_("undone"),
+		N_("undone"), N_("partial"),
 	};
 
 	return (unsigned)o < nitems(names) ? names[o] : "?";
@@ -781,8 +781,13 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 	return o;
 }
 
-int
-exec_undo_all(struct exec_ctx *ctx)
+/*
+ * Undoes, newest first, the applied changes of the playbook's steps in
+ * group `from` and after; those of earlier groups stand (kept).  Returns 0
+ * when every one of them was undone.
+ */
+static int
+undo_from_group(struct exec_ctx *ctx, int from, size_t *kept)
 {
 	struct transport *wtp = ctx->site->writable;
 	struct change *c;
@@ -790,8 +795,14 @@ exec_undo_all(struct exec_ctx *ctx)
 	size_t i;
 	int failed = 0, r;
 
+	*kept = 0;
 	for (i = ctx->applied.n; i-- > 0;) {
 		c = ctx->applied.v[i];
+		if (c->group_no < from) {
+			c->kept = 1;
+			(*kept)++;
+			continue;
+		}
 		if (c->kind == CHANGE_FILE)
 			r = undo_file(ctx, c, &cause);
 		else if (c->undo != NULL)
@@ -817,6 +828,14 @@ exec_undo_all(struct exec_ctx *ctx)
 	}
 	ctx->applied.n = 0;
 	return failed ? -JF_ERR_IO : 0;
+}
+
+int
+exec_undo_all(struct exec_ctx *ctx)
+{
+	size_t kept;
+
+	return undo_from_group(ctx, 0, &kept);
 }
 
 static struct step_record *
@@ -881,9 +900,12 @@ exec_steps(struct exec_ctx *ctx, size_t from, enum outcome worst)
 	struct change_list cl = { NULL, 0, 0 };
 	enum outcome o;
 	char *cause = NULL;
-	size_t i, j, k;
-	int r;
+	size_t i, j, k, kept;
+	int r, fail_group = 0;
 
+	/* resumed after a restart that failed: the restart step's group */
+	if (worst == OUT_FAILED && from > 0)
+		fail_group = pb->steps[from - 1].group_no;
 	for (i = from; i < pb->nsteps && worst != OUT_FAILED &&
 	    worst != OUT_SKIPPED; i++) {
 		const struct step *st = &pb->steps[i];
@@ -892,6 +914,7 @@ exec_steps(struct exec_ctx *ctx, size_t from, enum outcome worst)
 		memset(&cl, 0, sizeof cl);
 		r = st->type->prepare(st, ctx, &cl, &cause);
 		rec = &ctx->records[ctx->nrecords - 1];
+		fail_group = st->group_no;
 		if (r != 0) {
 			rec->outcome = OUT_FAILED;
 			rec->message = redact(cause ? cause : "failed");
@@ -901,6 +924,8 @@ exec_steps(struct exec_ctx *ctx, size_t from, enum outcome worst)
 			worst = OUT_FAILED;
 			break;
 		}
+		for (j = 0; j < cl.n; j++)
+			cl.v[j]->group_no = st->group_no;
 		if (cl.n == 0) {
 			rec->outcome = OUT_OK;
 			if (rec->message == NULL)
@@ -933,15 +958,23 @@ exec_steps(struct exec_ctx *ctx, size_t from, enum outcome worst)
 	if (worst == OUT_FAILED && !ctx->dry_run && ctx->applied.n == 0)
 		worst = OUT_UNDONE; /* nothing was changed: the host is as it was */
 	else if (worst == OUT_FAILED && !ctx->dry_run) {
-		if (exec_undo_all(ctx) == 0)
-			worst = OUT_UNDONE;
-		/* mark the records of undone changes */
+		/* the failing step's group falls; the groups before it
+		 * completed, each with its own checks, and stand */
+		if (undo_from_group(ctx, fail_group, &kept) == 0)
+			worst = kept > 0 ? OUT_PARTIAL : OUT_UNDONE;
+		/* mark the records of undone and of kept changes */
 		for (k = 0; k < ctx->nrecords; k++)
-			for (j = 0; j < ctx->records[k].changes.n; j++)
-				if (ctx->records[k].changes.v[j]->outcome ==
-				    OUT_UNDONE &&
+			for (j = 0; j < ctx->records[k].changes.n; j++) {
+				struct change *c = ctx->records[k].changes.v[j];
+				if (c->outcome == OUT_UNDONE &&
 				    ctx->records[k].outcome == OUT_CHANGED)
 					ctx->records[k].outcome = OUT_UNDONE;
+				if (c->kept) {
+					free(c->message);
+					c->message = xstrdup(N_("kept: the "
+					    "steps of its group all passed"));
+				}
+			}
 	}
 	return worst;
 }

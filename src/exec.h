@@ -31,6 +31,9 @@ enum outcome {
 	OUT_SKIPPED,     /* not run: held, refused, not allowed */
 	OUT_FAILED,      /* failed, and what it changed is still in place */
 	OUT_UNDONE,      /* failed, and what the run changed was undone */
+	OUT_PARTIAL,     /* failed in a later group of steps: that group was
+			    undone, the changes of the groups before it stand
+			    (playbook.h: groups) */
 };
 const char *outcome_name(enum outcome);
 
@@ -74,6 +77,9 @@ struct change {
 	int conflict;   /* CHANGE_FILE: someone changed the file meanwhile;
 			   their version was kept (message says more) */
 	int step_index;
+	int group_no;   /* its step's group (struct step) */
+	int kept;       /* its playbook failed in a later group, and it
+			   stands */
 	/* audit: this change reverses record `undoes` of run undo_of_run
 	 * (jobfix undo); 0 and NULL otherwise */
 	long undoes;
