@@ -501,7 +501,11 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 	struct head h;
 	char last_hash[65] = "", last_prev[65] = "", hash[65];
 	long last_seq = 0, seq, line, index = 0;
-	const char *prev, *ev;
+	/* the first gap in seq, and a record of it found further on: then
+	 * the records were moved, not deleted */
+	long gap_lo = 0, gap_hi = 0, gap_index = 0, gap_seq = 0, gap_after = 0;
+	long moved_seq = 0, moved_line = 0;
+	const char *prev, *ev, *moved_file = NULL;
 	json_t *o;
 	size_t fi;
 	FILE *fp;
@@ -559,13 +563,23 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 					    "log: give the older file first to "
 					    "check across both", seq);
 			} else if (last_seq != 0 && seq != last_seq + 1) {
+				if (seq > last_seq + 1 && gap_index == 0 &&
+				    chk->bad_record == 0) {
+					gap_lo = last_seq + 1;
+					gap_hi = seq - 1;
+					gap_index = index;
+					gap_seq = seq;
+					gap_after = last_seq;
+				}
 				check_bad(chk, index, files[fi], line, seq >
 				    last_seq + 1 ? (seq == last_seq + 2 ?
 				    xasprintf("record %ld is missing (deleted)",
 				    last_seq + 1) : xasprintf("records %ld to "
 				    "%ld are missing (deleted)", last_seq + 1,
-				    seq - 1)) : xasprintf("record %ld comes "
-				    "after record %ld", seq, last_seq));
+				    seq - 1)) : seq == last_seq ? xasprintf(
+				    "record %ld is there twice", seq) :
+				    xasprintf("records out of order: record %ld "
+				    "comes after record %ld", seq, last_seq));
 			} else if (strcmp(prev, last_hash) != 0) {
 				/* the one before was changed after it was
 				 * written: that is the broken record */
@@ -583,6 +597,12 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 				    json_string_value(json_object_get(o,
 				    "why")) ? json_string_value(json_object_get(
 				    o, "why")) : "?"));
+			if (gap_index != 0 && index > gap_index &&
+			    moved_seq == 0 && seq >= gap_lo && seq <= gap_hi) {
+				moved_seq = seq;
+				moved_file = files[fi];
+				moved_line = line;
+			}
 			memcpy(last_prev, prev, 65);
 			memcpy(last_hash, hash, 65);
 			last_seq = seq;
@@ -592,6 +612,13 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 	}
 	buf_free(&b);
 	chk->records = index;
+	if (moved_seq != 0 && chk->bad_record == gap_index) {
+		free(chk->why);
+		chk->why = xasprintf("records out of order: record %ld comes "
+		    "right after record %ld, and record %ld is further on "
+		    "(%s line %ld): moved or swapped, not deleted", gap_seq,
+		    gap_after, moved_seq, moved_file, moved_line);
+	}
 	if (head_path == NULL || nfiles == 0)
 		return 0;
 	read_head(head_path, &h);
@@ -599,6 +626,15 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 		if (chk->note == NULL)
 			chk->note = xasprintf("the head file is for \"%s\": not "
 			    "checked", h.log);
+	} else if (!h.exists && index > 0) {
+		/* nothing to compare the end with: records cut off the end
+		 * leave a chain that looks whole */
+		chk->head_missing = 1;
+		if (chk->why == NULL)
+			chk->why = xasprintf("the head file %s is missing or "
+			    "unreadable: the end of the log can no longer be "
+			    "checked (records cut off the end would not show)",
+			    head_path);
 	} else if (h.exists && index == 0 && h.seq > 0) {
 		chk->head_bad = 1;
 		free(chk->why);

@@ -56,13 +56,17 @@ struct audit_check {
 	const char *bad_file;
 	char *why;        /* what is wrong, when bad_record or head_bad */
 	int head_bad;     /* the head file disagrees with the end of the log */
+	int head_missing; /* records, but no head file to check their end by:
+			     records cut off the end would not show (why
+			     says so) */
 	char *note;       /* a remark that is not a failure (rotation) */
 };
 void audit_check_free(struct audit_check *);
 
 /*
  * Checks files (oldest first) as one chain, then the last one against the
- * head file (head_path NULL: no head check).  Returns 0 when it could read
+ * head file (head_path NULL: no head check).  Records that are all there
+ * but not in seq order are named out of order, not missing.  Returns 0 when it could read
  * them (the verdict is in *chk), negative when a file cannot be read.
  */
 int audit_verify(const char *const *files, size_t nfiles,

@@ -102,6 +102,23 @@ playbook_status(struct cmd_ctx *c, const struct playbook *pb,
 	return o;
 }
 
+/* The audit_chain of the JSON, as a person reads it */
+static const char *
+chain_word(const char *chain)
+{
+	if (chain == NULL)
+		return "?";
+	if (strcmp(chain, "whole") == 0)
+		return _("whole");
+	if (strcmp(chain, "broken") == 0)
+		return _("broken");
+	if (strcmp(chain, "unchecked_tail") == 0)
+		return _("tail unchecked");
+	if (strcmp(chain, "unreadable") == 0)
+		return _("unreadable");
+	return chain;
+}
+
 static int
 status_exec(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -141,7 +158,8 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 		json_object_set_new(doc, "audit_records",
 		    json_integer(chk.records));
 		json_object_set_new(doc, "audit_chain", json_string(
-		    chk.bad_record || chk.head_bad ? "broken" : "whole"));
+		    chk.bad_record || chk.head_bad ? "broken" :
+		    chk.head_missing ? "unchecked_tail" : "whole"));
 		if (chk.why)
 			json_object_set_new(doc, "audit_problem",
 			    heal_jstr(chk.why));
@@ -193,8 +211,9 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 		printf(_("  last run     none recorded\n"));
 	printf(_("  audit log    %s: %lld records, chain %s%s%s\n"), files[0],
 	    (long long)json_integer_value(json_object_get(doc,
-	    "audit_records")), json_string_value(json_object_get(doc,
-	    "audit_chain")), json_object_get(doc, "audit_problem") ? ": " : "",
+	    "audit_records")), chain_word(json_string_value(json_object_get(
+	    doc, "audit_chain"))), json_object_get(doc, "audit_problem") ?
+	    ": " : "",
 	    json_object_get(doc, "audit_problem") ? json_string_value(
 	    json_object_get(doc, "audit_problem")) : "");
 	printf(_("\nPlaybooks, unattended (%s)\n"), _(SEMANTICS));

@@ -56,6 +56,7 @@ struct cmd_opts {
 	const char *known_hosts;
 	const char *identity;
 	const char *since;     /* audit show --since TIME */
+	int no_head;           /* audit verify --no-head */
 	int unattended;        /* --auto: a run from cron or a timer */
 };
 
@@ -82,5 +83,8 @@ const struct cmd_entry *cmd_find(const char *name);
 /* Shared by diagnose, fix and run: prints the report, returns the exit code. */
 int cmd_output(struct cmd_ctx *, struct report *);
 void cmd_usage(FILE *);
+/* What getopt_long() returned '?' or ':' for (optstring starting with ':'
+ * after any '+'), on stderr in the user's language. */
+void cmd_getopt_error(int ch, char *const *argv);
 
 #endif

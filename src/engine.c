@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "exitcode.h"
+#include "gate.h"
 #include "heal.h"
 #include "i18n.h"
 #include "log.h"
@@ -53,7 +54,7 @@ expand_advice(const char *text, const struct facts *facts)
 }
 
 static char *
-evidence_of(const struct buf *used, const struct facts *facts)
+evidence_of(const struct buf *used, const struct facts *facts, int text)
 {
 	struct buf b = BUF_INIT;
 	char *copy, *p, *name;
@@ -67,7 +68,7 @@ evidence_of(const struct buf *used, const struct facts *facts)
 			continue;
 		buf_printf(&b, "%s = %s%s%s\n", f->name, (f->flags & FACT_SECRET) ?
 		    SECRET_MASK : f->value, *f->evidence ? "  # " : "",
-		    f->evidence);
+		    text ? fact_evidence_text(f) : f->evidence);
 	}
 	free(copy);
 	return buf_detach(&b);
@@ -113,7 +114,8 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 		buf_reset(&used);
 		if (rule_eval(rule, facts, &used)) {
 			f = report_add_finding(rep, &t[i]);
-			f->evidence = evidence_of(&used, facts);
+			f->evidence = evidence_of(&used, facts, 0);
+			f->evidence_text = evidence_of(&used, facts, 1);
 			f->advice = expand_advice(t[i].advice, facts);
 			f->advice_text = expand_advice(_(t[i].advice), facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
@@ -310,6 +312,8 @@ verify:
 			continue;
 		f = report_add_finding(rep, after->findings[i].fault);
 		f->evidence = xstrdup(after->findings[i].evidence);
+		f->evidence_text = after->findings[i].evidence_text ?
+		    xstrdup(after->findings[i].evidence_text) : NULL;
 		f->advice = xstrdup(after->findings[i].advice);
 		f->advice_text = xstrdup(after->findings[i].advice_text);
 		f->pb = after->findings[i].pb;
@@ -343,5 +347,8 @@ engine_exit_code(const struct report *r, int fixing)
 		return EXIT_FIX_FAILED;
 	if (undone)
 		return EXIT_UNDONE;
-	return remain ? EXIT_FINDINGS : EXIT_HEALTHY;
+	/* a change the gate refused (a pause that came mid-playbook, a lock)
+	 * left the repair half done, though the files may read as fixed */
+	return remain || r->gate_hold != GATE_OPEN ? EXIT_FINDINGS :
+	    EXIT_HEALTHY;
 }

@@ -41,7 +41,7 @@
 enum family {
 	F_RUNS, F_LAST_TIME, F_LAST_DURATION, F_LAST_EXIT, F_FINDINGS,
 	F_FINDING_RUNS, F_PLAYBOOK_RUNS, F_HOLDS, F_HELD, F_MAINTENANCE,
-	F_PROBE_DURATION, F_PROBE_RESULT, F_COUNT
+	F_PROBE_DURATION, F_PROBE_RESULT, F_WRITE_FAILURES, F_COUNT
 };
 
 static const struct {
@@ -71,6 +71,8 @@ static const struct {
 	  "How long each probe took in the last run." },
 	{ "jobfix_probe_result", "gauge",
 	  "How each probe ended in the last run: 1 for its result, 0 for the others." },
+	{ "jobfix_metrics_write_failures_total", "counter",
+	  "Runs whose metrics file could not be written (jobfix_runs_total counts them all the same)." },
 };
 
 static const char *const pb_results[] = { "fixed", "held", "undone", "failed" };
@@ -289,7 +291,7 @@ count_run(json_t *st, const struct report *rep,
 /* Reads, updates and writes the host's totals under metrics.lock. */
 static json_t *
 update_state(struct site *site, const struct report *rep,
-    const struct playbook_set *pbs, json_t *ratelimit)
+    const struct playbook_set *pbs, json_t *ratelimit, int write_failed)
 {
 	char *dir = NULL, *path, *cause = NULL;
 	json_t *st = NULL;
@@ -307,7 +309,10 @@ update_state(struct site *site, const struct report *rep,
 	}
 	if (heal_state_read(site, "metrics.json", &st, &cause) != 0)
 		goto fail;
-	count_run(st, rep, pbs, ratelimit);
+	if (write_failed)
+		add_int(st, "write_failures", 1);
+	else
+		count_run(st, rep, pbs, ratelimit);
 	if (heal_state_write(site, "metrics.json", st, &cause) != 0)
 		goto fail;
 	close(fd);
@@ -350,11 +355,15 @@ metrics_add(struct metrics *m, const char *host, struct site *site,
 		ratelimit = json_object();
 	pthread_mutex_lock(&m->lock);
 	if (site != NULL)
-		st = update_state(site, rep, pbs, ratelimit);
+		st = update_state(site, rep, pbs, ratelimit, 0);
 
 	if (st != NULL)
 		sample(&b[F_RUNS], F_RUNS, host, num(n1, int_at(st, "runs")),
 		    NULL);
+	/* this host's own file (a fleet's is the controller's) */
+	if (st != NULL && host == NULL)
+		sample(&b[F_WRITE_FAILURES], F_WRITE_FAILURES, host, num(n1,
+		    int_at(st, "write_failures")), NULL);
 	{
 		struct timespec ts;
 		int64_t start;
@@ -478,6 +487,10 @@ metrics_local_run(struct site *site, const struct report *rep,
 	if (metrics_write(m, path, &cause) != 0) {
 		warnx(_("metrics: %s"), cause);
 		free(cause);
+		/* The run is in jobfix_runs_total all the same: it ran, and
+		 * the next file written shows it, so increase() misses no
+		 * run.  That this file was not written is counted too. */
+		json_decref(update_state(site, rep, pbs, NULL, 1));
 	}
 	metrics_free(m);
 }

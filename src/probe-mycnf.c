@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "mycnf.h"
+#include "i18n.h"
 #include "probe.h"
 
 static const char *
@@ -48,14 +49,14 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		free(why);
 		return 0;
 	}
-	facts_set(out, "mycnf.status", "ok", 0, "%s and %zu included files",
+	facts_set(out, "mycnf.status", "ok", 0, N_("%s and %zu included files"),
 	    path, mycnf_nfiles(m) - 1);
 	v = mycnf_get(m, (const char *const *)groups, "event_scheduler", &file,
 	    &line);
 	if (v == NULL)
-		facts_set(out, "mycnf.event_scheduler", "unset", 0, "no "
+		facts_set(out, "mycnf.event_scheduler", "unset", 0, N_("no "
 		    "event_scheduler in the groups the server reads, in %s or "
-		    "its includes", path);
+		    "its includes"), path);
 	else
 		facts_set(out, "mycnf.event_scheduler", normalise(v), 0,
 		    "%s:%d: event_scheduler=%s", file, line, v);

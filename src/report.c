@@ -59,6 +59,7 @@ static void
 finding_clear(struct finding *f)
 {
 	free(f->evidence);
+	free(f->evidence_text);
 	free(f->advice);
 	free(f->advice_text);
 	free(f->note);
@@ -209,7 +210,8 @@ put_finding(FILE *fp, const struct finding *f, const struct report_style *st)
 	fprintf(fp, ")%s\n", C(st, RESET));
 	if (f->evidence && *f->evidence) {
 		fprintf(fp, "      %s\n", _("evidence:"));
-		put_indented(fp, f->evidence, "        ");
+		put_indented(fp, f->evidence_text ? f->evidence_text :
+		    f->evidence, "        ");
 	}
 	if (f->pb != NULL)
 		fprintf(fp, _("      fix: playbook %s (%s)\n"), f->pb->name,
@@ -303,7 +305,8 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 			const struct fact *f = &r->facts->v[i];
 			char *line = xasprintf("  %s = %s%s%s", f->name,
 			    (f->flags & FACT_SECRET) ? SECRET_MASK : f->value,
-			    *f->evidence ? "    # " : "", f->evidence);
+			    *f->evidence ? "    # " : "",
+			    fact_evidence_text(f));
 			put_indented(fp, line, "");
 			free(line);
 		}

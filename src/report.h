@@ -27,6 +27,7 @@ const char *finding_state_name(enum finding_state);
 struct finding {
 	const struct fault *fault;
 	char *evidence;   /* "fact = value (how)" lines, secrets masked */
+	char *evidence_text; /* the same in the user's language (text only) */
 	char *advice;     /* expanded, secrets masked */
 	char *advice_text; /* the same in the user's language (text only) */
 	const struct playbook *pb;

@@ -1450,6 +1450,238 @@ done:
 	return 0;
 }
 
+/* A wildcard in an expanded word: a reference that cannot be resolved. */
+#define JAVA_WILD '\001'
+
+/*
+ * The word s[off..end) as bash would see it, with $NAME and ${NAME}
+ * resolved through f's literal assignments and JAVA_WILD where they are
+ * not.  NULL when bash would compute more than that ($( ), `, ${NAME...}
+ * with an operator, $1).
+ */
+static char *
+java_word(const struct shfile *f, size_t off, size_t end)
+{
+	const char *s = f->data, *v;
+	struct buf b = BUF_INIT, name = BUF_INIT;
+	size_t i = off, j;
+	int dq = 0, dyn;
+
+	buf_addstr(&b, "");
+	while (i < end) {
+		if (!dq && s[i] == '\'') {
+			for (j = i + 1; j < end && s[j] != '\''; j++)
+				;
+			buf_add(&b, s + i + 1, j - i - 1);
+			i = j + 1;
+			continue;
+		}
+		if (s[i] == '"') {
+			dq = !dq;
+			i++;
+			continue;
+		}
+		if (s[i] == '\\' && i + 1 < end) {
+			if (s[i + 1] != '\n')
+				buf_addch(&b, s[i + 1]);
+			i += 2;
+			continue;
+		}
+		if (s[i] == '`')
+			goto computed;
+		if (s[i] != '$' || i + 1 >= end) {
+			buf_addch(&b, s[i++]);
+			continue;
+		}
+		buf_reset(&name);
+		if (s[i + 1] == '{') {
+			for (j = i + 2; j < end && (isalnum((unsigned char)s[j]) ||
+			    s[j] == '_'); j++)
+				;
+			if (j >= end || s[j] != '}' || j == i + 2)
+				goto computed;
+			buf_add(&name, s + i + 2, j - i - 2);
+			i = j + 1;
+		} else if (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '_') {
+			for (j = i + 1; j < end && (isalnum((unsigned char)s[j]) ||
+			    s[j] == '_'); j++)
+				;
+			buf_add(&name, s + i + 1, j - i - 1);
+			i = j;
+		} else
+			goto computed;
+		v = shvar_get(f, name.data, NULL, &dyn);
+		if (v != NULL && !dyn && strchr(v, JAVA_WILD) == NULL)
+			buf_addstr(&b, v);
+		else
+			buf_addch(&b, JAVA_WILD);
+	}
+	buf_free(&name);
+	return buf_detach(&b);
+computed:
+	buf_free(&name);
+	buf_free(&b);
+	return NULL;
+}
+
+/* The regex for a jar file name or a class: literal characters escaped,
+ * wildcards as [^ /]*.  NULL when it names too little, or holds a
+ * character that no jar name or class has. */
+static char *
+java_regex(const char *name, int jar, char **what)
+{
+	struct buf re = BUF_INIT, w = BUF_INIT;
+	size_t n = strlen(name);
+	long literal = jar ? -4 : 0; /* ".jar" does not count */
+	const char *p;
+
+	if (jar && (n < 4 || strcmp(name + n - 4, ".jar") != 0))
+		return NULL;
+	/* the jar follows -jar, the class java's options (if any) */
+	buf_addstr(&re, jar ? "java .*[ /]" : "java( | .* )");
+	for (p = name; *p != '\0'; p++) {
+		if (*p == JAVA_WILD) {
+			buf_addstr(&re, "[^ /]*");
+			buf_addch(&w, '*');
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && strchr("._-+/$", *p) == NULL)
+			goto bad;
+		if (strchr(".+$", *p) != NULL)
+			buf_addch(&re, '\\');
+		buf_addch(&re, *p);
+		buf_addch(&w, *p);
+		literal++;
+	}
+	if (literal < 3 || (!jar && strchr(name, '.') == NULL))
+		goto bad;
+	buf_addstr(&re, "( |$)");
+	*what = buf_detach(&w);
+	return buf_detach(&re);
+bad:
+	buf_free(&re);
+	buf_free(&w);
+	return NULL;
+}
+
+static int
+java_opt_with_arg(const char *w)
+{
+	static const char *const opts[] = {
+		"-cp", "-classpath", "--class-path", "-p", "--module-path",
+		"--upgrade-module-path", "--add-modules", "--limit-modules",
+		"--add-reads", "--add-exports", "--add-opens", "--patch-module",
+		"--source",
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(opts); i++)
+		if (strcmp(w, opts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
+{
+	/* state: 0 looking for java, 1 its options, 2 next word the jar,
+	 * 3 next word the main class (-m), 4 skip the next word */
+	struct scan sc;
+	struct token t;
+	char *w, *base, *re = NULL;
+	int state = 0, redir = 0, jline = 0, isjar = 0;
+	size_t i;
+
+	*what = NULL;
+	*jar = 0;
+	*line = 0;
+	if (f == NULL)
+		return NULL;
+	memset(&sc, 0, sizeof sc);
+	sc.s = f->data;
+	sc.end = f->len;
+	sc.line = 1;
+	sc.origin = f->origin;
+	sc.quiet = 1;
+	while (re == NULL && next_token(&sc, &t) == 0 && t.type != T_EOF) {
+		if (t.type == T_REDIR || t.type == T_HEREDOC) {
+			redir = 1;
+			continue;
+		}
+		if (t.type == T_COMMENT)
+			continue;
+		if (t.type != T_WORD) {
+			state = 0; /* the end of a command */
+			redir = 0;
+			continue;
+		}
+		if (redir) {
+			redir = 0;
+			continue;
+		}
+		if ((w = java_word(f, t.off, t.end)) == NULL) {
+			if (state == 2 || state == 3)
+				state = 0;
+			else if (state == 4)
+				state = 1;
+			continue;
+		}
+		switch (state) {
+		case 0:
+			base = strrchr(w, '/');
+			base = base ? base + 1 : w;
+			if (strcmp(base, "java") == 0 && strchr(w, '=') == NULL) {
+				state = 1;
+				jline = t.line;
+			}
+			break;
+		case 1:
+			if (strcmp(w, "-jar") == 0)
+				state = 2;
+			else if (strcmp(w, "-m") == 0 || strcmp(w,
+			    "--module") == 0)
+				state = 3;
+			else if (java_opt_with_arg(w))
+				state = 4;
+			else if (w[0] == '-' || w[0] == '\0' ||
+			    strspn(w, "\001") == strlen(w))
+				; /* an option, or $JAVA_OPTS */
+			else {
+				isjar = 0;
+				re = java_regex(w, 0, what);
+				state = 0;
+			}
+			break;
+		case 2:
+			base = strrchr(w, '/');
+			base = base ? base + 1 : w;
+			isjar = 1;
+			re = java_regex(base, 1, what);
+			state = 0;
+			break;
+		case 3:
+			/* module/class: the class, when given */
+			base = strrchr(w, '/');
+			isjar = 0;
+			re = java_regex(base ? base + 1 : w, 0, what);
+			state = 0;
+			break;
+		case 4:
+			state = 1;
+			break;
+		}
+		free(w);
+	}
+	for (i = 0; i < sc.nhd; i++)
+		free(sc.hd[i].delim);
+	free(sc.hd);
+	if (re != NULL) {
+		*jar = isjar;
+		*line = jline;
+	}
+	return re;
+}
+
 int
 shvar_serialize(const struct shfile *f, struct buf *out)
 {

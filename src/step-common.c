@@ -57,8 +57,17 @@ step_edit_file(struct exec_ctx *ctx, const char *path, edit_fn edit,
 	c->existed = exists;
 	if (exists && tp_stat(ctx->tp, c->path, &st, NULL) == 0 && st.exists)
 		c->mode = st.mode & 07777;
-	buf_set(&c->before, before.data ? before.data : "", before.len);
-	buf_set(&c->after, after.data ? after.data : "", after.len);
+	/* hand the buffers over: a copy of job.conf costs its size again */
+	if (before.data == NULL)
+		buf_set(&before, "", 0);
+	if (after.data == NULL)
+		buf_set(&after, "", 0);
+	buf_free(&c->before);
+	buf_free(&c->after);
+	c->before = before;
+	c->after = after;
+	buf_init(&before, 0);
+	buf_init(&after, 0);
 	change_list_add(out, c);
 out:
 	free(real);

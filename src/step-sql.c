@@ -84,15 +84,44 @@ disconnect_db(MYSQL *db, char *ep)
 	free(ep);
 }
 
-/* A statement that only reads: SELECT or SHOW. */
+/* 1 when sql holds the word INTO outside quotes: SELECT ... INTO OUTFILE
+ * writes a file on the database host, even in a READ ONLY transaction, and
+ * a check returns its value, so it never needs INTO. */
+static int
+sql_has_into(const char *sql)
+{
+	const char *p = sql;
+	char q;
+
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"' || *p == '`') {
+			for (q = *p++; *p != '\0' && *p != q; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p != '\0')
+				p++;
+			continue;
+		}
+		if ((p == sql || !(isalnum((unsigned char)p[-1]) ||
+		    p[-1] == '_')) && strncasecmp(p, "INTO", 4) == 0 &&
+		    !(isalnum((unsigned char)p[4]) || p[4] == '_'))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* A statement that only reads: SELECT or SHOW, with no INTO. */
 static int
 sql_is_query(const char *sql)
 {
-	while (isspace((unsigned char)*sql) || *sql == '(')
-		sql++;
-	return (strncasecmp(sql, "SELECT", 6) == 0 && !isalnum((unsigned
-	    char)sql[6])) || (strncasecmp(sql, "SHOW", 4) == 0 &&
-	    !isalnum((unsigned char)sql[4]));
+	const char *p = sql;
+
+	while (isspace((unsigned char)*p) || *p == '(')
+		p++;
+	return ((strncasecmp(p, "SELECT", 6) == 0 && !isalnum((unsigned
+	    char)p[6])) || (strncasecmp(p, "SHOW", 4) == 0 &&
+	    !isalnum((unsigned char)p[4]))) && !sql_has_into(sql);
 }
 
 /*
@@ -311,7 +340,8 @@ validate(const struct step *st, char **cause)
 	if (step_str(st, "check") != NULL && !sql_is_query(step_str(st,
 	    "check")))
 		return set_cause(cause, JF_ERR_PARSE, "check must be a SELECT or "
-		    "SHOW: it runs while planning, dry runs included");
+		    "SHOW without INTO: it runs while planning, dry runs "
+		    "included");
 	return 0;
 }
 

@@ -161,6 +161,16 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
+/* Wipes what was ever written: the rest of cap was never touched (wiping it
+ * would only fault in pages, as much again as a large buffer holds). */
+static void
+buf_wipe_used(struct buf *b)
+{
+	size_t n = b->used > b->len + 1 ? b->used : b->len + 1;
+
+	wipe(b->data, n < b->cap ? n : b->cap);
+}
+
 static int
 buf_grow(struct buf *b, size_t more)
 {
@@ -179,7 +189,7 @@ buf_grow(struct buf *b, size_t more)
 		/* never leave a copy of a secret in freed memory */
 		p = xmalloc(cap);
 		memcpy(p, b->data, b->len + 1);
-		wipe(b->data, b->cap);
+		buf_wipe_used(b);
 		free(b->data);
 	} else
 		p = xrealloc(b->data, cap);
@@ -199,6 +209,8 @@ buf_add(struct buf *b, const void *p, size_t n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	if (b->used < b->len + 1)
+		b->used = b->len + 1;
 	return 0;
 }
 
@@ -256,10 +268,10 @@ void
 buf_free(struct buf *b)
 {
 	if (b->data != NULL && b->secret)
-		wipe(b->data, b->cap);
+		buf_wipe_used(b);
 	free(b->data);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->used = 0;
 }
 
 char *
@@ -268,7 +280,7 @@ buf_detach(struct buf *b)
 	char *s = b->data ? b->data : xstrdup("");
 
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->used = 0;
 	return s;
 }
 

@@ -67,8 +67,9 @@ struct buf {
 	size_t cap;
 	size_t max;
 	int secret; /* wipe on free */
+	size_t used; /* bytes of data ever written: all a wipe must cover */
 };
-#define BUF_INIT {NULL, 0, 0, 0, 0}
+#define BUF_INIT {NULL, 0, 0, 0, 0, 0}
 
 void buf_init(struct buf *, size_t max);
 /* Returns 0, or -JF_ERR_TOOBIG and leaves the buffer unchanged. */

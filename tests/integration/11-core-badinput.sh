@@ -57,6 +57,11 @@ pbcheck match 'name = "x"; summary = "s"; fixes = [ "start.nolog" ]; match = "a 
 steps = ();' 'match: column'
 pbcheck relative 'name = "x"; summary = "s"; fixes = [ "start.nolog" ];
 steps = ( { type = "command"; argv = [ "rm", "-rf", "/" ]; } );' 'absolute path'
+# a check runs while planning: SELECT ... INTO OUTFILE would write a file on
+# the database host even in a dry run (a READ ONLY transaction allows it)
+pbcheck sqlinto 'name = "x"; summary = "s"; fixes = [ "start.nolog" ];
+steps = ( { type = "sql"; statement = "SET GLOBAL event_scheduler = ON";
+  check = "SELECT @@event_scheduler INTO OUTFILE \x27/tmp/x\x27"; equals = "ON"; } );' 'SELECT or SHOW without INTO'
 pbcheck field 'name = "x"; summary = "s"; fixes = [ "start.nolog" ]; stpes = ();' 'unknown field "stpes"'
 printf 'name = "ok-one"; summary = "fine"; fixes = [ "start.nolog" ]; steps = ( { type = "note"; text = "hi"; } );\n' >"$T/pb/good.conf"
 check_rc 0 "a valid playbook passes check" -- "$JOBFIX" playbooks check "$T/pb/good.conf"

@@ -241,7 +241,7 @@ DEMO_OUT=$T/tty.out
 script -qefc "exec $JOBFIX --no-color demo" /dev/null </dev/null >"$DEMO_OUT" 2>&1 &
 DEMO_PID=$!
 register_server "$DEMO_PID" script "kill_wait $DEMO_PID 60"
-wait_out 'starting private servers: .*MariaDB'
+wait_out "$(tre 'starting private servers:') .*MariaDB"
 D=$(sandbox)
 end=$((SECONDS + SECS))
 until [ -s "$D/run/mariadb.pid" ] || [ "$SECONDS" -ge "$end" ]; do sleep 0.1; done

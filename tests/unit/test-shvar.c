@@ -268,6 +268,72 @@ test_secret(void)
 	secret_clear_all();
 }
 
+/* shvar_java_pattern of s: "REGEX|WHAT|jar|LINE" or "(none)" */
+static const char *
+java(const char *s)
+{
+	static char keep[512];
+	struct shfile *f = parse(s);
+	char *re, *what;
+	int jar, line;
+
+	if (f == NULL)
+		return "(error)";
+	re = shvar_java_pattern(f, &what, &jar, &line);
+	if (re == NULL)
+		snprintf(keep, sizeof keep, "(none)");
+	else
+		snprintf(keep, sizeof keep, "%s|%s|%s|%d", re, what,
+		    jar ? "jar" : "class", line);
+	free(re);
+	free(what);
+	shvar_free(f);
+	return keep;
+}
+
+static void
+test_java(void)
+{
+	is_str(java("#!/bin/bash\nnohup java -Xmx1g -jar /opt/job/job-exec.jar "
+	    ">/dev/null 2>&1 &\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|2",
+	    "-jar with a path: the file name");
+	is_str(java("APP=job-exec.jar\nHOME_DIR=$(pwd)\nstart() {\n"
+	    "\t\"$JAVA_HOME/bin/java\" $JAVA_OPTS -jar \"$HOME_DIR/lib/$APP\" "
+	    ">\"$NOHUPLOG\" 2>&1 &\n}\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|4",
+	    "in a function, $APP resolved, $HOME_DIR and $JAVA_HOME not needed");
+	is_str(java("V=$(cat VERSION)\njava -jar lib/job-exec-$V.jar\n"),
+	    "java .*[ /]job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|2",
+	    "an unknown part of the name: a wildcard");
+	is_str(java("exec java -cp 'lib/*' -Dx=y com.tencent.bk.job.JobApplication "
+	    "\"$@\"\n"),
+	    "java( | .* )com\\.tencent\\.bk\\.job\\.JobApplication( |$)|"
+	    "com.tencent.bk.job.JobApplication|class|1",
+	    "a main class after -cp and its argument");
+	is_str(java("java --module-path mods -m job.app/com.example.Job\n"),
+	    "java( | .* )com\\.example\\.Job( |$)|com.example.Job|class|1",
+	    "a module's main class");
+	is_str(java("# java -jar old.jar\necho \"java -jar x.jar\"\n"
+	    "VERSION=$(java -version 2>&1)\njava -version 2>&1 | head -1\n"
+	    "pgrep -f 'java.*job.jar'\n"), "(none)",
+	    "comments, strings, $( ) and java with no jar name nothing");
+	is_str(java("java -version >/dev/null\njava -jar job-api.jar\n"),
+	    "java .*[ /]job-api\\.jar( |$)|job-api.jar|jar|2",
+	    "the first java command that names a jar");
+	is_str(java("java -jar $JAR\n"), "(none)",
+	    "a jar name that is only a reference names nothing");
+	is_str(java("java -jar a.jar\n"), "(none)", "a name too short");
+	is_str(java("java -jar 'job;x.jar'\n"), "(none)",
+	    "a character no jar name has");
+	is_str(java("java Main\n"), "(none)", "a class in no package");
+	is_str(java("JAVA=/usr/bin/java\n$JAVA -jar job-exec.jar\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|2",
+	    "java through a variable");
+	ok(shvar_java_pattern(NULL, &(char *){ NULL }, &(int){ 0 },
+	    &(int){ 0 }) == NULL, "NULL script");
+}
+
 int
 main(void)
 {
@@ -275,5 +341,6 @@ main(void)
 	test_set();
 	test_bad();
 	test_secret();
+	test_java();
 	return tap_done();
 }

@@ -1,0 +1,132 @@
+#!/bin/bash
+# 65-job-process: Job's JVM is found by what Job's start script launches
+# (its jar, or its main class), not by any java command line that holds
+# "job"; an explicit job.process_pattern wins; with neither, the fallback
+# pattern is used and says so; the evidence names the process that matched
+# and where the pattern came from, so a wrong match shows.  The processes
+# are real: python3 started under the name java (exec -a), so the process
+# table holds the command lines a JVM would have.
+. "${top_srcdir:-.}/tests/lib.sh"
+. "$top_srcdir/tests/integration/rest-lib.sh"
+setup_tmp
+require_cmd python3
+
+make_site "$T/site"
+JOBSH=$SITE/job/job/bin/job.sh
+mkdir -p "$SITE/job/job/lib"
+# a start script like Job's: the jar through a variable, in a function
+cat >"$JOBSH" <<'EOF'
+#!/bin/bash
+# Job start script (sandbox)
+JOB_HOME=$(cd "$(dirname "$0")/.." && pwd)
+APP_JAR=job-exec.jar
+NOHUPLOG=/dev/null
+#NOHUPLOG=job_jvm_console.log
+status() { pgrep -f "java.*$APP_JAR" >/dev/null; }
+start() {
+	java -version >/dev/null 2>&1 || exit 1
+	nohup "$JAVA_HOME/bin/java" $JAVA_OPTS -Dfile.encoding=UTF-8 \
+		-jar "$JOB_HOME/lib/$APP_JAR" >"$NOHUPLOG" 2>&1 &
+}
+case "$1" in
+start) start ;;
+status) status ;;
+esac
+EOF
+chmod 0755 "$JOBSH"
+jar_line=$(grep -n -- '-jar ' "$JOBSH" | cut -d: -f1)
+jar_line=$((jar_line - 1)) # the java word is on the line before
+# Job's log is old and its console goes nowhere: start.nolog, if Job is
+# not running
+touch -d '2 days ago' "$SITE/logs/job/job.log"
+
+conf() {
+	{
+		printf 'site: { root = "%s"; templates_dir = ""; };\n' "$SITE"
+		printf 'playbook_dirs = [ ];\n'
+		printf 'probes: { network = false; disable = [ %s, "gsetask", "license", "cert", "paas", "cmdb", "consul", "ports", "nfs" ]; };\n' "$REST_OTHER_PROBES"
+		[ $# -gt 0 ] && printf 'job: { process_pattern = "%s"; };\n' "$1"
+	} >"$T/jobfix.conf"
+	CONF=$T/jobfix.conf
+}
+conf
+# fval FACT [FIELD]: value (or evidence) of a fact in a --json -v report
+fval() {
+	rest_json 'print((d.get("facts") or {}).get(sys.argv[1], {}).get(sys.argv[2], ""))' \
+		"$1" "${2:-value}"
+}
+# start_as ARGV0 ARGS...: python3 sleeping, with that command line; sets P.
+# The interpreter itself, not a wrapper that would exec it again under
+# another name (pyenv's shims do).
+PY=$(python3 -c 'import sys; print(sys.executable)')
+start_as() {
+	local name=$1
+	shift
+	exec -a "$name" "$PY" -c 'import time; time.sleep(3600)' "$@" </dev/null >/dev/null 2>&1 &
+	P=$!
+	register_server "$P" "$name" "kill_wait $P 5"
+	wait_for 10 "$P" cmdline_is "$P" "$name -c import time; time.sleep(3600) $*" ||
+		bail "the process $name did not start"
+}
+cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline")" = "$2 " ]; }
+
+# a java process that is not Job, whose command line holds "job"
+start_as java -Dapp.name=ijobs-decoy -cp /opt/jobs/lib Decoy
+DECOY=$P
+
+check_rc 1 "diagnose with only a decoy java running" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval jobsh.java_main)" "job-exec.jar" "the jar job.sh launches is read"
+like "$(echo "$OUT" | fval jobsh.java_main evidence)" "^$JOBSH:$jar_line: the jar its java command launches" \
+	"with the line of its java command"
+is "$(echo "$OUT" | fval job.pattern)" 'java .*[ /]job-exec\.jar( |$)' "the pattern is derived from it"
+like "$(echo "$OUT" | fval job.pattern evidence)" "^derived from $JOBSH:$jar_line: java -jar job-exec\.jar" \
+	"and says where from"
+is "$(echo "$OUT" | fval job.running)" "no" "the decoy is not taken for Job"
+like "$(echo "$OUT" | fval job.running evidence)" "no process matches .*job-exec.* \(derived from $JOBSH:$jar_line" \
+	"the evidence names the pattern and its source"
+is "$(echo "$OUT" | findings)" "start.nolog:-" "so Job not writing a log is found"
+like "$(echo "$OUT" | finding_field start.nolog evidence)" "job\.running = no .*derived from $JOBSH" \
+	"and its evidence says how Job was looked for"
+
+# Job itself, launched as job.sh does
+start_as /opt/java/bin/java -Xmx64m -Dfile.encoding=UTF-8 -jar "$SITE/job/job/lib/job-exec.jar"
+JOB=$P
+check "diagnose with Job running" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval job.running)" "yes" "Job is found"
+is "$(echo "$OUT" | fval job.pid)" "$JOB" "by its own pid, not the decoy's"
+like "$(echo "$OUT" | fval job.running evidence)" "^pid $JOB matches .* \(derived from $JOBSH:$jar_line: java -jar job-exec\.jar\): /opt/java/bin/java .*-Xmx64m .*-jar $SITE/job/job/lib/job-exec\.jar" \
+	"the evidence names the process that matched and the pattern's source"
+is "$(echo "$OUT" | findings)" "" "no finding"
+kill_wait "$JOB" 5
+
+# the setting wins over job.sh
+conf 'Decoy( |$)'
+check "diagnose with job.process_pattern set" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval job.pattern evidence)" "setting job.process_pattern" "the setting is used"
+is "$(echo "$OUT" | fval job.pid)" "$DECOY" "and matches what it says"
+like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches \"Decoy\( \|\\$\)\" \(setting job.process_pattern\): java -c .* Decoy" \
+	"naming the process, so a wrong match shows"
+
+# a main class instead of a jar
+conf
+sed -i 's|-jar "$JOB_HOME/lib/$APP_JAR"|-cp "$JOB_HOME/lib/*" com.tencent.bk.job.JobApplication|' "$JOBSH"
+start_as java -cp "$SITE/job/job/lib/*" com.tencent.bk.job.JobApplication
+JOB=$P
+check "diagnose with a main class" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval jobsh.java_main)" "com.tencent.bk.job.JobApplication" "the main class is read"
+is "$(echo "$OUT" | fval job.pid)" "$JOB" "and Job is found by it"
+kill_wait "$JOB" 5
+
+# job.sh names nothing: the fallback, said to be one
+sed -i '/nohup/,+1d' "$JOBSH"
+check "diagnose when job.sh names no jar or class" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval jobsh.java_main)" "" "nothing is read"
+is "$(echo "$OUT" | fval job.pattern)" 'java .*(job|ijobs)' "the fallback pattern is used"
+like "$(echo "$OUT" | fval job.pattern evidence)" "^fallback: .*names no jar or main class" "and said to be a fallback"
+is "$(echo "$OUT" | fval job.running)" "yes" "it takes a decoy for Job"
+like "$(echo "$OUT" | fval job.running evidence)" "^pid [0-9]+ matches .* \(fallback: .*\): .*java " \
+	"but the evidence names the process it took, so the wrong match shows"
+check "jobfix facts shows the same in words" -- jf facts
+like "$OUT" "job\.running += yes" "facts: job.running"
+like "$OUT" "pid [0-9]+ matches" "with the process named"
+done_testing
