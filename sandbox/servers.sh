@@ -45,6 +45,7 @@ srv_kill_wait() {
 	local pid=$1 secs=${2:-10} i r=0
 	srv_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null # a frozen (SIGSTOP) server acts on it
 	for ((i = 0; i < secs * 10; i++)); do
 		srv_pid_alive "$pid" || break
 		sleep 0.1
@@ -162,26 +163,30 @@ srv_release_ports() {
 # ---------------------------------------------------------------- MariaDB
 
 # srv_mariadb_install DIR: a fresh datadir DIR/data (root without a
-# password, no test database); its log is DIR/install.log.
+# password, no test database); its log is DIR/install.log.  Its temporary
+# files go to DIR/tmp: /tmp may be shared with servers in other PID
+# namespaces, and MariaDB names them by PID.
 srv_mariadb_install() {
-	mkdir -p "$1"
+	mkdir -p "$1/tmp"
 	mariadb-install-db --no-defaults --datadir="$1/data" --user=root \
 		--auth-root-authentication-method=normal --skip-test-db \
-		>"$1/install.log" 2>&1
+		--tmpdir="$1/tmp" >"$1/install.log" 2>&1
 }
 
 # srv_mariadb_start DIR PORT [DEFAULTS-FILE]: mariadbd on DIR/data,
 # 127.0.0.1:PORT and DIR/mysql.sock, in the background; SRV_PID is its pid.
 # It reads DEFAULTS-FILE, or no option file; the command line overrides the
-# file only where it must (the private datadir, socket, port and logs).
+# file only where it must (the private datadir, socket, port, logs and
+# tmpdir).
 srv_mariadb_start() {
 	local first=--no-defaults
 	[ -n "${3-}" ] && first=--defaults-file=$3
+	mkdir -p "$1/tmp"
 	: >"$1/error.log"
 	mariadbd "$first" --datadir="$1/data" --socket="$1/mysql.sock" \
 		--port="$2" --bind-address=127.0.0.1 --user=root \
 		--pid-file="$1/mysqld.pid" --log-error="$1/error.log" \
-		</dev/null >>"$1/error.log" 2>&1 &
+		--tmpdir="$1/tmp" </dev/null >>"$1/error.log" 2>&1 &
 	SRV_PID=$!
 }
 
@@ -218,17 +223,21 @@ srv_epmd_start() {
 	SRV_PID=$!
 }
 
-# srv_rabbitmq_start DIR AMQP-PORT EPMD-PORT DIST-PORT NODE: the broker,
-# in the background, with no plugins, its files under DIR; SRV_PID is the
-# pid of rabbitmq-server (the script; the Erlang VM is its child, see
-# srv_rabbitmq_beam_pid).  epmd must be listening on EPMD-PORT: the VM is
-# told not to start one itself (it would daemonize, out of reach).
+# srv_rabbitmq_start DIR AMQP-PORT EPMD-PORT DIST-PORT NODE [DEFINITIONS]:
+# the broker, in the background, with no plugins, its files under DIR;
+# SRV_PID is the pid of rabbitmq-server (the script; the Erlang VM is its
+# child, see srv_rabbitmq_beam_pid).  epmd must be listening on EPMD-PORT:
+# the VM is told not to start one itself (it would daemonize, out of
+# reach).  DEFINITIONS: a definitions file (JSON) the broker imports as it
+# boots, before it opens its AMQP port; it then makes no default user
+# (guest) and no default vhost.
 srv_rabbitmq_start() {
 	local d=$1
 	mkdir -p "$d/mnesia" "$d/log"
 	echo '[].' >"$d/enabled_plugins"
 	: >"$d/rabbitmq-env.conf"
 	: >"$d/rabbitmq.conf"
+	[ -n "${6-}" ] && echo "load_definitions = $6" >"$d/rabbitmq.conf"
 	# The Erlang cookie, made before the server or the CLI could race to
 	# create it: both read it from HOME.
 	if [ ! -s "$d/.erlang.cookie" ]; then
@@ -420,12 +429,17 @@ srv_run() {
 				echo "failed rabbitmq $dir/rabbitmq/epmd.log"
 				exit 0
 			fi
-			srv_rabbitmq_start "$dir/rabbitmq" "$mq" "$ep" "$dist" "$SRV_NODE"
+			# vhost bk_job comes from definitions the broker imports
+			# as it boots, before it opens its AMQP port: an open
+			# port is a broker with bk_job.  Each rabbitmqctl call
+			# (await_startup, add_vhost) would start an Erlang VM, a
+			# few seconds on a loaded machine.
+			echo '{"vhosts": [{"name": "bk_job"}]}' >"$dir/rabbitmq/definitions.json"
+			srv_rabbitmq_start "$dir/rabbitmq" "$mq" "$ep" "$dist" "$SRV_NODE" \
+				"$dir/rabbitmq/definitions.json"
 			echo "$SRV_PID" >"$dir/run/rabbitmq.pid"
-			if srv_wait_for 180 "$SRV_PID" srv_rabbitmq_ready "$dir/rabbitmq" "$ep" "$SRV_NODE" "$mq" &&
-				srv_rabbitmq_beam_pid "$SRV_PID" >"$dir/run/beam.pid" &&
-				{ srv_rabbitmqctl "$dir/rabbitmq" "$ep" "$SRV_NODE" add_vhost bk_job >/dev/null 2>&1 ||
-				  srv_rabbitmqctl "$dir/rabbitmq" "$ep" "$SRV_NODE" -q list_vhosts | grep -qx bk_job; }; then
+			if srv_wait_for 180 "$SRV_PID" srv_port_open 127.0.0.1 "$mq" &&
+				srv_rabbitmq_beam_pid "$SRV_PID" >"$dir/run/beam.pid"; then
 				echo "ready rabbitmq $((SECONDS - t0))"
 			else
 				cat "$dir"/rabbitmq/log/*.log >>"$dir/rabbitmq/server.out" 2>/dev/null

@@ -241,7 +241,8 @@ static const struct demo_file files[] = {
 	  "playbook_dirs = [ ];\n"
 	  "# nothing real runs in the sandbox: only its files, Job and its logs\n"
 	  "probes: { network = false; only = [ \"job\", \"logs\" ]; };\n"
-	  "job: { restart_wait_ms = 2000; };\n" },
+	  "# the sandbox's Job, not any java process of this machine\n"
+	  "job: { process_pattern = \"java .*@ROOT@/job/\"; restart_wait_ms = 2000; };\n" },
 };
 
 /* The text with @ROOT@, @MYSQL_PORT@, ... replaced. */

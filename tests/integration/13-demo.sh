@@ -304,7 +304,14 @@ nothing_left "RabbitMQ missing" "$D" ""
 
 # ---------------------------------------------------------------- files only
 
+# a java process of the machine that looks like a Job (another test's, a
+# real Job's) is not the sandbox's: the demo still finds its own Job dead
+( exec -a "java -jar $T/ijobs/job-decoy.jar" sleep 300 ) &
+decoy=$!
+register_server "$decoy" decoy "kill_wait $decoy 5"
 check "demo --files-only ends healthy" -- "$JOBFIX" --no-color demo --files-only --keep "$T/files"
+stop_server "$decoy"
+like "$OUT" "\[start\.nolog\]" "a java process of the machine does not hide start.nolog"
 like "$OUT" "\[wait\.rabbitmq\.creds\]" "the credentials fault was shown"
 like "$OUT" "$(tre 'No faults found.')" "the last diagnose is clean"
 unlike "$OUT" "$(tpre $'Starting private servers on 127.0.0.1 (RabbitMQ takes a few seconds)...\n')" "no server was started"
