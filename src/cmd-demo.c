@@ -204,9 +204,9 @@ static const struct demo_file files[] = {
 	  "}\n" },
 	{ "gse/agent/log/agent.log", 0644, 1,
 	  "2026-11-22 00:00:07 gse_agent: killed by the OOM killer\n" },
-	{ "jobfix.conf", 0644, 1,
-	  "# jobfix.conf of the demo sandbox: its private servers' ports and\n"
-	  "# rabbitmqctl's node; everything else follows from the root\n"
+	{ "jobfix.conf", 0644, 0,
+	  "# jobfix.conf of the demo sandbox: its root and, when the demo runs\n"
+	  "# them, its private servers' ports and rabbitmqctl's node\n"
 	  "site: {\n"
 	  "  root = \"@ROOT@\";\n"
 	  "  templates_dir = \"@ROOT@/src\";\n"
@@ -215,35 +215,31 @@ static const struct demo_file files[] = {
 	  "state_dir = \"@ROOT@/state\";\n"
 	  "audit_log = \"@ROOT@/state/audit.log\";\n"
 	  "playbook_dirs = [ ];\n"
-	  "probes: { only = [ @PROBES@ ]; deadline_ms = 5000; };\n"
+	  "@PROBES_CONF@"
 	  "# the sandbox's Job, not any java process of this machine\n"
 	  "job: { process_pattern = \"java .*@ROOT@/job/\"; restart_wait_ms = 2000; };\n"
-	  "rabbitmq: {\n"
-	  "  ctl = \"/usr/lib/rabbitmq/bin/rabbitmqctl\";\n"
-	  "  node = \"@NODE@\";\n"
-	  "  ctl_env = [ \"HOME=@ROOT@/rabbitmq\", \"ERL_EPMD_PORT=@EPMD_PORT@\",\n"
-	  "              \"RABBITMQ_CONF_ENV_FILE=@ROOT@/rabbitmq/rabbitmq-env.conf\" ];\n"
-	  "};\n"
-	  "agent: {\n"
-	  "  process_pattern = \"@ROOT@/gse/agent/bin/gse_agent( |$)\";\n"
-	  "  port = @GSE_PORT@;\n"
-	  "  log_dir = \"@ROOT@/gse/agent/log\";\n"
-	  "};\n" },
-	{ "jobfix.conf", 0644, 2,
-	  "# jobfix.conf of the demo sandbox\n"
-	  "site: {\n"
-	  "  root = \"@ROOT@\";\n"
-	  "  templates_dir = \"@ROOT@/src\";\n"
-	  "  agent_dir = \"@ROOT@/gse/agent\";\n"
-	  "};\n"
-	  "state_dir = \"@ROOT@/state\";\n"
-	  "audit_log = \"@ROOT@/state/audit.log\";\n"
-	  "playbook_dirs = [ ];\n"
-	  "# nothing real runs in the sandbox: only its files, Job and its logs\n"
-	  "probes: { network = false; only = [ \"job\", \"logs\" ]; };\n"
-	  "# the sandbox's Job, not any java process of this machine\n"
-	  "job: { process_pattern = \"java .*@ROOT@/job/\"; restart_wait_ms = 2000; };\n" },
+	  "@SERVERS_CONF@" },
 };
+
+/* jobfix.conf's @PROBES_CONF@ and @SERVERS_CONF@: with the servers, and
+ * for --files-only. */
+static const char conf_probes_servers[] =
+    "probes: { only = [ @PROBES@ ]; deadline_ms = 5000; };\n";
+static const char conf_probes_files[] =
+    "# nothing real runs in the sandbox: only its files, Job and its logs\n"
+    "probes: { network = false; only = [ \"job\", \"logs\" ]; };\n";
+static const char conf_servers[] =
+    "rabbitmq: {\n"
+    "  ctl = \"/usr/lib/rabbitmq/bin/rabbitmqctl\";\n"
+    "  node = \"@NODE@\";\n"
+    "  ctl_env = [ \"HOME=@ROOT@/rabbitmq\", \"ERL_EPMD_PORT=@EPMD_PORT@\",\n"
+    "              \"RABBITMQ_CONF_ENV_FILE=@ROOT@/rabbitmq/rabbitmq-env.conf\" ];\n"
+    "};\n"
+    "agent: {\n"
+    "  process_pattern = \"@ROOT@/gse/agent/bin/gse_agent( |$)\";\n"
+    "  port = @GSE_PORT@;\n"
+    "  log_dir = \"@ROOT@/gse/agent/log\";\n"
+    "};\n";
 
 /* The text with @ROOT@, @MYSQL_PORT@, ... replaced. */
 static char *
@@ -280,6 +276,15 @@ fill(const struct demo *d, const char *text, int files_only)
 			buf_addstr(&b, d->node);
 		else if (strcmp(v, "PROBES") == 0)
 			buf_addstr(&b, probes.data);
+		else if (strcmp(v, "PROBES_CONF") == 0 ||
+		    strcmp(v, "SERVERS_CONF") == 0) {
+			char *part = fill(d, v[0] == 'P' ? (files_only ?
+			    conf_probes_files : conf_probes_servers) :
+			    files_only ? "" : conf_servers, files_only);
+
+			buf_addstr(&b, part);
+			free(part);
+		}
 		else {
 			/* not a placeholder: keep the '@' and go on after it */
 			buf_addch(&b, '@');
