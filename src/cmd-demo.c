@@ -557,9 +557,11 @@ sup_start(struct demo *d)
 		error(_("demo: the server helper: %s"), strerror(errno));
 		return -1;
 	}
-	if (!d->tty)
+	if (!d->tty) {
 		printf(_("Starting private servers on 127.0.0.1 "
 		    "(RabbitMQ takes a few seconds)...\n"));
+		fflush(stdout); /* a pipe or file sees it now, not at the end */
+	}
 	for (;;) {
 		if (d->tty)
 			progress(d, t0);
@@ -575,9 +577,11 @@ sup_start(struct demo *d)
 		    (i = srv_index(name)) >= 0) {
 			d->state[i] = 1;
 			d->secs[i] = secs;
-			if (!d->tty)
+			if (!d->tty) {
 				printf(_("  %-9s ready on 127.0.0.1:%d\n"),
 				    servers[i].title, srv_port(d, i));
+				fflush(stdout);
+			}
 		} else if (sscanf(line, "failed %63s %899s", name, rest) == 2 &&
 		    (i = srv_index(name)) >= 0) {
 			d->state[i] = -2;

@@ -256,6 +256,23 @@ is "$RC" 130 "SIGINT while the servers start: exit 130"
 like "$(cat "$DEMO_OUT")" "$(tre 'jobfix demo: interrupted; the servers are stopped and the sandbox removed')" "it says what it did"
 nothing_left "SIGINT while the servers start" "$D" "$PORTS"
 
+# not on a terminal: a plain line as each server gets ready, written at once
+# (a pipe or a file sees Redis ready while RabbitMQ still boots); then
+# SIGINT while RabbitMQ boots
+ready=$(t $'  %-9s ready on 127.0.0.1:%d\n')
+ready=${ready#*%-9s}
+ready=${ready%%%d*}
+demo_start
+wait_out "^ +Redis +$(printf '%s' "$ready" | sed 's/[][\.*^$()+?{}|]/\\&/g')"
+D=$(sandbox)
+PORTS=$(demo_ports "$D")
+ok "$([ ! -s "$D/run/beam.pid" ]; echo $?)" "not on a terminal: Redis's line comes while RabbitMQ still boots"
+kill -INT -- "-$DEMO_PID"
+demo_wait
+is "$RC" 130 "SIGINT while RabbitMQ boots: exit 130"
+like "$(cat "$DEMO_OUT")" "$(tre 'jobfix demo: interrupted; the servers are stopped and the sandbox removed')" "it says what it did"
+nothing_left "SIGINT while RabbitMQ boots" "$D" "$PORTS"
+
 # at a pause, the servers up (--keep: the sandbox stays, the servers go)
 KEEP=1
 demo_start --step --keep "$T/kept"
