@@ -33,6 +33,7 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -632,6 +634,58 @@ sup_stop(struct demo *d)
 	}
 }
 
+/*
+ * Kills and reaps every child of the demo but keep (the supervisor): what a
+ * stage left when a signal ended it.  The demo is its children's subreaper,
+ * so their orphans come to it, not to init: a rabbitmqctl the stage ran (in
+ * a process group of its own, out of the terminal's Ctrl-C; its Erlang VM
+ * ignores SIGINT) and the epmd such a VM starts, on every address, when the
+ * sandbox's epmd has gone.  Killing a child hands its own children to the
+ * demo too, so it goes on until there are none.
+ */
+static void
+reap_strays(pid_t keep)
+{
+	char path[64], stat[512], *p;
+	struct dirent *de;
+	long ppid;
+	pid_t pid;
+	ssize_t n;
+	DIR *dir;
+	int fd, found, round;
+
+	for (round = 0; round < 20; round++) {
+		if ((dir = opendir("/proc")) == NULL)
+			return;
+		found = 0;
+		while ((de = readdir(dir)) != NULL) {
+			pid = (pid_t)strtol(de->d_name, &p, 10);
+			if (*p != '\0' || pid <= 0 || pid == keep)
+				continue;
+			snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+				continue;
+			n = read(fd, stat, sizeof stat - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			stat[n] = '\0';
+			/* pid (comm) state ppid ...; comm may hold ") " */
+			if ((p = strrchr(stat, ')')) == NULL ||
+			    sscanf(p + 1, " %*c %ld", &ppid) != 1 ||
+			    ppid != (long)getpid())
+				continue;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+			found = 1;
+		}
+		closedir(dir);
+		if (!found)
+			return;
+	}
+}
+
 /* ------------------------------------------------------------ the stages */
 
 /* Waits for Enter (--step); 0, or -1 on a signal or end of input. */
@@ -1050,7 +1104,9 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 	}
 
 	/* From here on every way out goes through "out": the servers are
-	 * stopped and the sandbox removed, on Ctrl-C and errors too. */
+	 * stopped and the sandbox removed, on Ctrl-C and errors too; what a
+	 * stage started and left comes to the demo (reap_strays). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = demo_on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -1087,7 +1143,10 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 		print_keep(&d, files_only);
 out:
 	fflush(stdout);
+	reap_strays(d.sup);	/* first, so none of it outlives its server */
 	sup_stop(&d);
+	reap_strays(0);		/* servers whose starter was killed */
+	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 	if (keep == NULL)
 		nftw(d.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (demo_signal) {
