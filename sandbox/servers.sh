@@ -45,6 +45,7 @@ srv_kill_wait() {
 	local pid=$1 secs=${2:-10} i r=0
 	srv_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null # a frozen (SIGSTOP) server acts on it
 	for ((i = 0; i < secs * 10; i++)); do
 		srv_pid_alive "$pid" || break
 		sleep 0.1
@@ -167,26 +168,30 @@ srv_release_ports() {
 # ---------------------------------------------------------------- MariaDB
 
 # srv_mariadb_install DIR: a fresh datadir DIR/data (root without a
-# password, no test database); its log is DIR/install.log.
+# password, no test database); its log is DIR/install.log.  Its temporary
+# files go to DIR/tmp: /tmp may be shared with servers in other PID
+# namespaces, and MariaDB names them by PID.
 srv_mariadb_install() {
-	mkdir -p "$1"
+	mkdir -p "$1/tmp"
 	mariadb-install-db --no-defaults --datadir="$1/data" --user=root \
 		--auth-root-authentication-method=normal --skip-test-db \
-		>"$1/install.log" 2>&1
+		--tmpdir="$1/tmp" >"$1/install.log" 2>&1
 }
 
 # srv_mariadb_start DIR PORT [DEFAULTS-FILE]: mariadbd on DIR/data,
 # 127.0.0.1:PORT and DIR/mysql.sock, in the background; SRV_PID is its pid.
 # It reads DEFAULTS-FILE, or no option file; the command line overrides the
-# file only where it must (the private datadir, socket, port and logs).
+# file only where it must (the private datadir, socket, port, logs and
+# tmpdir).
 srv_mariadb_start() {
 	local first=--no-defaults
 	[ -n "${3-}" ] && first=--defaults-file=$3
+	mkdir -p "$1/tmp"
 	: >"$1/error.log"
 	mariadbd "$first" --datadir="$1/data" --socket="$1/mysql.sock" \
 		--port="$2" --bind-address=127.0.0.1 --user=root \
 		--pid-file="$1/mysqld.pid" --log-error="$1/error.log" \
-		</dev/null >>"$1/error.log" 2>&1 &
+		--tmpdir="$1/tmp" </dev/null >>"$1/error.log" 2>&1 &
 	SRV_PID=$!
 }
 

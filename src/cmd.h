@@ -37,6 +37,7 @@
 #define CMD_LOCK 0x40     /* takes the run lock though it changes only
 			     jobfix's state (reset: the counters a run
 			     updates); CMD_CHANGES implies it */
+#define CMD_INSTALL 0x100 /* looks at the install: its root must hold one */
 
 struct cmd_opts {
 	const char *conf_file;

@@ -18,8 +18,12 @@
 #include "heal.h"
 #include "i18n.h"
 #include "log.h"
+#include "mycnf.h"
 #include "probe.h"
 #include "rule.h"
+
+static void check_option_file(struct site *, const struct facts *,
+    struct report *);
 
 int
 engine_gather(struct site *site, struct facts *facts, char **cause)
@@ -28,7 +32,33 @@ engine_gather(struct site *site, struct facts *facts, char **cause)
 	return probe_run_all(site, facts, NULL, cause);
 }
 
-/* "${fact}" in advice: the value, masked when secret, "?" when unknown. */
+/*
+ * "${fact}" in advice: the value, masked when secret, "(not known)" when
+ * the fact is absent.  "{{...}}" is a part said only when every fact it
+ * names is known and not empty ("{{The keys ${jobconf.missing_keys} must
+ * be set. }}"), so advice never shows a hole.
+ */
+static char *expand_advice(const char *text, const struct facts *facts);
+
+static int
+segment_known(const char *s, size_t len, const struct facts *facts)
+{
+	const char *p = s, *end, *stop = s + len;
+	const struct fact *f;
+	char *name;
+	int ok = 1;
+
+	while (ok && (p = strstr(p, "${")) != NULL && p < stop &&
+	    (end = strchr(p + 2, '}')) != NULL && end < stop) {
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		f = facts_find(facts, name);
+		ok = f != NULL && *f->value != '\0';
+		free(name);
+		p = end + 1;
+	}
+	return ok;
+}
+
 static char *
 expand_advice(const char *text, const struct facts *facts)
 {
@@ -38,11 +68,25 @@ expand_advice(const char *text, const struct facts *facts)
 	char *name;
 
 	for (p = text; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{' &&
+		    (end = strstr(p + 2, "}}")) != NULL) {
+			if (segment_known(p + 2, (size_t)(end - p - 2), facts)) {
+				char *part = xstrndup(p + 2,
+				    (size_t)(end - p - 2));
+				char *x = expand_advice(part, facts);
+				buf_addstr(&b, x);
+				free(x);
+				free(part);
+			}
+			p = end + 1;
+			continue;
+		}
 		if (p[0] == '$' && p[1] == '{' &&
 		    (end = strchr(p + 2, '}')) != NULL) {
 			name = xstrndup(p + 2, (size_t)(end - p - 2));
 			f = facts_find(facts, name);
-			buf_addstr(&b, f == NULL ? "?" : ((f->flags & FACT_SECRET) ?
+			buf_addstr(&b, f == NULL ? "(not known)" :
+			    ((f->flags & FACT_SECRET) ?
 			    SECRET_MASK : f->value));
 			free(name);
 			p = end;
@@ -74,6 +118,51 @@ evidence_of(const struct buf *used, const struct facts *facts, int text)
 	return buf_detach(&b);
 }
 
+/*
+ * The facts that say "could not check": "<prefix>probe" (the runner: a
+ * probe failed or had no answer) and "<prefix>unchecked" (a probe: what it
+ * could not read or ask, and where).  A finding whose rule held on one of
+ * them is reported as "could not check", and no playbook runs on it.
+ * Returns the first such fact among those the rule looked at, or NULL.
+ */
+static const struct fact *
+unchecked_fact(const struct buf *used, const struct facts *facts)
+{
+	const struct fact *f, *found = NULL;
+	char *copy, *p, *name;
+
+	if (used->len == 0)
+		return NULL;
+	copy = xstrdup(used->data);
+	for (p = copy; found == NULL && (name = strsep(&p, "\n")) != NULL;) {
+		if (!str_endswith(name, ".probe") &&
+		    !str_endswith(name, ".unchecked"))
+			continue;
+		if ((f = facts_find(facts, name)) != NULL)
+			found = f;
+	}
+	free(copy);
+	return found;
+}
+
+/* The code of the FAQ row that fits: code2 when its rule holds. */
+static long
+finding_code(const struct fault *t, const struct facts *facts)
+{
+	struct rule *rule;
+	char *cause = NULL;
+	long code = t->code;
+
+	if (t->code2 == 0 || t->code2_when == NULL)
+		return code;
+	if ((rule = rule_parse(t->code2_when, &cause)) == NULL)
+		fatal("fault %s: rule \"%s\": %s", t->id, t->code2_when, cause);
+	if (rule_eval(rule, facts, NULL))
+		code = t->code2;
+	rule_free(rule);
+	return code;
+}
+
 static int
 by_tier(const void *a, const void *b)
 {
@@ -101,6 +190,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 {
 	const struct fault *t;
 	struct finding *f;
+	const struct fact *uf;
 	struct rule *rule;
 	struct buf used = BUF_INIT;
 	char *cause = NULL, *copy, *p, *id;
@@ -120,6 +210,13 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			f->advice_text = expand_advice(_(t[i].advice), facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
 			f->state = f->pb ? FINDING_OPEN : FINDING_ADVICE;
+			f->code = finding_code(&t[i], facts);
+			if ((uf = unchecked_fact(&used, facts)) != NULL) {
+				f->state = FINDING_UNCHECKED;
+				f->note = xasprintf(_("could not check: %s%s%s%s"),
+				    uf->value, *uf->evidence ? " (" : "",
+				    uf->evidence, *uf->evidence ? ")" : "");
+			}
 		}
 		rule_free(rule);
 	}
@@ -130,7 +227,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 	/* a symptom of an open upstream fault is not fixed on its own */
 	for (i = 0; i < rep->nfindings; i++) {
 		f = &rep->findings[i];
-		if (f->fault->upstream == NULL)
+		if (f->fault->upstream == NULL || f->state == FINDING_UNCHECKED)
 			continue;
 		copy = xstrdup(f->fault->upstream);
 		for (p = copy; (id = strsep(&p, ",")) != NULL;) {
@@ -261,7 +358,8 @@ found:
 	for (i = 0; i < rep->nfindings; i++) {
 		f = &rep->findings[i];
 		pb = f->pb;
-		if (pb == NULL || f->state == FINDING_BLOCKED)
+		if (pb == NULL || f->state == FINDING_BLOCKED ||
+		    f->state == FINDING_UNCHECKED)
 			continue;
 		if (ran_already(rep, pb)) {
 			f->state = ctx.dry_run ? FINDING_PLANNED :
@@ -299,8 +397,16 @@ verify:
 	after = report_new(rep->command, rep->host, rep->root, 0);
 	engine_findings(facts, pbs, after);
 	for (i = 0; i < rep->nfindings; i++) {
+		const struct finding *a;
+
 		f = &rep->findings[i];
-		if (find_finding(after, f->fault->id) == NULL) {
+		if ((a = find_finding(after, f->fault->id)) != NULL &&
+		    a->state == FINDING_UNCHECKED && f->state == FINDING_REMAINS) {
+			f->state = FINDING_UNCHECKED;
+			free(f->note);
+			f->note = xasprintf(_("after the fix, %s"), a->note);
+		}
+		if (a == NULL) {
 			if (f->state == FINDING_REMAINS || f->state ==
 			    FINDING_PLANNED || f->state == FINDING_OPEN)
 				f->state = FINDING_FIXED;
@@ -317,10 +423,117 @@ verify:
 		f->advice = xstrdup(after->findings[i].advice);
 		f->advice_text = xstrdup(after->findings[i].advice_text);
 		f->pb = after->findings[i].pb;
-		f->state = FINDING_OPEN;
-		f->note = xstrdup(_("found after the fixes of this run"));
+		f->code = after->findings[i].code;
+		f->state = after->findings[i].state == FINDING_UNCHECKED ?
+		    FINDING_UNCHECKED : FINDING_OPEN;
+		f->note = after->findings[i].note ? xasprintf(_("found after "
+		    "the fixes of this run; %s"), after->findings[i].note) :
+		    xstrdup(_("found after the fixes of this run"));
 	}
 	report_free(after);
+	check_option_file(site, facts, rep);
+}
+
+/*
+ * A finding is "fixed" only when what was changed is what the running
+ * thing reads.  A run that changed the MySQL option file (site.mycnf) and
+ * made the finding go away fixed the running server (SET GLOBAL); whether
+ * the change outlives a restart depends on the server reading that file:
+ * mysql.reads_mycnf (probe-mysql.c) says, or it is not known.
+ */
+static void
+check_option_file(struct site *site, const struct facts *facts,
+    struct report *rep)
+{
+	const char *mycnf = site_path(site, "site.mycnf"), *reads;
+	const struct fact *ev;
+	struct mycnf *m = NULL;
+	struct buf tree = BUF_INIT; /* "\n" + each file of my.cnf + "\n" */
+	char *why = NULL;
+	size_t i, j, k;
+
+	if (mycnf == NULL || *mycnf == '\0')
+		return;
+	/* my.cnf and the files it includes: an edit of any of them */
+	buf_addstr(&tree, "\n");
+	if (mycnf_load(site->tp, mycnf, &m, &why) == 0) {
+		for (i = 0; i < mycnf_nfiles(m); i++) {
+			const char *fp = mycnf_file_path(m, i);
+			char *real = NULL, *rwhy = NULL;
+			if (site->tp->ops->realpath(site->tp, fp, &real,
+			    &rwhy) != 0)
+				real = xstrdup(fp);
+			buf_printf(&tree, "%s\n%s\n", fp, real);
+			free(real);
+			free(rwhy);
+		}
+		mycnf_free(m);
+	} else
+		buf_printf(&tree, "%s\n", mycnf);
+	free(why);
+	for (i = 0; i < rep->nruns; i++) {
+		const struct pb_run *run = &rep->runs[i];
+		struct finding *f;
+		const char *epath = NULL;
+		int edited = 0;
+
+		if (run->finding >= rep->nfindings)
+			continue;
+		f = &rep->findings[run->finding];
+		if (f->state != FINDING_FIXED)
+			continue;
+		for (j = 0; j < run->nrecords && !edited; j++)
+			for (k = 0; k < run->records[j].changes.n; k++) {
+				const struct change *c =
+				    run->records[j].changes.v[k];
+				char *needle;
+				if (c->kind != CHANGE_FILE || c->outcome !=
+				    OUT_CHANGED || c->path == NULL)
+					continue;
+				needle = xasprintf("\n%s\n", c->path);
+				if (strstr(tree.data, needle) != NULL) {
+					edited = 1;
+					epath = c->path;
+				}
+				free(needle);
+			}
+		if (!edited)
+			continue;
+		reads = facts_get(facts, "mysql.reads_mycnf");
+		if (reads != NULL && strcmp(reads, "yes") == 0)
+			continue;
+		ev = facts_find(facts, "mysql.reads_mycnf");
+		free(f->note);
+		if (ev == NULL) {
+			const struct fact *st = facts_find(facts,
+			    "mysql.status");
+			/* nothing but the file was looked at */
+			f->state = FINDING_UNCHECKED;
+			if (st != NULL)
+				f->note = xasprintf(_("%s was changed; the "
+				    "running MySQL server could not be checked "
+				    "(mysql.status = %s), so whether it reads "
+				    "that file, and what it runs now, is not "
+				    "known"), epath, st->value);
+			else
+				f->note = xasprintf(_("%s was changed; the "
+				    "MySQL probe did not run, so whether the "
+				    "running server reads that file, and what it "
+				    "runs now, is not known"), epath);
+			continue;
+		}
+		f->state = FINDING_APPLIED;
+		/* the edited file is my.cnf or one it includes: the server
+		 * reads it exactly when it reads my.cnf */
+		if (reads != NULL && strcmp(reads, "no") == 0)
+			f->note = xasprintf(_("applied until the next restart "
+			    "(%s was changed): %s"), epath, ev->evidence);
+		else
+			f->note = xasprintf(_("applied until the next restart; "
+			    "the option file the server reads is not known (%s "
+			    "was changed): %s"), epath, ev->evidence);
+	}
+	buf_free(&tree);
 }
 
 int

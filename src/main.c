@@ -336,6 +336,11 @@ again:
 			    "site.host_name"));
 		}
 	}
+	if ((e->flags & CMD_INSTALL) && site_check_root(c.site, &cause) != 0) {
+		error("%s", cause);
+		r = EXIT_USAGE;
+		goto out;
+	}
 	/* the state directory is trusted as OpenSSH and sudo trust their
 	 * files, or not used at all (jobfix(8), STATE DIRECTORY) */
 	if ((e->flags & (CMD_SITE | CMD_STATE | CMD_CHANGES)) &&

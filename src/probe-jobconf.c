@@ -88,10 +88,19 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	if (r != 0) {
 		facts_set(out, "jobconf.status", r == -JF_ERR_NOTFOUND ?
 		    "missing" : "unreadable", 0, "%s", why);
+		facts_set(out, "jobconf.error", r == -JF_ERR_NOTFOUND ?
+		    "it does not exist" : why, 0, "reading %s", path);
+		if (r != -JF_ERR_NOTFOUND)
+			facts_set(out, "jobconf.unchecked", why, 0, "reading "
+			    "%s", path);
 		goto out;
 	}
 	if ((p = props_parse_buf(&b, path, &why)) == NULL) {
 		facts_set(out, "jobconf.status", "invalid", 0, "%s", why);
+		facts_set(out, "jobconf.error", why, 0, "reading %s as Java "
+		    "properties, as Job does", path);
+		facts_set(out, "jobconf.unchecked", why, 0, "reading %s as "
+		    "Java properties, as Job does", path);
 		goto out;
 	}
 	facts_set(out, "jobconf.status", "ok", 0, N_("%s: %zu keys"), path,

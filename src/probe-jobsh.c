@@ -7,6 +7,9 @@
  *   jobsh.nohuplog  the value of NOHUPLOG bash would see
  *   jobsh.console   yes when NOHUPLOG names job.console_log, no when it
  *                   does not (e.g. /dev/null), unknown when computed
+ *   jobsh.unchecked the script could not be read as bash reads it (a NUL
+ *                   byte: bash drops it, or refuses a script with one in
+ *                   its first line): what and where
  *   jobsh.java_main the jar (file name) or main class its java command
  *                   launches; empty when it names neither
  *   jobsh.process_pattern  a regex for the command line of that process
@@ -72,6 +75,20 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	}
 	facts_set(out, "jobsh.path", cands[i], 0, N_("the first of %s, %s that "
 	    "exists"), cands[0], cands[1]);
+	if (b.len > 0 && memchr(b.data, '\0', b.len) != NULL) {
+		const char *z = memchr(b.data, '\0', b.len), *q;
+		size_t ln = 1;
+		for (q = b.data; q < z; q++)
+			ln += *q == '\n';
+		facts_set(out, "jobsh.status", "invalid", 0, N_("%s:%zu: NUL byte"),
+		    cands[i], ln);
+		facts_set(out, "jobsh.unchecked", "NUL byte", 0, N_("%s:%zu: a NUL "
+		    "byte: bash %s; jobfix does not guess what NOHUPLOG is"),
+		    cands[i], ln, ln == 1 ? _("refuses to run a script "
+		    "with one in its first line") : _("drops it"));
+		buf_free(&b);
+		return 0;
+	}
 	if ((f = shvar_parse(b.data, b.len, cands[i], &why)) == NULL) {
 		facts_set(out, "jobsh.status", "invalid", 0, "%s", why);
 		free(why);

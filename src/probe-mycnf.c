@@ -5,6 +5,9 @@
  *   mycnf.status           ok | missing | invalid
  *   mycnf.event_scheduler  ON | OFF | DISABLED | unset (the value that wins
  *                          in the groups of mysql.groups), evidence FILE:LINE
+ *   mycnf.unchecked        the option files could not be read as the
+ *                          server reads them (an !include cycle, a NUL
+ *                          byte, ...): what and where
  */
 #include "config.h"
 
@@ -46,6 +49,9 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	if ((r = mycnf_load(ctx->tp, path, &m, &why)) != 0) {
 		facts_set(out, "mycnf.status", r == -JF_ERR_NOTFOUND ?
 		    "missing" : "invalid", 0, "%s", why);
+		if (r != -JF_ERR_NOTFOUND)
+			facts_set(out, "mycnf.unchecked", why, 0, "reading %s "
+			    "and its includes as the server does", path);
 		free(why);
 		return 0;
 	}

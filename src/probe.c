@@ -30,6 +30,7 @@
 #include "i18n.h"
 
 #define GRACE_MS 250
+#define RESERVE_MS 250 /* at most, of a probe's deadline: see below */
 
 struct probe_job {
 	const struct probe *probe;
@@ -87,6 +88,14 @@ record_failure(struct facts *out, const struct probe *p, int r,
 
 	facts_set(out, name, r == -JF_ERR_TIMEOUT ? "timed out" : "failed", 0,
 	    "probe \"%s\": %s", p->name, cause ? cause : "no reason given");
+	free(name);
+	/* the advice of the service's finding quotes <prefix>error */
+	name = xasprintf("%serror", p->prefix);
+	if (facts_find(out, name) == NULL)
+		facts_set(out, name, r == -JF_ERR_TIMEOUT ? "no answer within "
+		    "the probe's deadline" : "the probe failed", 0,
+		    "probe \"%s\": %s", p->name, cause ? cause :
+		    "no reason given");
 	free(name);
 }
 
@@ -215,7 +224,11 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		j->ctx.tp = site->tp;
 		j->ctx.in = pool->in;
 		j->ctx.timeout_ms = (int)timeout;
-		j->ctx.deadline = deadline;
+		/* the probe's own deadline comes a little before the
+		 * runner's: its client library's timeouts end its waits by
+		 * then, and it still has time to say what it found */
+		j->ctx.deadline = deadline - (timeout / 10 < RESERVE_MS ?
+		    timeout / 10 : RESERVE_MS);
 		pthread_mutex_lock(&pool->lock);
 		pool->pending++;
 		pthread_mutex_unlock(&pool->lock);

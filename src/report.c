@@ -22,6 +22,7 @@ finding_state_name(enum finding_state s)
 	static const char *const names[] = {
 		N_("open"), N_("planned"), N_("fixed"), N_("remains"),
 		N_("failed"), N_("advice"), N_("held"), N_("blocked"),
+		N_("could not check"), N_("applied until restart"),
 	};
 
 	return (unsigned)s < nitems(names) ? names[s] : "?";
@@ -131,6 +132,7 @@ report_add_finding(struct report *r, const struct fault *fault)
 	f = &r->findings[r->nfindings++];
 	memset(f, 0, sizeof *f);
 	f->fault = fault;
+	f->code = fault->code;
 	return f;
 }
 
@@ -205,8 +207,8 @@ put_finding(FILE *fp, const struct finding *f, const struct report_style *st)
 	fprintf(fp, "  %s[%s]%s %s", C(st, BOLD), f->fault->id, C(st, RESET),
 	    _(f->fault->title));
 	fprintf(fp, _("%s  (FAQ §%d"), C(st, DIM), f->fault->section);
-	if (f->fault->code)
-		fprintf(fp, _(", code %ld"), f->fault->code);
+	if (f->code)
+		fprintf(fp, _(", code %ld"), f->code);
 	fprintf(fp, ")%s\n", C(st, RESET));
 	if (f->evidence && *f->evidence) {
 		fprintf(fp, "      %s\n", _("evidence:"));
@@ -236,12 +238,29 @@ outcome_colour(enum outcome o, const struct report_style *st)
 	}
 }
 
+/* A run's result in words: "undone" only where something was undone. */
+static const char *
+run_result(const struct pb_run *run)
+{
+	size_t j, k;
+
+	if (run->outcome != OUT_UNDONE)
+		return _(outcome_name(run->outcome));
+	for (j = 0; j < run->nrecords; j++)
+		for (k = 0; k < run->records[j].changes.n; k++)
+			if (run->records[j].changes.v[k]->outcome ==
+			    OUT_UNDONE)
+				return _("failed; its changes were undone");
+	return _("failed; nothing had been changed");
+}
+
 static void
 put_run(FILE *fp, const struct report *r, size_t i,
     const struct report_style *st)
 {
 	const struct pb_run *run = &r->runs[i];
-	size_t j, k;
+	struct buf idle = BUF_INIT;
+	size_t j, k, nidle = 0;
 
 	fprintf(fp, "  %zu. %s%s%s: %s\n", i + 1, C(st, BOLD), run->pb->name,
 	    C(st, RESET), _(run->pb->summary));
@@ -250,10 +269,21 @@ put_run(FILE *fp, const struct report *r, size_t i,
 		    r->findings[run->finding].fault->id,
 		    outcome_colour(run->outcome, st), r->dry_run &&
 		    run->outcome == OUT_CHANGED ? _("would change") :
-		    _(outcome_name(run->outcome)), C(st, RESET));
+		    run_result(run), C(st, RESET));
+	else if (run->outcome == OUT_FAILED || run->outcome == OUT_UNDONE)
+		fprintf(fp, _("     result: %s%s%s\n"), outcome_colour(
+		    run->outcome, st), run_result(run), C(st, RESET));
 	for (j = 0; j < run->nrecords; j++) {
 		const struct step_record *rec = &run->records[j];
 
+		/* steps with nothing to do are summed up in one line */
+		if (rec->changes.n == 0 && rec->outcome == OUT_OK &&
+		    !st->verbose && (rec->message == NULL ||
+		    strcmp(rec->message, "nothing to do") == 0)) {
+			buf_printf(&idle, "%s%d", nidle++ ? ", " : "",
+			    rec->index);
+			continue;
+		}
 		if (rec->changes.n == 0) {
 			fprintf(fp, _("     step %d %s: %s%s%s\n"), rec->index,
 			    rec->type, outcome_colour(rec->outcome, st),
@@ -286,6 +316,11 @@ put_run(FILE *fp, const struct report *r, size_t i,
 			}
 		}
 	}
+	if (nidle > 0)
+		fprintf(fp, ngettext("     %sstep %s: nothing to do%s\n",
+		    "     %ssteps %s: nothing to do%s\n", nidle), C(st, DIM),
+		    idle.data, C(st, RESET));
+	buf_free(&idle);
 }
 
 void
@@ -413,8 +448,8 @@ report_json(const struct report *r, FILE *fp)
 		json_object_set_new(o, "title", json_string(f->fault->title));
 		json_object_set_new(o, "faq_section",
 		    json_integer(f->fault->section));
-		json_object_set_new(o, "code", f->fault->code ?
-		    json_integer(f->fault->code) : json_null());
+		json_object_set_new(o, "code", f->code ?
+		    json_integer(f->code) : json_null());
 		json_object_set_new(o, "severity", json_string(
 		    f->fault->warning ? "warning" : "error"));
 		json_object_set_new(o, "evidence", jstr(f->evidence));

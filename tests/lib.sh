@@ -275,7 +275,8 @@ pid_alive() {
 	srv_pid_alive "$@"
 }
 
-# kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.
+# kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.  A server a test
+# froze (SIGSTOP) is woken too, so it can act on SIGTERM.
 kill_wait() {
 	srv_kill_wait "$1" "${2:-10}" || diag "pid $1 ignored SIGTERM for ${2:-10}s, killed it"
 	return 0

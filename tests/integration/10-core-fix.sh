@@ -63,8 +63,15 @@ echo "$OUT" >>"$ALL_OUT"
 like "$OUT" "$(tre 'nothing was changed: no terminal to confirm on; run with --yes to apply the plan above, or --dry-run to only see it')" "and says why"
 is "$(snapshot)" "$before" "the refused fix changed nothing"
 
-check_rc 0 "fix --yes repairs everything" -- jf fix --yes
+# MySQL is not probed here: my.cnf is changed, but "fixed" means checked on
+# the running server, so that finding could not be checked: exit 1
+check_rc 1 "fix --yes repairs everything it can check" -- jf --json fix --yes
 echo "$OUT" >>"$ALL_OUT"
+is "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'print(" ".join("%s:%s" % (f["fault"], f["state"]) for f in sorted(d["findings"], key=lambda f: f["fault"])))')" \
+	"nolog.partition:could not check start.nolog:fixed wait.rabbitmq.creds:fixed" \
+	"my.cnf changed, the running server not checked: could not check, not fixed"
+like "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'print(" ".join(f.get("note", "") for f in d["findings"]))')" \
+	"tune.cnf was changed; the MySQL probe did not run, so whether the running server reads that file" "the note says what was and was not done"
 is "$(my_print_defaults --defaults-file="$SITE/etc/my.cnf" mysqld | grep -E 'event[-_]scheduler' | tail -n 1 | tr - _)" \
 	"__event_scheduler=ON" "my_print_defaults reads event_scheduler=ON"
 like "$(cat "$SITE/etc/job.conf")" "ijobs.amqp.username=bk_job" "username aligned with app.code"
@@ -111,8 +118,24 @@ sed -i '/^playbook_dirs/d' "$CONF"
 printf 'playbook_dirs = [ "%s/pb" ];\n' "$T" >>"$CONF"
 sum=$(sha256sum <"$SITE/etc/job.conf")
 check_rc 3 "a failed verify exits 3" -- jf run bad-verify --yes
-like "$OUT" "$(tre 'undone')" "and reports the undo"
+like "$OUT" "$(tre 'failed; its changes were undone')" "and reports the undo"
 is "$(sha256sum <"$SITE/etc/job.conf")" "$sum" "job.conf is back as it was"
+# a playbook that fails before it changed anything undid nothing: it says so
+cat >"$T/pb/early.conf" <<'EOF'
+name = "fails-first";
+fixes = [ "wait.rabbitmq.creds" ];
+summary = "fails its verify before changing anything";
+steps = (
+  { type = "note"; text = "first"; },
+  { type = "verify"; fact = "jobconf.app.code"; equals = "something-else"; },
+  { type = "properties_set"; file = "${site.job_conf}"; key = "app.code"; value = "changed"; }
+);
+EOF
+check_rc 3 "a playbook failing before any change exits 3" -- jf run fails-first --yes
+like "$OUT" "$(tre 'failed; nothing had been changed')" "and says nothing had been changed"
+unlike "$OUT" "$(tre 'undone')" "\"undone\" appears only where something was undone"
+is "$(sha256sum <"$SITE/etc/job.conf")" "$sum" "job.conf untouched"
+rm -f "$T/pb/early.conf"
 
 # one run at a time
 mkdir -p "$JOBFIX_STATE_DIR"

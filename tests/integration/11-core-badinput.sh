@@ -72,6 +72,27 @@ like "$OUT" "$T/pb/" "names the broken file"
 sed -i "s#^playbook_dirs.*#playbook_dirs = [ ];#" "$CONF"
 is "$(snapshot)" "$before" "no bad playbook changed anything"
 
+# --- the install root ------------------------------------------------------
+before=$(snapshot)
+check_rc 2 "an install root that does not exist: usage error" -- \
+	"$JOBFIX" -c "$CONF" -r "$T/no-such-root" diagnose
+like "$OUT" "install root $T/no-such-root does not exist" "names the path"
+unlike "$OUT" "start.credentials|job.conf missing" "no finding about job.conf"
+mkdir -p "$T/empty-root/etc"
+check_rc 2 "an install root without an install: usage error" -- \
+	"$JOBFIX" -c "$CONF" -r "$T/empty-root" fix --yes
+like "$OUT" "install root $T/empty-root holds no BlueKing install" "names the path"
+is "$(ls -A "$T/empty-root/etc")" "" "nothing was made in it"
+is "$(snapshot)" "$before" "nothing changed in the site"
+# job.conf missing in a real install: the advice has no hole
+mv "$SITE/etc/job.conf" "$T/job.conf.away"
+check_rc 1 "job.conf missing: a finding" -- "$JOBFIX" -c "$CONF" diagnose
+unlike "$OUT" ' \? |\(not known\)|keys  must|\.\.|。。' "no unresolved placeholder, no doubled punctuation"
+check_rc 1 "job.conf missing: the JSON report" -- "$JOBFIX" -c "$CONF" --json diagnose
+like "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'print(" ".join(f["advice"] for f in d["findings"]))')" \
+	"^$SITE/etc/job.conf cannot be used: it does not exist\. Change the template" "the advice says what is wrong"
+mv "$T/job.conf.away" "$SITE/etc/job.conf"
+
 # --- the site's own files ------------------------------------------------
 cp "$SITE/etc/job.conf" "$T/job.conf.orig"
 printf 'app.code=bk_job\0\n' >>"$SITE/etc/job.conf"
