@@ -195,7 +195,7 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 		files = one;
 		n = 1;
 	}
-	if (audit_verify(files, n, head, &chk, &cause) != 0) {
+	if (audit_verify(files, n, head, path, &chk, &cause) != 0) {
 		error("%s", cause);
 		free(cause);
 		free(head);
@@ -221,6 +221,17 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 		    "chain alone)\n", (unsigned long)chk.records), files[n - 1],
 		    chk.records, chk.why);
 		r = EXIT_FINDINGS;
+	} else if (chk.tail_unchecked) {
+		/* a rotated log alone: its head went on with the current one */
+		if (!c->opts.quiet)
+			printf(ngettext("audit log %s: %ld record, the chain "
+			    "holds; its tail was not checked (the head file is "
+			    "another log's)\n", "audit log %s: %ld records, the "
+			    "chain holds; its tail was not checked (the head "
+			    "file is another log's)\n",
+			    (unsigned long)chk.records), files[n - 1],
+			    chk.records);
+		r = EXIT_HEALTHY;
 	} else if (c->opts.no_head) {
 		if (!c->opts.quiet)
 			printf(ngettext("audit log %s: %ld record, the chain "

@@ -295,13 +295,20 @@ update_state(struct site *site, const struct report *rep,
 {
 	char *dir = NULL, *path, *cause = NULL;
 	json_t *st = NULL;
+	struct stat sb;
 	int fd = -1;
 
 	if (site_state_subdir(site, NULL, &dir, &cause) != 0)
 		goto fail;
 	path = path_join(dir, "metrics.lock");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    0600);
 	free(path);
+	if (fd != -1 && (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL; /* not a regular file */
+	}
 	if (fd == -1 || flock(fd, LOCK_EX) == -1) {
 		set_cause(&cause, JF_ERR_IO, "\"%s/metrics.lock\": %s", dir,
 		    strerror(errno));

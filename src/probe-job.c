@@ -70,10 +70,23 @@ job_process_pattern(const struct probe_ctx *ctx, char **origin,
 		    fact_evidence_text(d));
 		return d->value;
 	}
-	*origin = xstrdup("fallback: the setting job.process_pattern is empty "
-	    "and Job's start script names no jar or main class");
-	*origin_text = xstrdup(_("fallback: the setting job.process_pattern is "
-	    "empty and Job's start script names no jar or main class"));
+	/* why nothing was derived: what job.sh's java command says */
+	d = facts_find(ctx->in, "jobsh.java_main");
+	if (d != NULL && d->evidence != NULL && *d->evidence != '\0') {
+		*origin = xasprintf("fallback: the setting job.process_pattern is "
+		    "empty and Job's start script names no jar or main class "
+		    "that can be read (%s)", d->evidence);
+		*origin_text = xasprintf(_("fallback: the setting "
+		    "job.process_pattern is empty and Job's start script names "
+		    "no jar or main class that can be read (%s)"),
+		    fact_evidence_text(d));
+	} else {
+		*origin = xstrdup("fallback: the setting job.process_pattern is "
+		    "empty and Job's start script names no jar or main class");
+		*origin_text = xstrdup(_("fallback: the setting "
+		    "job.process_pattern is empty and Job's start script names "
+		    "no jar or main class"));
+	}
 	return JOB_PROCESS_FALLBACK;
 }
 
@@ -106,20 +119,34 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	for (i = 0; i < n; i++)
 		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) == 0)
 			break;
-	if (i < n) {
+	if (i < n && strncmp(origin, "fallback", 8) == 0) {
+		/* a guess: any java command line holding "job" matches it,
+		 * so the process is named as possibly not Job at all */
+		en = xasprintf("pid %ld matches \"%s\" (%s), which any java "
+		    "command line holding \"job\" matches: it may not be Job "
+		    "(set job.process_pattern): %.200s", (long)procs[i].pid,
+		    pattern, origin, procs[i].cmdline);
+		text = xasprintf(_("pid %ld matches \"%s\" (%s), which any java "
+		    "command line holding \"job\" matches: it may not be Job "
+		    "(set job.process_pattern): %.200s"), (long)procs[i].pid,
+		    pattern, otext, procs[i].cmdline);
+	} else if (i < n) {
 		/* the evidence names the process: a wrong match shows */
 		en = xasprintf("pid %ld matches \"%s\" (%s): %.200s",
 		    (long)procs[i].pid, pattern, origin, procs[i].cmdline);
 		text = xasprintf(_("pid %ld matches \"%s\" (%s): %.200s"),
 		    (long)procs[i].pid, pattern, otext, procs[i].cmdline);
-		facts_setv_text(out, "job.running", "yes", 0, en, text);
-		facts_set_long(out, "job.pid", (long)procs[i].pid, N_("process "
-		    "table: %.200s"), procs[i].cmdline);
 	} else {
 		en = xasprintf("no process matches \"%s\" (%s) among %zu",
 		    pattern, origin, n);
 		text = xasprintf(_("no process matches \"%s\" (%s) among %zu"),
 		    pattern, otext, n);
+	}
+	if (i < n) {
+		facts_setv_text(out, "job.running", "yes", 0, en, text);
+		facts_set_long(out, "job.pid", (long)procs[i].pid, N_("process "
+		    "table: %.200s"), procs[i].cmdline);
+	} else {
 		facts_setv_text(out, "job.running", "no", 0, en, text);
 	}
 	free(en);

@@ -32,8 +32,16 @@ java_facts(const struct shfile *f, const char *path, struct facts *out)
 	int jar, line;
 
 	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL) {
-		facts_set(out, "jobsh.java_main", "", 0, N_("%s: no java command "
-		    "that names a jar (-jar) or a main class"), path);
+		if (what != NULL)
+			/* said, so the fallback pattern is not silent */
+			facts_set(out, "jobsh.java_main", "", 0, N_("%s:%d: its "
+			    "java command launches %.200s, which cannot be read "
+			    "as a jar or main class"), path, line, what);
+		else
+			facts_set(out, "jobsh.java_main", "", 0, N_("%s: no java "
+			    "command that names a jar (-jar) or a main class"),
+			    path);
+		free(what);
 		return;
 	}
 	facts_set(out, "jobsh.java_main", what, 0, jar ? N_("%s:%d: the jar its "

@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct shassign {
 	size_t text_off; /* commented: first byte after '#' and blanks */
 	int line;
 	int dynamic;
+	int special;     /* dynamic by its form: +=, declare -i and the like */
 	int commented;
 	int active;
 	int prefix;      /* came before any command word */
@@ -757,6 +759,7 @@ record(struct scan *sc, const struct token *t, size_t name_end, size_t val_off,
 	a->val_off = val_off;
 	a->val_end = t->end;
 	a->line = line;
+	a->special = dyn;
 	if (decode_value(sc->s, a->val_off, a->val_end, &v) || dyn) {
 		free(v);
 		a->dynamic = 1;
@@ -1453,19 +1456,80 @@ done:
 /* A wildcard in an expanded word: a reference that cannot be resolved. */
 #define JAVA_WILD '\001'
 
+/* How deep a variable's value is followed into the variables it names,
+ * and how many values are followed in all (A=$B$B, B=$C$C, ... doubles). */
+#define JAVA_EXPAND_DEPTH 16
+#define JAVA_EXPAND_BUDGET 256
+
+/* The last active top-level assignment of name that ends before off. */
+static const struct shassign *
+find_before(const struct shfile *f, const char *name, size_t off)
+{
+	size_t i;
+
+	for (i = f->nas; i-- > 0;) {
+		const struct shassign *a = &f->as[i];
+
+		if (a->val_end <= off && a->active && !a->commented &&
+		    strcmp(a->name, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static char *expand_word(const struct shfile *, size_t, size_t, size_t, int,
+    int *);
+
 /*
- * The word s[off..end) as bash would see it, with $NAME and ${NAME}
- * resolved through f's literal assignments and JAVA_WILD where they are
- * not.  NULL when bash would compute more than that ($( ), `, ${NAME...}
- * with an operator, $1).
+ * The value of $name as bash would see it at offset before (SIZE_MAX: the
+ * last assignment, as a function called at the end of the script sees
+ * it), appended to b: a literal value as it is; a value that names other
+ * variables (JAR=$BASE/lib/x.jar) expanded in turn, with their values as
+ * they were where it was assigned; JAVA_WILD where bash would compute
+ * (a command substitution, +=) or nothing assigns it.
+ */
+static void
+expand_var(const struct shfile *f, const char *name, size_t before,
+    int depth, int *budget, struct buf *b)
+{
+	const struct shassign *a = before == SIZE_MAX ? find(f, name, 0) :
+	    find_before(f, name, before);
+	char *sub;
+
+	if (a != NULL && !a->dynamic && strchr(a->value, JAVA_WILD) == NULL) {
+		buf_addstr(b, a->value);
+		return;
+	}
+	if (a == NULL || a->special || depth >= JAVA_EXPAND_DEPTH ||
+	    *budget <= 0 || (a->val_off < a->val_end &&
+	    f->data[a->val_off] == '(')) {
+		buf_addch(b, JAVA_WILD);
+		return;
+	}
+	(*budget)--;
+	sub = expand_word(f, a->val_off, a->val_end, a->val_off, depth + 1,
+	    budget);
+	if (sub != NULL)
+		buf_addstr(b, sub);
+	else
+		buf_addch(b, JAVA_WILD);
+	free(sub);
+}
+
+/*
+ * The word data[off..end) as bash would see it, with $NAME and ${NAME}
+ * resolved through f's top-level assignments (expand_var) and JAVA_WILD
+ * where they are not.  NULL when bash would compute more than that ($( ),
+ * `, ${NAME...} with an operator, $1).
  */
 static char *
-java_word(const struct shfile *f, size_t off, size_t end)
+expand_word(const struct shfile *f, size_t off, size_t end, size_t before,
+    int depth, int *budget)
 {
-	const char *s = f->data, *v;
+	const char *s = f->data;
 	struct buf b = BUF_INIT, name = BUF_INIT;
 	size_t i = off, j;
-	int dq = 0, dyn;
+	int dq = 0;
 
 	buf_addstr(&b, "");
 	while (i < end) {
@@ -1510,11 +1574,7 @@ java_word(const struct shfile *f, size_t off, size_t end)
 			i = j;
 		} else
 			goto computed;
-		v = shvar_get(f, name.data, NULL, &dyn);
-		if (v != NULL && !dyn && strchr(v, JAVA_WILD) == NULL)
-			buf_addstr(&b, v);
-		else
-			buf_addch(&b, JAVA_WILD);
+		expand_var(f, name.data, before, depth, budget, &b);
 	}
 	buf_free(&name);
 	return buf_detach(&b);
@@ -1522,6 +1582,15 @@ computed:
 	buf_free(&name);
 	buf_free(&b);
 	return NULL;
+}
+
+/* A word of the java command, as bash would see it when it runs. */
+static char *
+java_word(const struct shfile *f, size_t off, size_t end)
+{
+	int budget = JAVA_EXPAND_BUDGET;
+
+	return expand_word(f, off, end, SIZE_MAX, 0, &budget);
 }
 
 /* The regex for a jar file name or a class: literal characters escaped,
@@ -1588,8 +1657,8 @@ shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
 	 * 3 next word the main class (-m), 4 skip the next word */
 	struct scan sc;
 	struct token t;
-	char *w, *base, *re = NULL;
-	int state = 0, redir = 0, jline = 0, isjar = 0;
+	char *w, *base, *re = NULL, *unread = NULL;
+	int state = 0, redir = 0, jline = 0, uline = 0, isjar = 0, named = 0;
 	size_t i;
 
 	*what = NULL;
@@ -1619,13 +1688,11 @@ shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
 			redir = 0;
 			continue;
 		}
-		if ((w = java_word(f, t.off, t.end)) == NULL) {
-			if (state == 2 || state == 3)
-				state = 0;
-			else if (state == 4)
-				state = 1;
+		w = java_word(f, t.off, t.end);
+		if (w == NULL && state == 4)
+			state = 1;
+		if (w == NULL && state != 2 && state != 3)
 			continue;
-		}
 		switch (state) {
 		case 0:
 			base = strrchr(w, '/');
@@ -1646,29 +1713,33 @@ shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
 			else if (w[0] == '-' || w[0] == '\0' ||
 			    strspn(w, "\001") == strlen(w))
 				; /* an option, or $JAVA_OPTS */
-			else {
-				isjar = 0;
-				re = java_regex(w, 0, what);
-				state = 0;
-			}
+			else
+				named = 1; /* the main class */
 			break;
-		case 2:
-			base = strrchr(w, '/');
-			base = base ? base + 1 : w;
-			isjar = 1;
-			re = java_regex(base, 1, what);
-			state = 0;
-			break;
-		case 3:
-			/* module/class: the class, when given */
-			base = strrchr(w, '/');
-			isjar = 0;
-			re = java_regex(base ? base + 1 : w, 0, what);
-			state = 0;
+		case 2: /* the jar */
+		case 3: /* module/class */
+			named = 1;
 			break;
 		case 4:
 			state = 1;
 			break;
+		}
+		if (named) {
+			/* the jar's file name; of module/class, the class */
+			isjar = state == 2;
+			base = w != NULL ? strrchr(w, '/') : NULL;
+			if (w != NULL)
+				re = java_regex(base != NULL && state != 1 ?
+				    base + 1 : w, isjar, what);
+			if (re == NULL && unread == NULL) {
+				/* the word as written: said when nothing is
+				 * found, so the fallback is not silent */
+				unread = xstrndup(f->data + t.off, t.end -
+				    t.off);
+				uline = jline;
+			}
+			state = 0;
+			named = 0;
 		}
 		free(w);
 	}
@@ -1678,6 +1749,10 @@ shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
 	if (re != NULL) {
 		*jar = isjar;
 		*line = jline;
+		free(unread);
+	} else if (unread != NULL) {
+		*what = unread;
+		*line = uline;
 	}
 	return re;
 }

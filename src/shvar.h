@@ -68,15 +68,20 @@ int shvar_set(struct shfile *, const char *name, const char *value,
  * "java", anywhere (a function body, a case branch), up to the end of that
  * command (newline ; & | ( ) and redirections); the first such command
  * that names a jar or class wins.  $NAME and ${NAME} are resolved through
- * the script's own literal top-level assignments; a reference that cannot
- * be resolved becomes a wildcard in the pattern and "*" in *what.  A word
+ * the script's own top-level assignments as bash would: a value that
+ * names other variables (JAR=$BASE/lib/x.jar) is expanded in turn, each
+ * with the value it had where the assignment stands; a reference that
+ * cannot be resolved (nothing assigns it, $( ), +=) becomes a wildcard in
+ * the pattern and "*" in *what.  A word
  * of only wildcards, or a name with fewer than three literal characters,
  * names nothing.
  *
  * Returns a POSIX extended regex matching the command line (argv joined by
  * spaces) of the process, or NULL.  When found, *what (caller frees) is the
  * jar or class as read, *jar is 1 for a jar and 0 for a class, and *line is
- * the line of the java word.
+ * the line of the java word.  When NULL but a java command names a jar or
+ * class that cannot be read, *what (caller frees) is that word as written
+ * and *line the line of its java word, so the caller can say why.
  */
 char *shvar_java_pattern(const struct shfile *, char **what, int *jar,
     int *line);

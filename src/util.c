@@ -525,6 +525,16 @@ state_dir_trusted(const char *dir, char **cause)
 	return r;
 }
 
+const char *
+file_kind(mode_t mode)
+{
+	return S_ISREG(mode) ? "a regular file" : S_ISDIR(mode) ?
+	    "a directory" : S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ?
+	    "a character device" : S_ISBLK(mode) ? "a block device" :
+	    S_ISSOCK(mode) ? "a socket" : S_ISLNK(mode) ? "a symbolic link" :
+	    "a special file";
+}
+
 static int
 read_local(const char *path, struct buf *out, size_t max, int flags,
     char **cause)
@@ -536,6 +546,11 @@ read_local(const char *path, struct buf *out, size_t max, int flags,
 
 	if (max == 0)
 		max = BUF_DEFAULT_MAX;
+	/* jobfix's own state (O_NOFOLLOW) is a regular file or nothing:
+	 * opened without blocking, so a FIFO planted there cannot hang a
+	 * run, and anything else is refused before a byte is read */
+	if (flags & O_NOFOLLOW)
+		flags |= O_NONBLOCK;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags)) == -1)
 		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
 		    JF_ERR_IO, "\"%s\": %s%s", path, flags & O_NOFOLLOW &&
@@ -548,6 +563,11 @@ read_local(const char *path, struct buf *out, size_t max, int flags,
 	}
 	if (S_ISDIR(st.st_mode)) {
 		r = set_cause(cause, JF_ERR_IO, "\"%s\": is a directory", path);
+		goto out;
+	}
+	if ((flags & O_NOFOLLOW) && !S_ISREG(st.st_mode)) {
+		r = set_cause(cause, JF_ERR_IO, "\"%s\": %s, not a regular "
+		    "file: refusing to read it", path, file_kind(st.st_mode));
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {

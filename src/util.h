@@ -105,9 +105,13 @@ char *path_join(const char *, const char *);
 
 /* Read a whole local file with a size cap (0: BUF_DEFAULT_MAX). */
 int read_file_local(const char *path, struct buf *out, size_t max, char **cause);
-/* The same, refusing a symbolic link (O_NOFOLLOW): for jobfix's own state. */
+/* The same, for jobfix's own state: refusing a symbolic link (O_NOFOLLOW)
+ * and anything but a regular file (a FIFO, a device, a directory), opened
+ * without blocking so neither can hang the caller. */
 int read_file_local_nofollow(const char *path, struct buf *out, size_t max,
     char **cause);
+/* "a FIFO", "a directory", ... for messages about what a path is. */
+const char *file_kind(mode_t mode);
 /*
  * May jobfix keep state in dir?  As OpenSSH and sudo require of their files:
  * dir and every directory above it (as given and as resolved) owned by root

@@ -35,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	fclose(fp);
 	files[0] = path;
-	if (audit_verify(files, 1, "/nonexistent/audit.head", &chk,
+	if (audit_verify(files, 1, "/nonexistent/audit.head", path, &chk,
 	    &cause) != 0)
 		abort(); /* the file is there: it must be read */
 	if (chk.records > 0 && !chk.head_missing)

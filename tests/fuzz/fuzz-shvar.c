@@ -49,8 +49,12 @@ check_java(const struct shfile *f)
 	int jar, line;
 	regex_t rx;
 
-	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL)
+	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL) {
+		if (what != NULL && line < 1)
+			abort(); /* a word that cannot be read has its line */
+		free(what);
 		return;
+	}
 	if (what == NULL || line < 1 || regcomp(&rx, re, REG_EXTENDED |
 	    REG_NOSUB) != 0)
 		abort();

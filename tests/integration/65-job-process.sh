@@ -129,4 +129,39 @@ like "$(echo "$OUT" | fval job.running evidence)" "^pid [0-9]+ matches .* \(fall
 check "jobfix facts shows the same in words" -- jf facts
 like "$OUT" "job\.running += yes" "facts: job.running"
 like "$OUT" "pid [0-9]+ matches" "with the process named"
+like "$OUT" "it may not be Job" "and the guess said to be one"
+
+# the jar through a variable whose value names another, as sh expands it
+cat >"$JOBSH" <<'EOF'
+#!/bin/bash
+BASE=/data/bkce/job
+JAR=$BASE/lib/job-exec.jar
+start() { nohup java -Xmx64m -jar $JAR >/dev/null 2>&1 & }
+case "$1" in
+start) start ;;
+esac
+EOF
+check_rc 1 "diagnose: nested variables, only the decoy running" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval jobsh.java_main)" "job-exec.jar" "the jar is read through \$JAR and \$BASE"
+is "$(echo "$OUT" | fval job.pattern)" 'java .*[ /]job-exec\.jar( |$)' "the pattern is derived from it"
+like "$(echo "$OUT" | fval job.pattern evidence)" "^derived from $JOBSH:4: java -jar job-exec\.jar" \
+	"from the line of the java command"
+is "$(echo "$OUT" | fval job.running)" "no" "the decoy is not named as Job"
+unlike "$(echo "$OUT" | fval job.running evidence)" "pid $DECOY" "nor named in the evidence"
+start_as /opt/java/bin/java -Xmx64m -jar /data/bkce/job/lib/job-exec.jar
+JOB=$P
+check "diagnose: nested variables, Job running" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval job.pid)" "$JOB" "Job is found by its own pid"
+kill_wait "$JOB" 5
+
+# a jar that cannot be read: the fallback says why, and a match is a guess
+sed -i 's|-jar $JAR|-jar "$1"|' "$JOBSH"
+check "diagnose: a jar job.sh takes from its arguments" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval jobsh.java_main)" "" "nothing is read"
+like "$(echo "$OUT" | fval jobsh.java_main evidence)" "^$JOBSH:4: its java command launches \"\\\$1\", which cannot be read" \
+	"the evidence names the word that could not be read"
+like "$(echo "$OUT" | fval job.pattern evidence)" "^fallback: .*no jar or main class that can be read \($JOBSH:4: " \
+	"the fallback says why"
+like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches .*it may not be Job \(set job\.process_pattern\): java " \
+	"the decoy it matches is named as possibly not Job"
 done_testing

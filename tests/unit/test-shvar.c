@@ -268,7 +268,9 @@ test_secret(void)
 	secret_clear_all();
 }
 
-/* shvar_java_pattern of s: "REGEX|WHAT|jar|LINE" or "(none)" */
+/* shvar_java_pattern of s: "REGEX|WHAT|jar|LINE", or "(none)", or
+ * "(none)|WORD|LINE" when a java command names a jar or class that cannot
+ * be read */
 static const char *
 java(const char *s)
 {
@@ -280,8 +282,10 @@ java(const char *s)
 	if (f == NULL)
 		return "(error)";
 	re = shvar_java_pattern(f, &what, &jar, &line);
-	if (re == NULL)
+	if (re == NULL && what == NULL)
 		snprintf(keep, sizeof keep, "(none)");
+	else if (re == NULL)
+		snprintf(keep, sizeof keep, "(none)|%s|%d", what, line);
 	else
 		snprintf(keep, sizeof keep, "%s|%s|%s|%d", re, what,
 		    jar ? "jar" : "class", line);
@@ -321,12 +325,48 @@ test_java(void)
 	is_str(java("java -version >/dev/null\njava -jar job-api.jar\n"),
 	    "java .*[ /]job-api\\.jar( |$)|job-api.jar|jar|2",
 	    "the first java command that names a jar");
-	is_str(java("java -jar $JAR\n"), "(none)",
-	    "a jar name that is only a reference names nothing");
-	is_str(java("java -jar a.jar\n"), "(none)", "a name too short");
-	is_str(java("java -jar 'job;x.jar'\n"), "(none)",
+	is_str(java("java -jar $JAR\n"), "(none)|$JAR|1",
+	    "a jar name that is only a reference names nothing, and says so");
+	is_str(java("BASE=/data/bkce/job\nJAR=$BASE/lib/job-exec.jar\n"
+	    "java -jar $JAR\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|3",
+	    "a variable whose value names another: expanded as sh would");
+	is_str(java("A=job\nB=$A-exec\nC=\"lib/${B}.jar\"\nstart() {\n"
+	    "\tjava -Xmx1g -jar \"$C\" &\n}\nstart\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|5",
+	    "three deep, quoted, in a function");
+	is_str(java("N=job-exec\nJAR=lib/$N.jar\nN=other\njava -jar $JAR\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|4",
+	    "each variable with the value it had where it is used");
+	is_str(java("D=$(cd \"$(dirname \"$0\")\" && pwd)\nJ=$D/lib/job-exec.jar\n"
+	    "java -jar \"$J\"\n"),
+	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|3",
+	    "a computed directory: only the file name is needed");
+	is_str(java("V=$(cat VERSION)\nJ=job-exec-$V.jar\njava -jar $J\n"),
+	    "java .*[ /]job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|3",
+	    "a computed part, through a variable: a wildcard");
+	is_str(java("A=$A.jar\njava -jar $A\n"), "(none)|$A|2",
+	    "a value naming itself names nothing");
+	is_str(java("J=job\nJ+=-exec.jar\njava -jar $J\n"), "(none)|$J|3",
+	    "+= is not followed");
+	ok(strncmp(java("X0=ab\nX1=$X0$X0\nX2=$X1$X1\nX3=$X2$X2\nX4=$X3$X3\n"
+	    "X5=$X4$X4\nX6=$X5$X5\nX7=$X6$X6\nX8=$X7$X7\nX9=$X8$X8\n"
+	    "X10=$X9$X9\nX11=$X10$X10\nX12=$X11$X11\njava -jar $X12.jar\n"),
+	    "java .*[ /]abab", 15) == 0,
+	    "values that double at each step: followed within a budget");
+	is_str(java("X0=ab\nX1=$X0$X0\nX2=$X1$X1\nX3=$X2$X2\nX4=$X3$X3\n"
+	    "X5=$X4$X4\nX6=$X5$X5\nX7=$X6$X6\nX8=$X7$X7\nX9=$X8$X8\n"
+	    "X10=$X9$X9\nX11=$X10$X10\nX12=$X11$X11\nX13=$X12$X12\n"
+	    "X14=$X13$X13\nX15=$X14$X14\nX16=$X15$X15\nX17=$X16$X16\n"
+	    "X18=$X17$X17\nX19=$X18$X18\nX20=$X19$X19\njava -jar $X20.jar\n"),
+	    "(none)|$X20.jar|22",
+	    "and no deeper than a limit");
+	is_str(java("java -jar a.jar\n"), "(none)|a.jar|1",
+	    "a name too short");
+	is_str(java("java -jar 'job;x.jar'\n"), "(none)|'job;x.jar'|1",
 	    "a character no jar name has");
-	is_str(java("java Main\n"), "(none)", "a class in no package");
+	is_str(java("java Main\n"), "(none)|Main|1",
+	    "a class in no package");
 	is_str(java("JAVA=/usr/bin/java\n$JAVA -jar job-exec.jar\n"),
 	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|2",
 	    "java through a variable");
