@@ -107,10 +107,12 @@ try:
 except Exception:
     lo = 32768
 lo = max(lo, 12000)
-def bindable(p):
+def bindable(p, reuse=False):
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
         s = socket.socket(socket.AF_INET, kind)
         try:
+            if reuse:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(('127.0.0.1', p))
         except OSError:
             return False
@@ -126,7 +128,10 @@ def alive(pid):
 def claim(want):
     for i in range(1 if want else 500):
         p = int(want) if want else random.randrange(10000, lo)
-        if not bindable(p):
+        # a port asked for again (a kept sandbox's) is in TIME_WAIT for a
+        # minute after its server stopped; the servers bind with
+        # SO_REUSEADDR, so only a socket still bound to it takes it
+        if not bindable(p, reuse=bool(want)):
             continue
         c = os.path.join(d, str(p))
         try:

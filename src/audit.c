@@ -476,14 +476,17 @@ audit_append(struct audit *a, json_t *rec, long *seqp, char **cause)
 	} else {
 		memcpy(prev, t.hash, 65);
 		seq = t.parsed ? t.seq + 1 : (same ? h.seq : 0) + 1;
-		/* a head that is there but cannot be read could have hidden
+		/* a head that is missing or cannot be read could have hidden
 		 * records cut off the end: the new head must not bless it */
-		if (!t.parsed || torn || (hr != 0 && hr != -JF_ERR_NOTFOUND) ||
+		if (!t.parsed || torn || hr != 0 ||
 		    (same && strcmp(h.hash, t.hash) != 0 &&
 		    !(h.seq == t.seq - 1 && strcmp(h.hash, t.prev) == 0))) {
 			char *why = !t.parsed ? xstrdup("the last line of the "
 			    "log is not a record") : torn ? xstrdup("the log "
-			    "ended in a line cut short") : hr != 0 ? xasprintf(
+			    "ended in a line cut short") : hr ==
+			    -JF_ERR_NOTFOUND ? xstrdup("the head file was "
+			    "missing: records cut off the end before this one "
+			    "would not show") : hr != 0 ? xasprintf(
 			    "the head file could not be used (%s): records cut "
 			    "off the end before this one would not show",
 			    hcause) : xstrdup("the end of the log is not the "

@@ -6,8 +6,9 @@
 # by reading jobfix's report.  The demo is driven with --step, so the
 # checks run while its servers are up.  Afterwards no process of the
 # sandbox and no sandbox directory may be left, also after SIGINT during
-# the servers' start, at a pause with the servers up, and in the middle of
-# the fix (sent to the process group, as Ctrl-C on a terminal is).  A
+# the servers' start (on a terminal, and not on one while RabbitMQ boots),
+# at a pause with the servers up, and in the middle of the fix while it
+# runs rabbitmqctl (sent to the process group, as Ctrl-C on a terminal is).  A
 # server not installed is named with its package, the rest still shown.
 # The README's excerpt of the demo's output is checked against the real
 # one.  --files-only is the quick version without servers.
@@ -256,6 +257,23 @@ is "$RC" 130 "SIGINT while the servers start: exit 130"
 like "$(cat "$DEMO_OUT")" "$(tre 'jobfix demo: interrupted; the servers are stopped and the sandbox removed')" "it says what it did"
 nothing_left "SIGINT while the servers start" "$D" "$PORTS"
 
+# not on a terminal: a plain line as each server gets ready, written at once
+# (a pipe or a file sees Redis ready while RabbitMQ still boots); then
+# SIGINT while RabbitMQ boots
+ready=$(t $'  %-9s ready on 127.0.0.1:%d\n')
+ready=${ready#*%-9s}
+ready=${ready%%%d*}
+demo_start
+wait_out "^ +Redis +$(printf '%s' "$ready" | sed 's/[][\.*^$()+?{}|]/\\&/g')"
+D=$(sandbox)
+PORTS=$(demo_ports "$D")
+ok "$([ ! -s "$D/run/beam.pid" ]; echo $?)" "not on a terminal: Redis's line comes while RabbitMQ still boots"
+kill -INT -- "-$DEMO_PID"
+demo_wait
+is "$RC" 130 "SIGINT while RabbitMQ boots: exit 130"
+like "$(cat "$DEMO_OUT")" "$(tre 'jobfix demo: interrupted; the servers are stopped and the sandbox removed')" "it says what it did"
+nothing_left "SIGINT while RabbitMQ boots" "$D" "$PORTS"
+
 # at a pause, the servers up (--keep: the sandbox stays, the servers go)
 KEEP=1
 demo_start --step --keep "$T/kept"
@@ -268,17 +286,27 @@ is "$RC" 130 "Ctrl-C at a pause: exit 130"
 nothing_left "Ctrl-C at a pause" "$D" "$PORTS"
 KEEP=
 
-# in the middle of the fix
+# in the middle of the fix, while it runs rabbitmqctl: jobfix runs it in a
+# process group of its own (the terminal's Ctrl-C does not reach it, and
+# its Erlang VM ignores SIGINT), and that VM, once the sandbox's epmd is
+# gone, would start an epmd of its own on every address
 demo_start --step
 wait_out "$PAUSE" 1
 D=$(sandbox)
 PORTS=$(demo_ports "$D")
+NODE=$(sed -n 's/^ *node = "\(.*\)";$/\1/p' "$D/jobfix.conf")
 echo >&7
 wait_out "$PAUSE" 2
 echo >&7
 wait_out "$PAUSE" 3
 echo >&7
-wait_out '^==> 3\. fix'
+wait_out "^==> $(tre '3. fix')"
+end=$((SECONDS + SECS))
+until pgrep -f -- "rabbitmqctl -n $NODE " >/dev/null || [ "$SECONDS" -ge "$end" ] ||
+	! pid_alive "$DEMO_PID"; do
+	sleep 0.05
+done
+ok "$(pgrep -f -- "rabbitmqctl -n $NODE " >/dev/null; echo $?)" "the fix runs rabbitmqctl"
 kill -INT -- "-$DEMO_PID"
 demo_wait
 is "$RC" 130 "Ctrl-C during the fix: exit 130"

@@ -213,6 +213,12 @@ like "$OUT" "BROKEN at record 5 .*the head file could not be used" "named"
 restore
 cut_tail
 rm "$HEAD"
+check "audit mark with the head deleted" -- jf audit mark
+check_rc 1 "the cut tail stays visible after the head is written again" -- jf audit verify
+like "$OUT" "BROKEN at record 5 .*the head file was missing: records cut off the end" "named"
+restore
+cut_tail
+rm "$HEAD"
 mkfifo "$HEAD"
 check_rc 5 "audit mark with a FIFO head does not hang" -- jf audit mark
 like "$OUT" "\"$HEAD\": is a FIFO, not replacing it" "it refuses to write the head, naming it"
