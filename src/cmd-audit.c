@@ -222,16 +222,18 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 		    chk.records, chk.why);
 		r = EXIT_FINDINGS;
 	} else if (chk.tail_unchecked) {
-		/* a rotated log alone: its head went on with the current one */
-		if (!c->opts.quiet)
-			printf(ngettext("audit log %s: %ld record, the chain "
-			    "holds; its tail was not checked (the head file is "
-			    "another log's)\n", "audit log %s: %ld records, the "
-			    "chain holds; its tail was not checked (the head "
-			    "file is another log's)\n",
-			    (unsigned long)chk.records), files[n - 1],
-			    chk.records);
-		r = EXIT_HEALTHY;
+		/* a rotated log alone: its head went on with the current one,
+		 * so what was cut off its end would not show: not whole */
+		printf(ngettext("audit log %s: %ld record, the chain holds, but "
+		    "its tail cannot be checked alone (the head file is another "
+		    "log's): give it with the logs after it, oldest first, or "
+		    "--no-head to check the chain alone\n", "audit log %s: %ld "
+		    "records, the chain holds, but their tail cannot be checked "
+		    "alone (the head file is another log's): give it with the "
+		    "logs after it, oldest first, or --no-head to check the "
+		    "chain alone\n", (unsigned long)chk.records), files[n - 1],
+		    chk.records);
+		r = EXIT_FINDINGS;
 	} else if (c->opts.no_head) {
 		if (!c->opts.quiet)
 			printf(ngettext("audit log %s: %ld record, the chain "

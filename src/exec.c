@@ -281,7 +281,9 @@ exec_expand(struct exec_ctx *ctx, const char *text, int *secret, char **cause)
 		name = xstrndup(p + 2, (size_t)(end - p - 2));
 		if ((f = facts_find(ctx->facts, name)) != NULL) {
 			buf_addstr(&b, f->value);
-			if ((f->flags & FACT_SECRET) && secret != NULL)
+			/* a password in a URL is as secret as any */
+			if (secret != NULL && ((f->flags & FACT_SECRET) ||
+			    url_passwords(f->value, 0) > 0))
 				*secret = 1;
 		} else if ((cv = conf_str(ctx->conf, name)) != NULL &&
 		    strstr(cv, "${") == NULL)

@@ -142,6 +142,8 @@ facts_setv_text(struct facts *fs, const char *name, const char *value,
 		nf.evidence_text = xstrdup(evidence_text);
 	if (flags & FACT_SECRET)
 		secret_register(nf.value);
+	else
+		url_passwords(nf.value, 1);
 	put(fs, &nf);
 }
 

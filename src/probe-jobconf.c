@@ -68,6 +68,22 @@ add_number(struct buf *b, unsigned n)
 	buf_add(b, d + i, sizeof d - i);
 }
 
+/* A key jobfix.conf names as a password (keys.mysql_password = "..."):
+ * secret whatever its name. */
+static int
+mapped_secret(struct conf *c, const char *key)
+{
+	static const char *const settings[] = { "keys.mysql_password",
+		"keys.redis_password", "keys.amqp_password" };
+	const char *k;
+	size_t i;
+
+	for (i = 0; i < nitems(settings); i++)
+		if ((k = conf_str(c, settings[i])) != NULL && strcmp(k, key) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 run(struct probe_ctx *ctx, struct facts *out, char **cause)
 {
@@ -118,7 +134,8 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		ev.len = pathlen;
 		add_number(&ev, (unsigned)props_line(p, key));
 		facts_setv(out, name.data, props_get(p, key),
-		    is_secret_key(key) ? FACT_SECRET : 0, ev.data);
+		    is_secret_key(key) || mapped_secret(ctx->site->conf, key) ?
+		    FACT_SECRET : 0, ev.data);
 	}
 	creds(out, p, path);
 	req = conf_list(ctx->site->conf, "jobconf.required");

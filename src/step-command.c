@@ -54,7 +54,8 @@ run_data_free(void *p)
 	free(d);
 }
 
-/* Expands every element; the display masks elements that used a secret. */
+/* Expands every element; one that holds a secret (a secret fact, a
+ * password in a URL) is refused: /proc shows every argv to every user. */
 static char **
 expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
     char **cause)
@@ -69,6 +70,14 @@ expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
 	for (i = 0; i < n; i++) {
 		secret = 0;
 		if ((out[i] = exec_expand(ctx, in[i], &secret, cause)) == NULL) {
+			argv_free(out);
+			return NULL;
+		}
+		if (secret) {
+			set_cause(cause, JF_ERR_USAGE, "argv[%zu] (\"%s\") holds a "
+			    "secret, which /proc shows to every user: jobfix "
+			    "does not run it; pass the secret on stdin", i,
+			    in[i]);
 			argv_free(out);
 			return NULL;
 		}

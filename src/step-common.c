@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -88,13 +90,24 @@ step_more_readable(struct exec_ctx *ctx, const char *target,
 	if (tp_stat(ctx->tp, target, &ts, NULL) != 0 || !ts.exists ||
 	    tp_stat(ctx->tp, source, &ss, NULL) != 0 || !ss.exists)
 		return NULL;
+	/* who may read target must be able to read source: the mode bits,
+	 * and whose they are (a 0600 file of another user, a 0640 file of
+	 * another group, is read by someone job.conf keeps out) */
 	extra = ts.mode & 0077 & ~(ss.mode & 0077);
+	if ((ts.mode & S_IRGRP) && !(ss.mode & S_IROTH) && ts.gid != ss.gid)
+		extra |= ts.mode & 0070;
+	if ((ts.mode & S_IRUSR) && ts.uid != ss.uid && ts.uid != 0 &&
+	    !(ss.mode & S_IROTH))
+		extra |= ts.mode & 0700;
 	if (extra == 0)
 		return NULL;
-	want = (ts.mode & 07777) & ~extra;
-	msg = xasprintf("%s (mode %04o) is more readable than %s (mode %04o), "
-	    "where the secret comes from", target, (unsigned)(ts.mode & 07777),
-	    source, (unsigned)(ss.mode & 07777));
+	/* what chmod can take away; the owner and group are the note's */
+	want = (ts.mode & 07777) & ~(extra & 0077);
+	msg = xasprintf("%s (mode %04o, owner %ld, group %ld) is readable by "
+	    "someone %s (mode %04o, owner %ld, group %ld), where the secret "
+	    "comes from, keeps out", target, (unsigned)(ts.mode & 07777),
+	    (long)ts.uid, (long)ts.gid, source, (unsigned)(ss.mode & 07777),
+	    (long)ss.uid, (long)ss.gid);
 	args = xasprintf("%04o %s", (unsigned)want, target);
 	n = strlen(msg);
 	out = xmalloc(n + 1 + strlen(args) + 1);

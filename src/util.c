@@ -679,6 +679,44 @@ mask_url_userinfo(const char *s, size_t len, unsigned char *mask)
 	}
 }
 
+int
+url_passwords(const char *s, int reg)
+{
+	const char *p = s, *q, *at, *colon;
+	size_t k;
+	int n = 0;
+	char *pw;
+
+	if (s == NULL)
+		return 0;
+	while ((p = strstr(p, "://")) != NULL) {
+		q = p + 3;
+		for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) ==
+		    NULL; k++)
+			;
+		at = NULL;
+		if (q[k] == '@') {
+			/* the last @ before the host ends the userinfo */
+			at = q + k;
+			for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>",
+			    q[k]) == NULL; k++)
+				if (q[k] == '@')
+					at = q + k;
+		}
+		if (at != NULL && (colon = memchr(q, ':', (size_t)(at - q))) !=
+		    NULL && colon + 1 < at) {
+			n++;
+			if (reg) {
+				pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
+				secret_register(pw);
+				free_secret(pw);
+			}
+		}
+		p = q;
+	}
+	return n;
+}
+
 char *
 redact(const char *s)
 {

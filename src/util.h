@@ -124,6 +124,10 @@ int state_dir_trusted(const char *dir, char **cause);
 
 /* Secret values: every output path passes text through redact(). */
 void secret_register(const char *value);
+/* How many URLs in s carry a password ("scheme://USER:PASSWORD@host");
+ * with reg, each password is registered as a secret too, so it is masked
+ * wherever it appears on its own (a pause reason, a message). */
+int url_passwords(const char *s, int reg);
 void secret_clear_all(void);
 /* Returns a new string with every registered secret replaced by ******. */
 char *redact(const char *);

@@ -18,6 +18,7 @@ mkdir -p "$TPLDIR"
 # the template renders app.secret from a placeholder; it holds no secret yet
 sed "s/^app.secret=.*/app.secret=__APP_SECRET__/" "$SITE/etc/job.conf" >"$TPL"
 chmod 0644 "$TPL"
+cp "$TPL" "$T/tpl.orig"
 
 CONF=$T/jobfix.conf
 cat >"$CONF" <<EOF
@@ -43,8 +44,25 @@ ok $? "job.conf (0640) gets the secret"
 ! grep -qF "$SECRET" "$TPL"
 ok $? "the 0644 template does not"
 is "$(stat -c %a "$TPL")" 644 "the template's mode is left as it was"
-like "$OUT" "more readable than $SITE/etc/job.conf" "the report says why"
+like "$OUT" "is readable by someone $SITE/etc/job.conf \\(mode 0640, owner 0, group 0\\), where the secret comes from, keeps out" "the report says why"
 like "$OUT" "chmod 0640 $TPL" "and what to do"
+
+# the same mode is not enough: the template of another group (0640), or
+# of another user (0600), is read by someone job.conf (0640 root:root)
+# keeps out; each is refused too, as the 0644 one
+for who in "root:nogroup 0640" "nobody:root 0600"; do
+	site_conf_set "$SITE" ijobs.amqp.password "$AMQPPW"
+	chmod 0640 "$SITE/etc/job.conf"
+	cp "$T/tpl.orig" "$TPL"
+	chown "${who% *}" "$TPL"
+	chmod "${who#* }" "$TPL"
+	check_rc 0 "fix with a ${who#* } template owned by ${who% *}" -- run -r "$SITE" --yes run rabbitmq-credentials
+	echo "$OUT" >>"$ALL_OUT"
+	! grep -qF "$SECRET" "$TPL"
+	ok $? "the ${who#* } template of ${who% *} does not get the secret"
+	like "$OUT" "keeps out" "and the report says why (${who})"
+done
+chown root:root "$TPL"
 
 # ---------------------------------------------------------------- leaks
 # a secret continued on the next line: no part of it in diff context
@@ -64,6 +82,51 @@ check_rc 1 "diagnose" -- run -r "$SITE" diagnose
 echo "$OUT" >>"$ALL_OUT"
 ! grep -qF -- "Url-Passw0rd" "$ALL_OUT"
 ok $? "the password in a URL appears in no output"
+
+# no secret reaches an argv, whatever brings it there: a URL with a
+# password in a playbook's command, a password in a jobfix.conf command
+mkdir -p "$T/pbs"
+cat >"$T/pbs/url.conf" <<'EOF'
+name = "rabbitmq-credentials";
+fixes = [ "wait.rabbitmq.creds" ];
+summary = "puts a URL with a password in argv";
+steps = (
+  { type = "command"; argv = [ "/usr/bin/touch", "${site.root}/ran-url", "${jobconf.bk.paas.host}" ]; },
+  { type = "service"; service = "job"; action = "restart"; }
+);
+EOF
+cat >"$T/secrets.conf" <<EOF
+playbook_dirs = [ "$T/pbs" ];
+unattended: { max_runs = 1000; };
+probes: { network = false; only = [ "job" ]; };
+job: { process_pattern = "no-such-process-jobfix-test"; restart_wait_ms = 200; };
+commands: { job_restart = [ "/usr/bin/touch", "$SITE/ran-restart", "\${jobconf.app.secret}" ]; };
+EOF
+check_rc 3 "a URL with a password in a command's argv: the step is refused" -- "$JOBFIX" -c "$T/secrets.conf" --no-color -r "$SITE" --yes run rabbitmq-credentials
+echo "$OUT" >>"$ALL_OUT"
+[ ! -e "$SITE/ran-url" ]
+ok $? "the command was not run"
+like "$OUT" 'argv\[2\] .*holds a secret, which /proc shows to every user' "the refusal says why"
+sed -i '/ran-url/d' "$T/pbs/url.conf"
+check_rc 3 "a secret in commands.job_restart: the restart is refused" -- "$JOBFIX" -c "$T/secrets.conf" --no-color -r "$SITE" --yes --allow-restart run rabbitmq-credentials
+echo "$OUT" >>"$ALL_OUT"
+[ ! -e "$SITE/ran-restart" ]
+ok $? "the restart was not run with the secret in its argv"
+like "$OUT" 'holds a secret' "and says why"
+
+# a pause reason that holds the URL's password: masked in the flag file
+# (0644) and in the audit log
+check_rc 0 "pause with a password in the reason" -- "$JOBFIX" -c "$T/secrets.conf" -r "$SITE" pause "see Url-Passw0rd"
+! grep -rqF -- "Url-Passw0rd" "$JOBFIX_STATE_DIR" "$JOBFIX_AUDIT_LOG"
+ok $? "the URL's password is not in the maintenance flag nor the audit log"
+"$JOBFIX" -c "$T/secrets.conf" -r "$SITE" resume >/dev/null 2>&1
+
+# a password key named through keys.* is a secret, whatever its name
+printf 'ijobs.amqp.pass=Amqp-Pass-Q9x\n' >>"$SITE/etc/job.conf"
+printf 'keys: { amqp_password = "ijobs.amqp.pass"; };\n' >>"$T/secrets.conf"
+check_rc 1 "facts with a renamed password key" -- "$JOBFIX" -c "$T/secrets.conf" -v -r "$SITE" facts
+echo "$OUT" >>"$ALL_OUT"
+unlike "$OUT" "Amqp-Pass-Q9x" "the value of the key keys.amqp_password names is masked"
 
 # a secret in a command's argv is refused by playbooks check
 cat >"$T/argv.conf" <<'EOF'

@@ -91,12 +91,18 @@ like "$(cat "$T/status.out")" "chain tail unchecked" "status shows the tail unch
 restore
 mv "$LOG" "$LOG.1"
 check "a record in the new log after rotation" -- jf audit mark
-check "the rotated log alone verifies" -- jf audit verify "$LOG.1"
-like "$OUT" "5 records, the chain holds; its tail was not checked \\(the head file is another log's\\)" \
-	"saying its tail was not checked"
+check_rc 1 "the rotated log alone: its tail cannot be checked, exit 1" -- jf audit verify "$LOG.1"
+like "$OUT" "5 records, the chain holds, but their tail cannot be checked alone \\(the head file is another log's\\)" \
+	"saying its tail cannot be checked alone"
 like "$OUT" "note: the head file is for \"$(realpath "$LOG")\", not for this file: give the files oldest first" \
 	"naming the file the head is for"
 unlike "$OUT" "BROKEN|whole" "neither broken nor whole"
+cp "$LOG.1" "$T/rot.copy"
+sed -i '3,$d' "$LOG.1"
+check_rc 1 "the rotated log cut to two records, alone: not whole (exit 1)" -- jf audit verify "$LOG.1"
+unlike "$OUT" "whole" "and never called whole"
+check "--no-head: the chain of a rotated copy alone" -- jf audit verify --no-head "$LOG.1"
+cp "$T/rot.copy" "$LOG.1"
 check "both files verify as one chain" -- jf audit verify "$LOG.1" "$LOG"
 like "$OUT" "6 records, the chain is whole" "whole across the rotation"
 head -n 4 "$T/log.good" >"$LOG.1"
