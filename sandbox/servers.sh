@@ -484,6 +484,19 @@ srv_run() {
 	srv_run_stop
 }
 
+# srv_sweep_erlang HOME: kill what runs with the broker's HOME and is no
+# longer in reach: an epmd -daemon that an Erlang VM (a rabbitmqctl jobfix
+# ran, still ending) started once the broker's own epmd was gone.
+srv_sweep_erlang() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "HOME=$1" &&
+			kill -KILL "${p#/proc/}" 2>/dev/null
+	done
+	return 0
+}
+
 # srv_run_stop: stop what srv_run started, newest first.
 srv_run_stop() {
 	local d=$SRV_DIR pid
@@ -501,6 +514,7 @@ srv_run_stop() {
 		srv_rabbitmq_stop "$pid" "$(cat "$d/run/beam.pid" 2>/dev/null)"
 	fi
 	pid=$(cat "$d/run/epmd.pid" 2>/dev/null) && srv_kill_wait "$pid" 5
+	srv_sweep_erlang "$d/rabbitmq"
 	pid=$(cat "$d/run/mariadb.pid" 2>/dev/null) && srv_kill_wait "$pid" 30
 	srv_release_ports "$SRV_OWNER"
 	echo stopped

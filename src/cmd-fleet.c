@@ -167,9 +167,12 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 		error(_("fleet needs an inventory: -i FILE"));
 		return EXIT_USAGE;
 	}
-	if ((inv = inventory_load(inv_path, &cause)) == NULL) {
+	if ((inv = inventory_load(inv_path, &cause)) == NULL ||
+	    inventory_check_ports(inv, (int)conf_int(c->conf, "ssh.port"),
+	    &cause) != 0) {
 		error("%s", cause);
 		free(cause);
+		inventory_free(inv);
 		return EXIT_USAGE;
 	}
 	if (inv->n == 0) {

@@ -38,6 +38,9 @@
 			     jobfix's state (reset: the counters a run
 			     updates); CMD_CHANGES implies it */
 #define CMD_INSTALL 0x100 /* looks at the install: its root must hold one */
+#define CMD_THIS_HOST 0x200 /* acts on this machine's own flag (pause,
+			     resume): -H is refused, for the flag holds every
+			     run from this machine, not one host's */
 
 struct cmd_opts {
 	const char *conf_file;

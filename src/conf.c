@@ -75,6 +75,8 @@ static const struct conf_key keys[] = {
 	{ "mysql.groups", CONF_LIST, "mysqld,server,mariadb,mariadbd", "option-file groups the server reads; the first is where jobfix writes" },
 	{ "mysql.log_schema", CONF_STR, "jobLog", "schema of Job's partitioned log tables (partition headroom)" },
 	{ "mysql.event_schemas", CONF_LIST, "jobLog", "schemas whose events in information_schema.EVENTS are Job's" },
+	{ "mysql.admin_defaults_file", CONF_STR, "", "a MySQL client option file ([client] user, password; mode 600) naming a login allowed to change the running server (SET GLOBAL); the sql step uses it instead of Job's login (empty: Job's login)" },
+	{ "mysql.admin_socket", CONF_STR, "", "the running server's Unix socket on this host: the sql step logs in there as the user running jobfix (root) by socket authentication (empty: Job's login)" },
 	{ "commands.mysql_restart", CONF_LIST, "/bin/systemctl,restart,mysql", "argv restarting MySQL (a guess: set it to how this site restarts its MySQL); runs only with --allow-restart or policy.PLAYBOOK.allow_restart" },
 
 	/* Where Job's connection settings are in job.conf.  The MySQL and Redis

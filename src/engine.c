@@ -257,12 +257,10 @@ ran_already(const struct report *r, const struct playbook *pb)
 
 /* A held finding says why: the message of the change that was refused. */
 static void
-held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
+held_note(const struct pb_run *run, struct finding *f)
 {
-	const struct pb_run *run = &rep->runs[rep->nruns - 1];
 	size_t i, j;
 
-	(void)ctx;
 	for (i = run->nrecords; i-- > 0;)
 		for (j = 0; j < run->records[i].changes.n; j++) {
 			const struct change *c = run->records[i].changes.v[j];
@@ -289,6 +287,68 @@ held(const struct engine_opts *opts, struct exec_ctx *ctx,
 	return exec_may_run(ctx, pb, why) != 0;
 }
 
+/* A partly done run: what stands, and the step that failed. */
+static char *
+partial_note(const struct pb_run *run)
+{
+	struct buf kept = BUF_INIT;
+	const char *why = NULL;
+	char *note;
+	size_t j, k;
+	int failed = 0;
+
+	for (j = 0; j < run->nrecords; j++) {
+		const struct step_record *rec = &run->records[j];
+		for (k = 0; k < rec->changes.n; k++) {
+			const struct change *c = rec->changes.v[k];
+			if (c->kept)
+				buf_printf(&kept, "%s%s", kept.len ? "; " : "",
+				    _(c->summary));
+			else if (c->outcome == OUT_FAILED && failed == 0) {
+				failed = rec->index;
+				why = c->message;
+			}
+		}
+		if (failed == 0 && rec->outcome == OUT_FAILED) {
+			failed = rec->index;
+			why = rec->message;
+		}
+	}
+	note = xasprintf(_("partly fixed: this stands: %s; step %d failed, and "
+	    "what its group changed was undone: %s"), kept.data ? kept.data :
+	    "", failed, why ? _(why) : "?");
+	buf_free(&kept);
+	return note;
+}
+
+/* The state of the finding of run k, from the run's outcome. */
+static void
+run_state(const struct exec_ctx *ctx, struct report *rep, size_t k)
+{
+	const struct pb_run *run = &rep->runs[k];
+	struct finding *f;
+	enum outcome o = run->outcome;
+
+	if (run->finding >= rep->nfindings)
+		return;
+	f = &rep->findings[run->finding];
+	if (ctx->dry_run)
+		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
+	else if (o == OUT_FAILED || o == OUT_UNDONE)
+		f->state = FINDING_FAILED;
+	else if (o == OUT_PARTIAL) {
+		/* probed again below: still there, or (rarely) gone */
+		f->state = FINDING_REMAINS;
+		free(f->note);
+		f->note = partial_note(run);
+	}
+	else if (o == OUT_SKIPPED) {
+		f->state = FINDING_HELD;
+		held_note(run, f);
+	} else
+		f->state = FINDING_REMAINS; /* until probed again */
+}
+
 static void
 run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
     size_t fi)
@@ -298,17 +358,29 @@ run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
 
 	o = exec_playbook(ctx, pb, f);
 	report_add_run(rep, ctx, pb, fi, o);
-	if (f == NULL)
+	exec_bind_run(ctx, rep->nruns - 1);
+	run_state(ctx, rep, rep->nruns - 1);
+}
+
+/*
+ * The restarts the playbooks stopped at: each service once, after the last
+ * change of the run that needs it, then the rest of those playbooks; their
+ * findings' states follow.
+ */
+static void
+run_restarts(struct exec_ctx *ctx, struct report *rep)
+{
+	size_t *runs, n = ctx->npending, i;
+
+	if (n == 0)
 		return;
-	if (ctx->dry_run)
-		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
-	else if (o == OUT_FAILED || o == OUT_UNDONE)
-		f->state = FINDING_FAILED;
-	else if (o == OUT_SKIPPED) {
-		f->state = FINDING_HELD;
-		held_note(ctx, rep, f);
-	} else
-		f->state = FINDING_REMAINS; /* until probed again */
+	runs = xcalloc(n, sizeof *runs);
+	for (i = 0; i < n; i++)
+		runs[i] = ctx->pending[i].run;
+	exec_restarts(ctx);
+	for (i = 0; i < n; i++)
+		run_state(ctx, rep, runs[i]);
+	free(runs);
 }
 
 void
@@ -383,6 +455,7 @@ found:
 		acted = 1;
 	}
 verify:
+	run_restarts(&ctx, rep);
 	exec_cleanup(&ctx);
 	if (opts->dry_run || !acted)
 		return;

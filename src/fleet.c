@@ -212,8 +212,8 @@ failure_of(const struct report *rep)
 				m = rec->message;
 			if (m != NULL)
 				return xasprintf("playbook %s, step %d (%s): "
-				    "%.*s", rep->runs[i].pb->name, rec->index +
-				    1, rec->type, MESSAGE_MAX, m);
+				    "%.*s", rep->runs[i].pb->name, rec->index,
+				    rec->type, MESSAGE_MAX, m);
 		}
 	if (rep->nnotes > 0)
 		return xstrndup(rep->notes[0], MESSAGE_MAX);

@@ -305,6 +305,13 @@ again:
 	}
 
 	r = EXIT_USAGE;
+	if ((e->flags & CMD_THIS_HOST) && c.opts.host != NULL) {
+		error(_("%s -H %s: the maintenance flag of this machine holds "
+		    "every run from it, to every host; to %s %s alone, run "
+		    "`jobfix %s` there (its remote.maintenance_file)"), e->name,
+		    c.opts.host, e->name, c.opts.host, e->name);
+		goto out;
+	}
 	if ((e->flags & (CMD_SITE | CMD_PLAYBOOKS)) &&
 	    (c.conf = load_conf(&c)) == NULL)
 		goto out;

@@ -75,8 +75,9 @@ static const struct {
 	  "Runs whose metrics file could not be written (jobfix_runs_total counts them all the same)." },
 };
 
-static const char *const pb_results[] = { "fixed", "held", "undone", "failed" };
-enum { R_FIXED, R_HELD, R_UNDONE, R_FAILED, R_COUNT };
+static const char *const pb_results[] = { "fixed", "held", "undone", "failed",
+	"partial" };
+enum { R_FIXED, R_HELD, R_UNDONE, R_FAILED, R_PARTIAL, R_COUNT };
 
 static const char *const probe_results[] = { "ok", "failed", "timed_out" };
 
@@ -217,6 +218,9 @@ pb_result_bits(const struct report *rep, const struct playbook *pb)
 			break;
 		case OUT_FAILED:
 			bits |= 1u << R_FAILED;
+			break;
+		case OUT_PARTIAL:
+			bits |= 1u << R_PARTIAL;
 			break;
 		case OUT_SKIPPED:
 			bits |= 1u << R_HELD;

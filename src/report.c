@@ -233,7 +233,8 @@ outcome_colour(enum outcome o, const struct report_style *st)
 	switch (o) {
 	case OUT_OK: return C(st, DIM);
 	case OUT_CHANGED: return C(st, GREEN);
-	case OUT_SKIPPED: return C(st, YELLOW);
+	case OUT_SKIPPED:
+	case OUT_PARTIAL: return C(st, YELLOW);
 	default: return C(st, RED);
 	}
 }
@@ -244,6 +245,9 @@ run_result(const struct pb_run *run)
 {
 	size_t j, k;
 
+	if (run->outcome == OUT_PARTIAL)
+		return _("partly done: a group of steps failed and was undone; "
+		    "the groups before it stand");
 	if (run->outcome != OUT_UNDONE)
 		return _(outcome_name(run->outcome));
 	for (j = 0; j < run->nrecords; j++)
@@ -270,7 +274,8 @@ put_run(FILE *fp, const struct report *r, size_t i,
 		    outcome_colour(run->outcome, st), r->dry_run &&
 		    run->outcome == OUT_CHANGED ? _("would change") :
 		    run_result(run), C(st, RESET));
-	else if (run->outcome == OUT_FAILED || run->outcome == OUT_UNDONE)
+	else if (run->outcome == OUT_FAILED || run->outcome == OUT_UNDONE ||
+	    run->outcome == OUT_PARTIAL)
 		fprintf(fp, _("     result: %s%s%s\n"), outcome_colour(
 		    run->outcome, st), run_result(run), C(st, RESET));
 	for (j = 0; j < run->nrecords; j++) {

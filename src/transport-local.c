@@ -61,6 +61,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1235,7 +1238,7 @@ free_env(char **envp)
  * or 2 already (a parent started with closed stdio) cannot be clobbered.
  */
 static void JF_NORETURN
-run_child(int in, int out, int err, int execfd, long maxfd,
+run_child(int in, int out, int err, int execfd, long maxfd, pid_t parent,
     const char *path, char *const argv[], char *const envp[])
 {
 	struct sigaction sa;
@@ -1244,6 +1247,17 @@ run_child(int in, int out, int err, int execfd, long maxfd,
 	long fd;
 
 	setpgid(0, 0);
+#ifdef __linux__
+	/* In a process group of its own, a Ctrl-C of jobfix does not reach
+	 * it: it ends with jobfix instead (a rabbitmqctl left running would
+	 * start an epmd of its own once the broker's was gone).  Only this
+	 * process: what it starts (a daemon) is not touched. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127); /* jobfix was gone before the line above */
+#else
+	(void)parent;
+#endif
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -1353,7 +1367,7 @@ local_run(struct transport *t, const char *const *argv,
 	char **envp = NULL, *chunk = NULL;
 	struct timespec zero = { 0, 0 };
 	long maxfd;
-	pid_t pid, w;
+	pid_t pid, w, self;
 	ssize_t n;
 
 	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/')
@@ -1390,13 +1404,14 @@ local_run(struct transport *t, const char *const *argv,
 		maxfd = 1 << 20;
 	chunk = xmalloc(CHUNK);
 
+	self = getpid();
 	if ((pid = fork()) == -1) {
 		r = sys_cause(t, cause, errno, argv[0], "fork");
 		goto out;
 	}
 	if (pid == 0)
-		run_child(inp[0], outp[1], errp[1], execp[1], maxfd, argv[0],
-		    (char *const *)argv, envp);
+		run_child(inp[0], outp[1], errp[1], execp[1], maxfd, self,
+		    argv[0], (char *const *)argv, envp);
 	setpgid(pid, pid); /* as the child does: whoever runs first wins */
 	close_fd(&inp[0]);
 	close_fd(&outp[1]);

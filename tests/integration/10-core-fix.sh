@@ -21,6 +21,10 @@ printf '!includedir %s/etc/conf.d\n' "$SITE" >>"$SITE/etc/my.cnf"
 printf 'java.sql.SQLException: Table has no partition for value 738846\n' \
 	>>"$SITE/logs/job/error.log"
 touch -d '2 days ago' "$SITE/logs/job/job.log"
+# each restart of Job records what it starts with: the login of job.conf and
+# the console of job.sh (the script that runs is the one on disk then)
+sed -i 's|^if \[ -r "$SITE/job-sh-exit" \]; then|{ grep "^ijobs.amqp.username=" "$SITE/etc/job.conf"; echo "NOHUPLOG=$NOHUPLOG"; } >>"$SITE/job-restarts.state"\n&|' \
+	"$SITE/job/job/bin/job.sh"
 
 CONF=$T/jobfix.conf
 cat >"$CONF" <<EOF
@@ -57,6 +61,9 @@ check_rc 1 "dry run in JSON" -- jf --dry-run --json
 echo "$OUT" >>"$ALL_OUT"
 is "$(echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["plan"]), d["dry_run"])')" \
 	"3 True" "JSON dry run: three playbooks planned"
+is "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'
+print(sum(1 for r in d["plan"] for s in r["steps"] for c in s.get("changes", []) if "job.sh restart" in (c.get("argv") or "")))')" \
+	1 "the plan restarts Job once, though two playbooks restart it"
 
 check_rc 2 "fix without a terminal and without --yes refuses" -- jf fix
 echo "$OUT" >>"$ALL_OUT"
@@ -80,7 +87,13 @@ ok $? "password aligned with app.secret"
 like "$(cat "$SITE/job/job/bin/job.sh")" "(^|
 )NOHUPLOG=job_jvm_console.log" "NOHUPLOG set"
 like "$(cat "$SITE/job/job/bin/job.sh")" "#NOHUPLOG=job_jvm_console.log" "the commented alternative stays"
-is "$(grep -c restart "$SITE/job-restarts.log")" "2" "Job restarted by the two playbooks that need it"
+# two playbooks restart Job: it is restarted once, after both changes
+is "$(grep -c restart "$SITE/job-restarts.log")" "1" "Job restarted once, though two playbooks restart it"
+is "$(cat "$SITE/job-restarts.state")" "ijobs.amqp.username=bk_job
+NOHUPLOG=job_jvm_console.log" "the one restart came after both changes it needs"
+is "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'
+print(sum(1 for r in d["runs"] for s in r["steps"] for c in s.get("changes", []) if "job.sh restart" in (c.get("argv") or "")))')" \
+	1 "the report shows one restart"
 is "$(stat -c %a "$SITE/etc/job.conf")" "644" "job.conf keeps its mode"
 like "$(ls "$JOBFIX_STATE_DIR"/backups/*/ 2>&1)" "etc_job.conf" "a backup of job.conf was kept"
 
@@ -136,6 +149,23 @@ like "$OUT" "$(tre 'failed; nothing had been changed')" "and says nothing had be
 unlike "$OUT" "$(tre 'undone')" "\"undone\" appears only where something was undone"
 is "$(sha256sum <"$SITE/etc/job.conf")" "$sum" "job.conf untouched"
 rm -f "$T/pb/early.conf"
+
+# A restart that fails fails every playbook that waited for it: each one's
+# changes are undone, and Job was asked to restart once
+make_site "$T/site2" ijobs.amqp.username=admin app.secret=$SECRET
+touch -d '2 days ago' "$SITE/logs/job/job.log"
+echo 1 >"$SITE/job-sh-exit"
+sed "s|$T/site\"|$T/site2\"|; s|^playbook_dirs.*|playbook_dirs = [ ];|" "$CONF" >"$T/site2.conf"
+conf_sum=$(sha256sum <"$SITE/etc/job.conf")
+sh_sum=$(sha256sum <"$SITE/job/job/bin/job.sh")
+check_rc 3 "the one restart of Job fails: exit 3" -- "$JOBFIX" -c "$T/site2.conf" --json fix --yes
+echo "$OUT" >>"$ALL_OUT"
+is "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'print(" ".join("%s:%s" % (f["fault"], f["state"]) for f in sorted(d["findings"], key=lambda f: f["fault"])))')" \
+	"start.nolog:failed wait.rabbitmq.creds:failed" "both playbooks that waited for it failed"
+is "$(grep -c restart "$SITE/job-restarts.log")" "1" "Job was asked to restart once"
+is "$(sha256sum <"$SITE/etc/job.conf")" "$conf_sum" "job.conf is back as it was"
+is "$(sha256sum <"$SITE/job/job/bin/job.sh")" "$sh_sum" "job.sh is back as it was"
+SITE=$T/site
 
 # one run at a time
 mkdir -p "$JOBFIX_STATE_DIR"

@@ -18,6 +18,13 @@ before=$(snapshot)
 # --- jobfix.conf ---------------------------------------------------------
 check_rc 2 "a missing -c file is a usage error" -- "$JOBFIX" -c "$T/nope.conf" diagnose
 like "$OUT" "$T/nope.conf" "and names the file"
+# pause and resume set this machine's flag, which holds every host: not -H
+for c in pause resume; do
+	check_rc 2 "$c -H is refused" -- env JOBFIX_STATE_DIR="$T/st-$c" "$JOBFIX" -H example.invalid $c
+	like "$OUT" "$c -H example.invalid.*jobfix $c" "$c -H: names the command, the host and where to run it"
+	[ ! -e "$T/st-$c" ]
+	ok $? "$c -H: no state was made"
+done
 printf 'site: { root = "%s"; \n  this is not libconfig\n' "$SITE" >"$T/garbage.conf"
 check_rc 2 "a garbage jobfix.conf" -- "$JOBFIX" -c "$T/garbage.conf" fix --yes
 like "$OUT" "$T/garbage.conf:2" "names the file and line"
