@@ -75,6 +75,16 @@ srv_wait_for() {
 	done
 }
 
+# srv_have PROGRAM...: every PROGRAM is on PATH.  (`command -v A B` alone
+# succeeds when any one of them is: mariadb-admin of mariadb-client without
+# the server's mariadbd passed for an installed MariaDB.)
+srv_have() {
+	local p
+	for p; do
+		command -v "$p" >/dev/null 2>&1 || return 1
+	done
+}
+
 # srv_port_open HOST PORT: something accepts TCP connections there.
 srv_port_open() {
 	(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
@@ -377,16 +387,16 @@ srv_run() {
 	echo "node $SRV_NODE"
 	SRV_EPMD_PORT=$ep
 
-	if [ -n "$want_my" ] && ! command -v mariadbd mariadb-install-db mariadb-admin >/dev/null 2>&1; then
+	if [ -n "$want_my" ] && ! srv_have mariadbd mariadb-install-db mariadb-admin; then
 		echo "missing mariadb mariadb-server"
 		want_my=
 	fi
 	if [ -n "$want_mq" ] && { [ ! -x "$SRV_RABBITMQ_BIN/rabbitmq-server" ] ||
-		! command -v epmd >/dev/null 2>&1; }; then
+		! srv_have epmd; }; then
 		echo "missing rabbitmq rabbitmq-server"
 		want_mq=
 	fi
-	if [ -n "$want_redis" ] && ! command -v redis-server redis-cli >/dev/null 2>&1; then
+	if [ -n "$want_redis" ] && ! srv_have redis-server redis-cli; then
 		echo "missing redis redis-server"
 		want_redis=
 	fi

@@ -1593,6 +1593,14 @@ java_word(const struct shfile *f, size_t off, size_t end)
 	return expand_word(f, off, end, SIZE_MAX, 0, &budget);
 }
 
+/* A command line is its NUL-separated arguments joined by spaces:
+ * argv[0] a java binary, then java's options, those in java_opt_with_arg()
+ * with their word */
+#define JAVA_ARGV0_RE "^([^ ]*/)?java"
+#define JAVA_OPTS_RE "( (-cp|-classpath|--class-path|-p|--module-path|" \
+	"--upgrade-module-path|--add-modules|--limit-modules|--add-reads|" \
+	"--add-exports|--add-opens|--patch-module|--source) [^ ]+| -[^ ]*)*"
+
 /* The regex for a jar file name or a class: literal characters escaped,
  * wildcards as [^ /]*.  NULL when it names too little, or holds a
  * character that no jar name or class has. */
@@ -1606,8 +1614,11 @@ java_regex(const char *name, int jar, char **what)
 
 	if (jar && (n < 4 || strcmp(name + n - 4, ".jar") != 0))
 		return NULL;
-	/* the jar follows -jar, the class java's options (if any) */
-	buf_addstr(&re, jar ? "java .*[ /]" : "java( | .* )");
+	/* argv[0] is java; then only java's options (and the words those
+	 * taking one have) up to the jar after -jar, or the main class:
+	 * the jar's name as a later argument of any program is no match */
+	buf_addstr(&re, JAVA_ARGV0_RE JAVA_OPTS_RE);
+	buf_addstr(&re, jar ? " -jar ([^ ]*/)?" : " ([^ ]*/)?");
 	for (p = name; *p != '\0'; p++) {
 		if (*p == JAVA_WILD) {
 			buf_addstr(&re, "[^ /]*");

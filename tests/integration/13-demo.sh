@@ -314,16 +314,25 @@ nothing_left "Ctrl-C during the fix" "$D" "$PORTS"
 
 # ---------------------------------------------------------------- a server missing
 
-# RabbitMQ not installed (its programs looked for in an empty directory):
-# the demo names the package and shows the rest
+# RabbitMQ not installed (its programs looked for in an empty directory),
+# and MariaDB's server not either (no sbin directory on PATH: mariadbd is
+# not found, while mariadb-install-db and the client's mariadb-admin are,
+# as with mariadb-client installed without mariadb-server): the demo names
+# each package and shows the rest
 mkdir -p "$T/no-rabbitmq"
-SRV_RABBITMQ_BIN=$T/no-rabbitmq demo_start
+nosbin=$(printf '%s\n' "$PATH" | tr ':' '\n' | grep -v 'sbin/*$' | paste -sd:)
+PATH=$nosbin SRV_RABBITMQ_BIN=$T/no-rabbitmq demo_start
 demo_wait
 is "$RC" 0 "RabbitMQ missing: the rest of the demo ends healthy"
 OUT=$(cat "$DEMO_OUT")
 msg=$(t $'  %-9s not installed: apt-get install %s to see %s\n')
 msg=${msg#*%-9s}
 like "$OUT" "RabbitMQ +$(printf '%s' "${msg%%%s*}" | sed 's/[][\.*^$()+?{}|]/\\&/g')rabbitmq-server" "it names the package to install"
+if PATH=$nosbin command -v mariadbd >/dev/null; then
+	ok 0 "MariaDB's server missing: mariadbd is not in an sbin directory here # SKIP"
+else
+	like "$OUT" "MariaDB +$(printf '%s' "${msg%%%s*}" | sed 's/[][\.*^$()+?{}|]/\\&/g')mariadb-server" "MariaDB's server missing: it names mariadb-server"
+fi
 unlike "$OUT" "wait\.rabbitmq" "no RabbitMQ fault is shown"
 like "$OUT" "\[nolog\.partition\]" "the MariaDB repair is still shown"
 like "$OUT" "\[agent\.down\]" "the agent repair is still shown"

@@ -68,7 +68,18 @@ start_as() {
 	wait_for 10 "$P" cmdline_is "$P" "$name -c import time; time.sleep(3600) $*" ||
 		bail "the process $name did not start"
 }
-cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline")" = "$2 " ]; }
+# start_java CMDLINE: a process whose command line is CMDLINE, argv[0]
+# first, as a JVM's is (perl rewrites its own arguments); sets P
+start_java() {
+	perl -e '$0 = shift; sleep 3600' "$1" </dev/null >/dev/null 2>&1 &
+	P=$!
+	register_server "$P" java "kill_wait $P 5"
+	wait_for 10 "$P" cmdline_is "$P" "$1" ||
+		bail "the process $1 did not start"
+}
+# argv[0] a java binary, then java's options
+JAVA_PFX='^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|--module-path|--upgrade-module-path|--add-modules|--limit-modules|--add-reads|--add-exports|--add-opens|--patch-module|--source) [^ ]+| -[^ ]*)*'
+cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline" | sed 's/ *$//')" = "$2" ]; }
 
 # a java process that is not Job, whose command line holds "job"
 start_as java -Dapp.name=ijobs-decoy -cp /opt/jobs/lib Decoy
@@ -78,7 +89,7 @@ check_rc 1 "diagnose with only a decoy java running" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval jobsh.java_main)" "job-exec.jar" "the jar job.sh launches is read"
 like "$(echo "$OUT" | fval jobsh.java_main evidence)" "^$JOBSH:$jar_line: the jar its java command launches" \
 	"with the line of its java command"
-is "$(echo "$OUT" | fval job.pattern)" 'java .*[ /]job-exec\.jar( |$)' "the pattern is derived from it"
+is "$(echo "$OUT" | fval job.pattern)" "$JAVA_PFX"' -jar ([^ ]*/)?job-exec\.jar( |$)' "the pattern is derived from it"
 like "$(echo "$OUT" | fval job.pattern evidence)" "^derived from $JOBSH:$jar_line: java -jar job-exec\.jar" \
 	"and says where from"
 is "$(echo "$OUT" | fval job.running)" "no" "the decoy is not taken for Job"
@@ -88,8 +99,22 @@ is "$(echo "$OUT" | findings)" "start.nolog:-" "so Job not writing a log is foun
 like "$(echo "$OUT" | finding_field start.nolog evidence)" "job\.running = no .*derived from $JOBSH" \
 	"and its evidence says how Job was looked for"
 
+# a program that is not java, whose words hold "java" and then the jar
+"$PY" -c 'import time; time.sleep(3600)' 'notes about java' '-> see /tmp/job-exec.jar' </dev/null >/dev/null 2>&1 &
+WORDS=$!
+register_server "$WORDS" words "kill_wait $WORDS 5"
+wait_for 10 "$WORDS" grep -q job-exec "/proc/$WORDS/cmdline" || bail "the python3 decoy did not start"
+# java running another jar, with Job's jar as its argument
+start_java "/opt/java/bin/java -jar /opt/tools/other.jar -jar $SITE/job/job/lib/job-exec.jar"
+ARGJAR=$P
+check_rc 1 "diagnose with decoys naming the jar in later words" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval job.running)" "no" "a decoy naming the jar after argv[0] or after another jar is not Job"
+unlike "$(echo "$OUT" | fval job.running evidence)" "pid ($WORDS|$ARGJAR) " "nor named as Job"
+kill_wait "$WORDS" 5
+kill_wait "$ARGJAR" 5
+
 # Job itself, launched as job.sh does
-start_as /opt/java/bin/java -Xmx64m -Dfile.encoding=UTF-8 -jar "$SITE/job/job/lib/job-exec.jar"
+start_java "/opt/java/bin/java -Xmx64m -Dfile.encoding=UTF-8 -jar $SITE/job/job/lib/job-exec.jar"
 JOB=$P
 check "diagnose with Job running" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval job.running)" "yes" "Job is found"
@@ -110,7 +135,7 @@ like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches \"Decoy\(
 # a main class instead of a jar
 conf
 sed -i 's|-jar "$JOB_HOME/lib/$APP_JAR"|-cp "$JOB_HOME/lib/*" com.tencent.bk.job.JobApplication|' "$JOBSH"
-start_as java -cp "$SITE/job/job/lib/*" com.tencent.bk.job.JobApplication
+start_java "java -cp $SITE/job/job/lib/* com.tencent.bk.job.JobApplication"
 JOB=$P
 check "diagnose with a main class" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval jobsh.java_main)" "com.tencent.bk.job.JobApplication" "the main class is read"
@@ -143,12 +168,12 @@ esac
 EOF
 check_rc 1 "diagnose: nested variables, only the decoy running" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval jobsh.java_main)" "job-exec.jar" "the jar is read through \$JAR and \$BASE"
-is "$(echo "$OUT" | fval job.pattern)" 'java .*[ /]job-exec\.jar( |$)' "the pattern is derived from it"
+is "$(echo "$OUT" | fval job.pattern)" "$JAVA_PFX"' -jar ([^ ]*/)?job-exec\.jar( |$)' "the pattern is derived from it"
 like "$(echo "$OUT" | fval job.pattern evidence)" "^derived from $JOBSH:4: java -jar job-exec\.jar" \
 	"from the line of the java command"
 is "$(echo "$OUT" | fval job.running)" "no" "the decoy is not named as Job"
 unlike "$(echo "$OUT" | fval job.running evidence)" "pid $DECOY" "nor named in the evidence"
-start_as /opt/java/bin/java -Xmx64m -jar /data/bkce/job/lib/job-exec.jar
+start_java "/opt/java/bin/java -Xmx64m -jar /data/bkce/job/lib/job-exec.jar"
 JOB=$P
 check "diagnose: nested variables, Job running" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval job.pid)" "$JOB" "Job is found by its own pid"

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,55 +296,113 @@ java(const char *s)
 	return keep;
 }
 
+/* argv[0] a java binary, then java's options up to the jar or class */
+#define JAVA_PFX "^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|" \
+	"--module-path|--upgrade-module-path|--add-modules|--limit-modules|" \
+	"--add-reads|--add-exports|--add-opens|--patch-module|--source) " \
+	"[^ ]+| -[^ ]*)*"
+#define JAR_RE JAVA_PFX " -jar ([^ ]*/)?"
+#define CLASS_RE JAVA_PFX " ([^ ]*/)?"
+
+/* Whether the pattern java derives from SCRIPT matches CMDLINE */
+static int
+java_matches(const char *script, const char *cmdline)
+{
+	char *what = NULL, *re;
+	int jar, line, m = -1;
+	struct shfile *f = parse(script);
+	regex_t rx;
+
+	re = shvar_java_pattern(f, &what, &jar, &line);
+	if (re != NULL && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) == 0) {
+		m = regexec(&rx, cmdline, 0, NULL, 0) == 0;
+		regfree(&rx);
+	}
+	free(re);
+	free(what);
+	shvar_free(f);
+	return m;
+}
+
+static void
+test_java_match(void)
+{
+	const char *jar = "java $JAVA_OPTS -jar /opt/job/lib/job-exec.jar\n";
+	const char *cls = "java -cp 'lib/*' com.tencent.bk.job.JobApplication\n";
+
+	is_int(java_matches(jar, "/usr/lib/jvm/bin/java -Xmx1g "
+	    "-Dfile.encoding=UTF-8 -jar /data/job/lib/job-exec.jar"), 1,
+	    "Job's JVM matches");
+	is_int(java_matches(jar, "java -cp x -jar job-exec.jar --spring.x=1"),
+	    1, "with a relative jar and arguments after it");
+	is_int(java_matches(jar, "python3 -c pass 'notes about java' "
+	    "'-> see /tmp/job-exec.jar'"), 0,
+	    "a program that is not java, with java and the jar in its words");
+	is_int(java_matches(jar, "/opt/javatools/bin/java2 -jar job-exec.jar"),
+	    0, "a binary whose name only starts with java");
+	is_int(java_matches(jar, "java -jar other.jar -jar /tmp/job-exec.jar"),
+	    0, "the jar as an argument of another jar");
+	is_int(java_matches(jar, "java -Dx Main /tmp/job-exec.jar"), 0,
+	    "the jar as an argument of another main class");
+	is_int(java_matches(cls, "java -cp /data/job/lib/* "
+	    "com.tencent.bk.job.JobApplication"), 1, "Job's main class matches");
+	is_int(java_matches(cls, "java -cp lib Other "
+	    "com.tencent.bk.job.JobApplication"), 0,
+	    "the class as an argument of another main class");
+	is_int(java_matches(cls, "sh -c 'echo java "
+	    "com.tencent.bk.job.JobApplication'"), 0,
+	    "the class in a word of another program");
+}
+
 static void
 test_java(void)
 {
 	is_str(java("#!/bin/bash\nnohup java -Xmx1g -jar /opt/job/job-exec.jar "
 	    ">/dev/null 2>&1 &\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|2",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|2",
 	    "-jar with a path: the file name");
 	is_str(java("APP=job-exec.jar\nHOME_DIR=$(pwd)\nstart() {\n"
 	    "\t\"$JAVA_HOME/bin/java\" $JAVA_OPTS -jar \"$HOME_DIR/lib/$APP\" "
 	    ">\"$NOHUPLOG\" 2>&1 &\n}\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|4",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|4",
 	    "in a function, $APP resolved, $HOME_DIR and $JAVA_HOME not needed");
 	is_str(java("V=$(cat VERSION)\njava -jar lib/job-exec-$V.jar\n"),
-	    "java .*[ /]job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|2",
+	    JAR_RE "job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|2",
 	    "an unknown part of the name: a wildcard");
 	is_str(java("exec java -cp 'lib/*' -Dx=y com.tencent.bk.job.JobApplication "
 	    "\"$@\"\n"),
-	    "java( | .* )com\\.tencent\\.bk\\.job\\.JobApplication( |$)|"
+	    CLASS_RE "com\\.tencent\\.bk\\.job\\.JobApplication( |$)|"
 	    "com.tencent.bk.job.JobApplication|class|1",
 	    "a main class after -cp and its argument");
 	is_str(java("java --module-path mods -m job.app/com.example.Job\n"),
-	    "java( | .* )com\\.example\\.Job( |$)|com.example.Job|class|1",
+	    CLASS_RE "com\\.example\\.Job( |$)|com.example.Job|class|1",
 	    "a module's main class");
 	is_str(java("# java -jar old.jar\necho \"java -jar x.jar\"\n"
 	    "VERSION=$(java -version 2>&1)\njava -version 2>&1 | head -1\n"
 	    "pgrep -f 'java.*job.jar'\n"), "(none)",
 	    "comments, strings, $( ) and java with no jar name nothing");
 	is_str(java("java -version >/dev/null\njava -jar job-api.jar\n"),
-	    "java .*[ /]job-api\\.jar( |$)|job-api.jar|jar|2",
+	    JAR_RE "job-api\\.jar( |$)|job-api.jar|jar|2",
 	    "the first java command that names a jar");
 	is_str(java("java -jar $JAR\n"), "(none)|$JAR|1",
 	    "a jar name that is only a reference names nothing, and says so");
 	is_str(java("BASE=/data/bkce/job\nJAR=$BASE/lib/job-exec.jar\n"
 	    "java -jar $JAR\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|3",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|3",
 	    "a variable whose value names another: expanded as sh would");
 	is_str(java("A=job\nB=$A-exec\nC=\"lib/${B}.jar\"\nstart() {\n"
 	    "\tjava -Xmx1g -jar \"$C\" &\n}\nstart\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|5",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|5",
 	    "three deep, quoted, in a function");
 	is_str(java("N=job-exec\nJAR=lib/$N.jar\nN=other\njava -jar $JAR\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|4",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|4",
 	    "each variable with the value it had where it is used");
 	is_str(java("D=$(cd \"$(dirname \"$0\")\" && pwd)\nJ=$D/lib/job-exec.jar\n"
 	    "java -jar \"$J\"\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|3",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|3",
 	    "a computed directory: only the file name is needed");
 	is_str(java("V=$(cat VERSION)\nJ=job-exec-$V.jar\njava -jar $J\n"),
-	    "java .*[ /]job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|3",
+	    JAR_RE "job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|3",
 	    "a computed part, through a variable: a wildcard");
 	is_str(java("A=$A.jar\njava -jar $A\n"), "(none)|$A|2",
 	    "a value naming itself names nothing");
@@ -352,7 +411,7 @@ test_java(void)
 	ok(strncmp(java("X0=ab\nX1=$X0$X0\nX2=$X1$X1\nX3=$X2$X2\nX4=$X3$X3\n"
 	    "X5=$X4$X4\nX6=$X5$X5\nX7=$X6$X6\nX8=$X7$X7\nX9=$X8$X8\n"
 	    "X10=$X9$X9\nX11=$X10$X10\nX12=$X11$X11\njava -jar $X12.jar\n"),
-	    "java .*[ /]abab", 15) == 0,
+	    JAR_RE "abab", strlen(JAR_RE "abab")) == 0,
 	    "values that double at each step: followed within a budget");
 	is_str(java("X0=ab\nX1=$X0$X0\nX2=$X1$X1\nX3=$X2$X2\nX4=$X3$X3\n"
 	    "X5=$X4$X4\nX6=$X5$X5\nX7=$X6$X6\nX8=$X7$X7\nX9=$X8$X8\n"
@@ -368,7 +427,7 @@ test_java(void)
 	is_str(java("java Main\n"), "(none)|Main|1",
 	    "a class in no package");
 	is_str(java("JAVA=/usr/bin/java\n$JAVA -jar job-exec.jar\n"),
-	    "java .*[ /]job-exec\\.jar( |$)|job-exec.jar|jar|2",
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|2",
 	    "java through a variable");
 	ok(shvar_java_pattern(NULL, &(char *){ NULL }, &(int){ 0 },
 	    &(int){ 0 }) == NULL, "NULL script");
@@ -382,5 +441,6 @@ main(void)
 	test_bad();
 	test_secret();
 	test_java();
+	test_java_match();
 	return tap_done();
 }
