@@ -108,15 +108,25 @@ audit_open(const char *path, const char *state_dir, const char *host,
 	struct audit *a;
 	struct passwd pw, *pwp = NULL;
 	struct stat st;
-	char pwbuf[1024];
-	int fd;
+	char pwbuf[1024], *dir, *slash;
+	int fd, r;
 
 	if (path == NULL || *path == '\0') {
 		set_cause(cause, JF_ERR_USAGE, "no audit log is set (audit_log "
 		    "in jobfix.conf)");
 		return NULL;
 	}
-	if (make_parent(path, cause) != 0)
+	/* a directory another user may write: they could remove or swap the
+	 * log (the chain would show it) or stop every fix (no record, no
+	 * change): not used, as the state directory is not */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	else
+		strcpy(dir, ".");
+	r = dir_path_trusted(dir, "audit log directory", cause);
+	free(dir);
+	if (r != 0 || make_parent(path, cause) != 0)
 		return NULL;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
@@ -137,6 +147,14 @@ audit_open(const char *path, const char *state_dir, const char *host,
 		set_cause(cause, JF_ERR_REFUSED, "audit log \"%s\": owned by "
 		    "uid %ld, not by the running user (uid %ld): refusing to "
 		    "use it", path, (long)st.st_uid, (long)geteuid());
+		close(fd);
+		return NULL;
+	}
+	/* a second name elsewhere: records would go into that file too */
+	if (st.st_nlink > 1) {
+		set_cause(cause, JF_ERR_REFUSED, "audit log \"%s\": it has %ld "
+		    "names (hard links): refusing to use it", path,
+		    (long)st.st_nlink);
 		close(fd);
 		return NULL;
 	}

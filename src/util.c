@@ -443,41 +443,44 @@ read_file_local_nofollow(const char *path, struct buf *out, size_t max,
 	return read_local(path, out, max, O_NOFOLLOW, cause);
 }
 
-/* One directory of a state dir's path: see state_dir_trusted(). */
+/* One directory of a trusted path: see dir_path_trusted(). */
 static int
-dir_trusted(const char *dir, const char *whole, int final, char **cause)
+dir_trusted(const char *dir, const char *what, const char *whole, int final,
+    char **cause)
 {
 	struct stat st;
 
 	if (stat(dir, &st) == -1)
 		return errno == ENOENT ? 1 : set_cause(cause, JF_ERR_REFUSED,
-		    "state directory \"%s\": \"%s\": %s", whole, dir,
+		    "%s \"%s\": \"%s\": %s", what, whole, dir,
 		    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return set_cause(cause, JF_ERR_REFUSED, "state directory "
-		    "\"%s\": \"%s\" is not a directory", whole, dir);
+		return set_cause(cause, JF_ERR_REFUSED, "%s \"%s\": \"%s\" is "
+		    "not a directory", what, whole, dir);
 	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return set_cause(cause, JF_ERR_REFUSED, "state directory "
-		    "\"%s\": \"%s\" is owned by uid %ld, not by root or the "
-		    "running user (uid %ld): refusing to use it", whole, dir,
+		return set_cause(cause, JF_ERR_REFUSED, "%s \"%s\": \"%s\" is "
+		    "owned by uid %ld, not by root or the running user (uid "
+		    "%ld): refusing to use it", what, whole, dir,
 		    (long)st.st_uid, (long)geteuid());
 	if ((st.st_mode & 022) != 0 && (final || st.st_uid != 0 ||
 	    !(st.st_mode & S_ISVTX)))
-		return set_cause(cause, JF_ERR_REFUSED, "state directory "
-		    "\"%s\": \"%s\" is writable by %s (mode %04o): refusing "
-		    "to use it", whole, dir, (st.st_mode & 002) ? "every user" :
-		    "its group", (unsigned)(st.st_mode & 07777));
+		return set_cause(cause, JF_ERR_REFUSED, "%s \"%s\": \"%s\" is "
+		    "writable by %s (mode %04o): refusing to use it", what,
+		    whole, dir, (st.st_mode & 002) ? "every user" : "its group",
+		    (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
 /* Every directory from / down to path, as written (no resolving). */
 static int
-walk_trusted(const char *path, const char *whole, char **cause)
+walk_trusted(const char *path, const char *what, const char *whole,
+    char **cause)
 {
 	char *copy = xstrdup(path), *p, c;
 	int r, last;
 
-	r = dir_trusted("/", whole, path[strspn(path, "/")] == '\0', cause);
+	r = dir_trusted("/", what, whole, path[strspn(path, "/")] == '\0',
+	    cause);
 	for (p = copy + 1; r == 0; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
@@ -485,7 +488,7 @@ walk_trusted(const char *path, const char *whole, char **cause)
 			c = *p;
 			*p = '\0';
 			last = c == '\0' || p[1 + strspn(p + 1, "/")] == '\0';
-			r = dir_trusted(copy, whole, last, cause);
+			r = dir_trusted(copy, what, whole, last, cause);
 			*p = c;
 		}
 		if (r == 1) { /* missing: jobfix makes the rest, 0700 */
@@ -500,29 +503,35 @@ walk_trusted(const char *path, const char *whole, char **cause)
 }
 
 int
-state_dir_trusted(const char *dir, char **cause)
+dir_path_trusted(const char *dir, const char *what, char **cause)
 {
 	char *abs, *real;
 	int r;
 
-	if (dir == NULL || *dir == '\0')
-		return set_cause(cause, JF_ERR_USAGE, "no state directory is set "
-		    "(state_dir in jobfix.conf)");
 	if (*dir != '/') {
 		char cwd[4096];
 		if (getcwd(cwd, sizeof cwd) == NULL)
-			return set_cause(cause, JF_ERR_IO, "state directory "
-			    "\"%s\": getcwd: %s", dir, strerror(errno));
+			return set_cause(cause, JF_ERR_IO, "%s \"%s\": getcwd: "
+			    "%s", what, dir, strerror(errno));
 		abs = path_join(cwd, dir);
 	} else
 		abs = xstrdup(dir);
-	if ((r = walk_trusted(abs, dir, cause)) == 0 &&
+	if ((r = walk_trusted(abs, what, dir, cause)) == 0 &&
 	    (real = realpath(abs, NULL)) != NULL) {
-		r = walk_trusted(real, dir, cause);
+		r = walk_trusted(real, what, dir, cause);
 		free(real);
 	}
 	free(abs);
 	return r;
+}
+
+int
+state_dir_trusted(const char *dir, char **cause)
+{
+	if (dir == NULL || *dir == '\0')
+		return set_cause(cause, JF_ERR_USAGE, "no state directory is set "
+		    "(state_dir in jobfix.conf)");
+	return dir_path_trusted(dir, "state directory", cause);
 }
 
 const char *

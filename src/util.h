@@ -121,6 +121,9 @@ const char *file_kind(mode_t mode);
  * cause naming the directory, its owner and mode.
  */
 int state_dir_trusted(const char *dir, char **cause);
+/* The same test for any directory jobfix keeps its own files in (what
+ * names it in the error: "audit log directory"). */
+int dir_path_trusted(const char *dir, const char *what, char **cause);
 
 /* Secret values: every output path passes text through redact(). */
 void secret_register(const char *value);
