@@ -163,10 +163,56 @@ report_add_run(struct report *r, struct exec_ctx *ctx,
 #define DIM "\033[2m"
 #define RESET "\033[0m"
 
+/*
+ * Text from the host (fact values and evidence, step messages, file lines,
+ * diffs, notes) made safe for a terminal: C0 control bytes other than
+ * newline and tab, DEL, and C1 controls encoded in UTF-8 are shown escaped
+ * (\x1b, \u009b), so another user's command line or file cannot clear the
+ * screen, move the cursor or rewrite a line.  Our own colours are added
+ * around it, never through it.  Returns a new string.
+ */
+static char *
+terminal_safe(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			buf_printf(&b, "\\u%04x", p[1]);
+			p++;
+		} else
+			buf_addch(&b, (char)*p);
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_detach(&b);
+}
+
+/* terminal_safe() of a string printed on one line, kept until a few more
+ * calls have been made (the report is printed by one thread) */
+static const char *
+tsafe(const char *s)
+{
+	static char *ring[8];
+	static size_t next;
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	t = terminal_safe(s);
+	free(ring[next]);
+	ring[next] = t;
+	next = (next + 1) % nitems(ring);
+	return t;
+}
+
 static void
 put_indented(FILE *fp, const char *text, const char *indent)
 {
-	char *safe = redact(text), *line, *p = safe;
+	char *red = redact(text), *safe = terminal_safe(red), *line, *p = safe;
 
 	while ((line = strsep(&p, "\n")) != NULL) {
 		if (*line == '\0' && p == NULL)
@@ -174,6 +220,7 @@ put_indented(FILE *fp, const char *text, const char *indent)
 		fprintf(fp, "%s%s\n", indent, line);
 	}
 	free(safe);
+	free(red);
 }
 
 static void
@@ -182,13 +229,15 @@ put_diff(FILE *fp, const struct change *c, const struct report_style *st)
 	struct buf d = BUF_INIT;
 	char *after_label = xasprintf("%s (%s)", c->path,
 	    c->outcome == OUT_UNDONE ? _("undone") : _("new"));
-	char *line, *p, *safe;
+	char *line, *p, *safe, *red;
 
 	diff_unified(c->before.data ? c->before.data : "", c->before.len,
 	    c->after.data ? c->after.data : "", c->after.len, c->path,
 	    after_label, 3, &d);
 	free(after_label);
-	safe = redact(d.data ? d.data : "");
+	red = redact(d.data ? d.data : "");
+	safe = terminal_safe(red);
+	free(red);
 	p = safe;
 	while ((line = strsep(&p, "\n")) != NULL) {
 		if (*line == '\0' && p == NULL)
@@ -292,8 +341,8 @@ put_run(FILE *fp, const struct report *r, size_t i,
 		if (rec->changes.n == 0) {
 			fprintf(fp, _("     step %d %s: %s%s%s\n"), rec->index,
 			    rec->type, outcome_colour(rec->outcome, st),
-			    rec->message ? _(rec->message) : _(outcome_name(
-			    rec->outcome)), C(st, RESET));
+			    rec->message ? tsafe(_(rec->message)) :
+			    _(outcome_name(rec->outcome)), C(st, RESET));
 			continue;
 		}
 		for (k = 0; k < rec->changes.n; k++) {
@@ -302,9 +351,10 @@ put_run(FILE *fp, const struct report *r, size_t i,
 			    _(outcome_name(c->outcome));
 			int multi = strchr(m, '\n') != NULL;
 			fprintf(fp, _("     step %d %s: %s  %s[%s]%s\n"),
-			    rec->index, rec->type, _(c->summary),
+			    rec->index, rec->type, tsafe(_(c->summary)),
 			    outcome_colour(c->outcome, st), multi ?
-			    _(outcome_name(c->outcome)) : m, C(st, RESET));
+			    _(outcome_name(c->outcome)) : tsafe(m),
+			    C(st, RESET));
 			if (multi)
 				put_indented(fp, m, "          | ");
 			if (c->kind == CHANGE_FILE && (st->verbose ||
@@ -312,7 +362,8 @@ put_run(FILE *fp, const struct report *r, size_t i,
 				put_diff(fp, c, st);
 			if (c->kind != CHANGE_FILE && c->display &&
 			    c->kind == CHANGE_ACTION)
-				fprintf(fp, "          $ %s\n", c->display);
+				fprintf(fp, "          $ %s\n",
+				    tsafe(c->display));
 			if (c->note) {
 				char *ind = xasprintf("          %s ",
 				    _("note:"));
@@ -336,8 +387,8 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 	if (st->quiet && r->exit_code == 0)
 		return;
 	fprintf(fp, _("%sjobfix %s%s on %s%s%s%s\n"), C(st, BOLD), r->command,
-	    r->dry_run ? " --dry-run" : "", r->host, *r->root ? " (" : "",
-	    r->root, *r->root ? ")" : "");
+	    r->dry_run ? " --dry-run" : "", tsafe(r->host), *r->root ?
+	    " (" : "", tsafe(r->root), *r->root ? ")" : "");
 	fprintf(fp, "%s", C(st, RESET));
 	if (r->show_facts && r->facts != NULL) {
 		fprintf(fp, _("\nFacts (%zu)\n"), r->facts->n);

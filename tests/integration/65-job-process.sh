@@ -34,6 +34,9 @@ status) status ;;
 esac
 EOF
 chmod 0755 "$JOBSH"
+# a comment holding terminal controls beside NOHUPLOG, so a diff shows it
+HOSTILE=$'\e[2J\e]0;pwned\a\rforged'
+sed -i "/^#NOHUPLOG=/a # $HOSTILE" "$JOBSH"
 jar_line=$(grep -n -- '-jar ' "$JOBSH" | cut -d: -f1)
 jar_line=$((jar_line - 1)) # the java word is on the line before
 # Job's log is old and its console goes nowhere: start.nolog, if Job is
@@ -82,7 +85,10 @@ JAVA_PFX='^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|--module-path|--upgrad
 cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline" | sed 's/ *$//')" = "$2" ]; }
 
 # a java process that is not Job, whose command line holds "job"
-start_as java -Dapp.name=ijobs-decoy -cp /opt/jobs/lib Decoy
+# class names of this run only: other runs of this test may be running
+DCLASS=Decoy$$
+HCLASS=Hostile$$
+start_as java -Dapp.name=ijobs-decoy -cp /opt/jobs/lib $DCLASS
 DECOY=$P
 
 check_rc 1 "diagnose with only a decoy java running" -- jf --json -v diagnose
@@ -113,6 +119,32 @@ unlike "$(echo "$OUT" | fval job.running evidence)" "pid ($WORDS|$ARGJAR) " "nor
 kill_wait "$WORDS" 5
 kill_wait "$ARGJAR" 5
 
+# raw_ctl TEXT: whether TEXT holds ESC, BEL or CR
+raw_ctl() { case "$1" in *$'\e'* | *$'\a'* | *$'\r'*) return 0 ;; esac; return 1; }
+check_rc 1 "fix --dry-run with terminal controls in job.sh" -- jf fix --dry-run
+like "$OUT" 'NOHUPLOG' "the plan shows the diff of job.sh"
+! raw_ctl "$OUT"
+ok $? "fix --dry-run prints no raw ESC, BEL or CR"
+like "$OUT" '\\x1b\[2J\\x1b\]0;pwned\\x07\\x0dforged' "but shows them escaped"
+# a process whose arguments hold terminal controls, named in the evidence
+start_as java -Dx="$HOSTILE" $HCLASS
+HOST_P=$P
+conf "$HCLASS( |\$)"
+check "facts with terminal controls in a command line" -- jf facts
+like "$OUT" "pid $HOST_P matches" "facts names the process"
+! raw_ctl "$OUT"
+ok $? "facts prints no raw ESC, BEL or CR"
+like "$OUT" '\\x1b\[2J\\x1b\]0;pwned\\x07\\x0dforged' "but shows them escaped"
+check "diagnose -v with terminal controls in a command line" -- jf diagnose -v
+! raw_ctl "$OUT"
+ok $? "diagnose prints no raw ESC, BEL or CR"
+check "the JSON report escapes them" -- jf --json -v diagnose
+like "$(echo "$OUT" | fval job.running evidence)" "pwned" "the JSON report holds the command line"
+! raw_ctl "$OUT"
+ok $? "escaped by the JSON encoder"
+kill_wait "$HOST_P" 5
+conf
+
 # Job itself, launched as job.sh does
 start_java "/opt/java/bin/java -Xmx64m -Dfile.encoding=UTF-8 -jar $SITE/job/job/lib/job-exec.jar"
 JOB=$P
@@ -125,11 +157,11 @@ is "$(echo "$OUT" | findings)" "" "no finding"
 kill_wait "$JOB" 5
 
 # the setting wins over job.sh
-conf 'Decoy( |$)'
+conf "$DCLASS( |\$)"
 check "diagnose with job.process_pattern set" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval job.pattern evidence)" "setting job.process_pattern" "the setting is used"
 is "$(echo "$OUT" | fval job.pid)" "$DECOY" "and matches what it says"
-like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches \"Decoy\( \|\\$\)\" \(setting job.process_pattern\): java -c .* Decoy" \
+like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches \"$DCLASS\( \|\\$\)\" \(setting job.process_pattern\): java -c .* $DCLASS" \
 	"naming the process, so a wrong match shows"
 
 # a main class instead of a jar
