@@ -662,26 +662,36 @@ secret_clear_all(void)
  * The userinfo of every URL ("scheme://USER:PASSWORD@host/...") is masked
  * too, wherever a URL appears: a setting, a fact, an error message.
  */
+/* The '@' that ends the userinfo of the URL whose authority starts at q
+ * (just after "://"), or NULL when it has none. */
+static const char *
+url_userinfo_end(const char *q)
+{
+	const char *at = NULL;
+	size_t k;
+
+	for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) == NULL;
+	    k++)
+		;
+	if (q[k] == '@') {
+		/* the last @ before the host ends the userinfo */
+		at = q + k;
+		for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>", q[k]) ==
+		    NULL; k++)
+			if (q[k] == '@')
+				at = q + k;
+	}
+	return at;
+}
+
 static void
 mask_url_userinfo(const char *s, size_t len, unsigned char *mask)
 {
 	const char *p = s, *q, *at;
-	size_t k;
 
 	while ((p = strstr(p, "://")) != NULL) {
 		q = p + 3;
-		at = NULL;
-		for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) ==
-		    NULL; k++)
-			;
-		if (q[k] == '@') {
-			/* the last @ before the host ends the userinfo */
-			at = q + k;
-			for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>",
-			    q[k]) == NULL; k++)
-				if (q[k] == '@')
-					at = q + k;
-		}
+		at = url_userinfo_end(q);
 		if (at != NULL && at > q && (size_t)(at - s) <= len)
 			memset(mask + (q - s), 1, (size_t)(at - q));
 		p = q;
@@ -692,7 +702,6 @@ int
 url_passwords(const char *s, int reg)
 {
 	const char *p = s, *q, *at, *colon;
-	size_t k;
 	int n = 0;
 	char *pw;
 
@@ -700,18 +709,7 @@ url_passwords(const char *s, int reg)
 		return 0;
 	while ((p = strstr(p, "://")) != NULL) {
 		q = p + 3;
-		for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) ==
-		    NULL; k++)
-			;
-		at = NULL;
-		if (q[k] == '@') {
-			/* the last @ before the host ends the userinfo */
-			at = q + k;
-			for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>",
-			    q[k]) == NULL; k++)
-				if (q[k] == '@')
-					at = q + k;
-		}
+		at = url_userinfo_end(q);
 		if (at != NULL && (colon = memchr(q, ':', (size_t)(at - q))) !=
 		    NULL && colon + 1 < at) {
 			n++;

@@ -102,6 +102,24 @@ test_redact(void)
 {
 	char *s;
 
+	/* a password in a URL: counted, and registered when asked */
+	secret_clear_all();
+	is_int(url_passwords("http://admin:Url-Pw-77@127.0.0.1:80/", 0), 1,
+	    "url_passwords: user:password@ counts");
+	is_int(url_passwords("x http://a:b@h/ y https://c:d@e:1@f/ z", 0), 2,
+	    "url_passwords: two URLs, the last @ ends the userinfo");
+	is_int(url_passwords("http://admin@h/ and http://h/a:b@c", 0), 0,
+	    "url_passwords: no password (a user only; an @ past the host)");
+	is_int(url_passwords("http://a:@h/", 0), 0,
+	    "url_passwords: an empty password is none");
+	s = redact("reason: Url-Pw-77");
+	is_str(s, "reason: Url-Pw-77", "not registered: the bare password shows");
+	free(s);
+	is_int(url_passwords("http://admin:Url-Pw-77@127.0.0.1:80/", 1), 1,
+	    "url_passwords: registered");
+	s = redact("reason: Url-Pw-77");
+	is_str(s, "reason: " SECRET_MASK, "registered: the bare password is masked");
+	free(s);
 	secret_clear_all();
 	s = redact("nothing registered");
 	is_str(s, "nothing registered", "no secrets: a copy");
