@@ -286,8 +286,12 @@ exec_expand(struct exec_ctx *ctx, const char *text, int *secret, char **cause)
 			    url_passwords(f->value, 0) > 0))
 				*secret = 1;
 		} else if ((cv = conf_str(ctx->conf, name)) != NULL &&
-		    strstr(cv, "${") == NULL)
+		    strstr(cv, "${") == NULL) {
 			buf_addstr(&b, cv);
+			/* a jobfix.conf setting with a password in a URL */
+			if (secret != NULL && url_passwords(cv, 1) > 0)
+				*secret = 1;
+		}
 		else {
 			set_cause(cause, JF_ERR_NOTFOUND, "${%s} is not known "
 			    "on %s (no such fact or setting)", name,

@@ -1595,11 +1595,16 @@ java_word(const struct shfile *f, size_t off, size_t end)
 
 /* A command line is its NUL-separated arguments joined by spaces:
  * argv[0] a java binary, then java's options, those in java_opt_with_arg()
- * with their word */
+ * with their word.  A -D or -X option's value may hold spaces
+ * ("-Dx=a b", "-XX:OnOutOfMemoryError=kill %p"; not a word that starts
+ * with '-', as in "kill -9 %p"): the words after it that are no
+ * option are its own, or Job's JVM would not be found and jobfix would
+ * say Job is down. */
 #define JAVA_ARGV0_RE "^([^ ]*/)?java"
 #define JAVA_OPTS_RE "( (-cp|-classpath|--class-path|-p|--module-path|" \
 	"--upgrade-module-path|--add-modules|--limit-modules|--add-reads|" \
-	"--add-exports|--add-opens|--patch-module|--source) [^ ]+| -[^ ]*)*"
+	"--add-exports|--add-opens|--patch-module|--source) [^ ]+|" \
+	" -[DX][^ ]*( [^- ][^ ]*)*| -[^ ]*)*"
 
 /* The regex for a jar file name or a class: literal characters escaped,
  * wildcards as [^ /]*.  NULL when it names too little, or holds a

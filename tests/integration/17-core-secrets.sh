@@ -113,6 +113,22 @@ echo "$OUT" >>"$ALL_OUT"
 [ ! -e "$SITE/ran-restart" ]
 ok $? "the restart was not run with the secret in its argv"
 like "$OUT" 'holds a secret' "and says why"
+# a jobfix.conf setting with a password in a URL, put in an argv
+cat >"$T/pbs/url.conf" <<'EOF'
+name = "rabbitmq-credentials";
+fixes = [ "wait.rabbitmq.creds" ];
+summary = "puts a setting's URL with a password in argv";
+steps = (
+  { type = "command"; argv = [ "/usr/bin/touch", "${site.root}/ran-conf", "${mysql.log_schema}" ]; }
+);
+EOF
+printf 'mysql: { log_schema = "http://u:CfgPw-K2@h/"; };\n' >>"$T/secrets.conf"
+check_rc 3 "a jobfix.conf URL with a password in argv: refused" -- "$JOBFIX" -c "$T/secrets.conf" --no-color -r "$SITE" --yes run rabbitmq-credentials
+echo "$OUT" >>"$ALL_OUT"
+[ ! -e "$SITE/ran-conf" ]
+ok $? "the command with the setting's password was not run"
+! grep -qF -- "CfgPw-K2" "$ALL_OUT"
+ok $? "the setting's password is in no output"
 
 # a pause reason that holds the URL's password: masked in the flag file
 # (0644) and in the audit log

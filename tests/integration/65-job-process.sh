@@ -81,7 +81,7 @@ start_java() {
 		bail "the process $1 did not start"
 }
 # argv[0] a java binary, then java's options
-JAVA_PFX='^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|--module-path|--upgrade-module-path|--add-modules|--limit-modules|--add-reads|--add-exports|--add-opens|--patch-module|--source) [^ ]+| -[^ ]*)*'
+JAVA_PFX='^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|--module-path|--upgrade-module-path|--add-modules|--limit-modules|--add-reads|--add-exports|--add-opens|--patch-module|--source) [^ ]+| -[DX][^ ]*( [^- ][^ ]*)*| -[^ ]*)*'
 cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline" | sed 's/ *$//')" = "$2" ]; }
 
 # a java process that is not Job, whose command line holds "job"

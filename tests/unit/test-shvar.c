@@ -300,7 +300,7 @@ java(const char *s)
 #define JAVA_PFX "^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|" \
 	"--module-path|--upgrade-module-path|--add-modules|--limit-modules|" \
 	"--add-reads|--add-exports|--add-opens|--patch-module|--source) " \
-	"[^ ]+| -[^ ]*)*"
+	"[^ ]+| -[DX][^ ]*( [^- ][^ ]*)*| -[^ ]*)*"
 #define JAR_RE JAVA_PFX " -jar ([^ ]*/)?"
 #define CLASS_RE JAVA_PFX " ([^ ]*/)?"
 
@@ -335,6 +335,9 @@ test_java_match(void)
 	    "Job's JVM matches");
 	is_int(java_matches(jar, "java -cp x -jar job-exec.jar --spring.x=1"),
 	    1, "with a relative jar and arguments after it");
+	is_int(java_matches(jar, "java -Dapp.name=Job Exec -XX:OnOutOfMemory"
+	    "Error=kill %p -Xmx1g -jar /data/job/lib/job-exec.jar"), 1,
+	    "with -D and -X values that hold spaces (Job is not missed)");
 	is_int(java_matches(jar, "python3 -c pass 'notes about java' "
 	    "'-> see /tmp/job-exec.jar'"), 0,
 	    "a program that is not java, with java and the jar in its words");
