@@ -291,8 +291,7 @@ exec_expand(struct exec_ctx *ctx, const char *text, int *secret, char **cause)
 			/* a jobfix.conf setting with a password in a URL */
 			if (secret != NULL && url_passwords(cv, 1) > 0)
 				*secret = 1;
-		}
-		else {
+		} else {
 			set_cause(cause, JF_ERR_NOTFOUND, "${%s} is not known "
 			    "on %s (no such fact or setting)", name,
 			    ctx->site->host);
