@@ -8,8 +8,9 @@
  * A symlink is resolved first, so its target is replaced and the link stays.
  * The new contents go to a temp file in the same directory (a rename is only
  * atomic within one file system), created exclusively and without following
- * links, mode 0600 until it is complete.  It gets the old file's owner, group
- * and mode (fchown before fchmod: chown clears set-id bits), is written,
+ * links, mode 0600 until it is complete.  It gets the old file's owner, group,
+ * ACL (not the directory's default ACL) and mode (fchown before fchmod:
+ * chown clears set-id bits), is written,
  * fsynced and closed (NFS reports errors at close), then renamed over the
  * target; the directory is fsynced so the rename itself survives a power
  * cut.  On any error before the rename the temp file is removed and the
@@ -66,6 +67,7 @@
 #endif
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_GETRANDOM
@@ -292,6 +294,40 @@ local_stat(struct transport *t, const char *path, struct tstat *ts,
 	    st.st_mtim.tv_nsec;
 	ts->ino = (uint64_t)st.st_ino;
 	return 0;
+}
+
+/*
+ * Gives the temp file fd the ACL of the file it replaces, from, or none
+ * when that has none.  A temp file is born with its directory's default
+ * ACL, which may let in a reader the old file kept out; a file system
+ * without ACLs has neither to copy.
+ */
+static int
+copy_acl(struct transport *t, const char *from, int fd, const char *path,
+    char **cause)
+{
+	static const char name[] = "system.posix_acl_access";
+	char small[512], *val = small;
+	ssize_t n, size;
+	int r = 0;
+
+	n = lgetxattr(from, name, small, sizeof small);
+	if (n == -1 && errno == ERANGE &&
+	    (size = lgetxattr(from, name, NULL, 0)) > 0) {
+		val = xmalloc((size_t)size);
+		n = lgetxattr(from, name, val, (size_t)size);
+	}
+	if (n >= 0) {
+		if (fsetxattr(fd, name, val, (size_t)n, 0) == -1)
+			r = sys_cause(t, cause, errno, path, "copy the ACL");
+	} else if (errno != ENODATA && errno != ENOTSUP)
+		r = sys_cause(t, cause, errno, path, "read the ACL");
+	else if (fremovexattr(fd, name) == -1 && errno != ENODATA &&
+	    errno != ENOTSUP)
+		r = sys_cause(t, cause, errno, path, "remove the inherited ACL");
+	if (val != small)
+		free(val);
+	return r;
 }
 
 /* Split a path into a new directory part and a new last component. */
@@ -841,6 +877,8 @@ write_file(struct transport *t, const char *path, int follow,
 			r = sys_cause(t, cause, errno, path, "fchown");
 			goto out;
 		}
+		if ((r = copy_acl(t, target, fd, path, cause)) != 0)
+			goto out;
 	}
 	if (fchmod(fd, want_mode) == -1) {
 		r = sys_cause(t, cause, errno, path, "fchmod");

@@ -184,7 +184,8 @@ static const char script_tcp[] =
  * exit EXIT_CHANGED.  "absent" uses ln(1), which fails rather than replace
  * a file created meanwhile.
  * Follows symlinks to the file they name; temp file in the same directory;
- * owner, group and mode copied from the old file; the size checked before
+ * owner, group, ACL (setfacl, where the host has it; not the directory's
+ * default ACL) and mode copied from the old file; the size checked before
  * the rename (a connection that breaks mid-way gives cat an early EOF, not
  * an error: the check keeps that short file from replacing the old one);
  * synced; renamed; the directory synced.  Any failure before the rename
@@ -208,6 +209,11 @@ static const char script_write[] =
     "if [ -e \"$p\" ]; then\n"
     "  o=$(stat -L -c '%u:%g %a' -- \"$p\") || exit 1\n"
     "  chown -- \"${o% *}\" \"$t\" || exit 1\n"
+    "  if command -v setfacl >/dev/null 2>&1; then\n"
+    "    getfacl -p -- \"$p\" 2>/dev/null | setfacl --set-file=- -- \"$t\" 2>/dev/null ||\n"
+    "    [ -z \"$(getfacl -cs -- \"$p\" 2>/dev/null)\" ] ||\n"
+    "    { echo 'cannot copy the ACL' >&2; exit 1; }\n"
+    "  fi\n"
     "  chmod -- \"${o#* }\" \"$t\" || exit 1\n"
     "else\n"
     "  chmod -- \"$m\" \"$t\" || exit 1\n"
