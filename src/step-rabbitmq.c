@@ -41,6 +41,7 @@
 
 #include "i18n.h"
 #include "log.h"
+#include "netcheck.h"
 #include "report.h"
 #include "rmqapi.h"
 #include "step-common.h"
@@ -394,10 +395,14 @@ out:
 }
 
 /* The management API when rabbitmq.api_url and
- * rabbitmq.api_credentials_file are set (*api NULL when not). */
+ * rabbitmq.api_credentials_file are set (*api NULL when not, and
+ * *loopback set when the URL is a loopback address and the host remote). */
 static int
-api_open(struct exec_ctx *ctx, struct rmqapi **api, char **cause)
+api_open(struct exec_ctx *ctx, struct rmqapi **api, int *loopback,
+    char **cause)
 {
+	char *host = NULL;
+	int port;
 	const char *url = conf_str(ctx->conf, "rabbitmq.api_url");
 	const char *file = conf_str(ctx->conf,
 	    "rabbitmq.api_credentials_file");
@@ -405,8 +410,19 @@ api_open(struct exec_ctx *ctx, struct rmqapi **api, char **cause)
 	int r;
 
 	*api = NULL;
+	*loopback = 0;
 	if (url == NULL || *url == '\0' || file == NULL || *file == '\0')
 		return 0;
+	/* asked from this process: a loopback URL names this host's broker,
+	 * not a remote host's */
+	if (!ctx->site->local && net_split_host_port(url, 15672, &host,
+	    &port) == 0) {
+		*loopback = strcmp(host, "localhost") == 0 ||
+		    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+		free(host);
+		if (*loopback)
+			return 0;
+	}
 	buf_addstr(&creds, "");
 	r = step_secret_file("rabbitmq.api_credentials_file", file, &creds,
 	    cause);
@@ -633,7 +649,7 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 	struct rmq_state s;
 	struct rmqapi *api = NULL;
 	size_t i, n0 = out->n;
-	int w, r = 0, secret = 0, down = 0;
+	int w, r = 0, secret = 0, down = 0, loopback = 0;
 	const char *fallback = NULL;
 
 	memset(&s, 0, sizeof s);
@@ -660,9 +676,13 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 			perm[i] = xstrdup(".*");
 
 	/* what exists: over the API where it answers, else rabbitmqctl */
-	if ((r = api_open(ctx, &api, cause)) != 0)
+	if ((r = api_open(ctx, &api, &loopback, cause)) != 0)
 		goto out;
-	if (api == NULL)
+	if (api == NULL && loopback)
+		fallback = N_("RabbitMQ: rabbitmqctl on the remote host did the "
+		    "account work: rabbitmq.api_url is a loopback address, "
+		    "which names the broker of the host jobfix runs on");
+	else if (api == NULL)
 		fallback = N_("RabbitMQ: rabbitmqctl did the account work (slow): "
 		    "the management API is not configured (rabbitmq.api_url, "
 		    "rabbitmq.api_credentials_file)");
