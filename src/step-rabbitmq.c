@@ -435,6 +435,15 @@ api_open(struct exec_ctx *ctx, struct rmqapi **api, int *loopback,
 	return r;
 }
 
+static int
+is_utf8(const char *text)
+{
+	json_t *j = json_string(text);
+
+	json_decref(j);
+	return j != NULL;
+}
+
 /* A body as the report shows it: the password and its hash left out. */
 static char *
 body_display(json_t *body)
@@ -703,6 +712,15 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 	}
 	if (api == NULL && (r = ctl_state(ctx, vhost, user, &s, cause)) != 0)
 		goto out;
+	/* JSON strings are UTF-8 (json_pack fails on anything else) */
+	if (api != NULL && (!is_utf8(vhost) || !is_utf8(user) ||
+	    !is_utf8(pass) || (tag != NULL && !is_utf8(tag)) ||
+	    !is_utf8(perm[0]) || !is_utf8(perm[1]) || !is_utf8(perm[2]))) {
+		r = set_cause(cause, JF_ERR_USAGE, "rabbitmq_account: the "
+		    "vhost, user, password, tags or permissions are not valid "
+		    "UTF-8, which the RabbitMQ management API needs");
+		goto out;
+	}
 
 	if (api != NULL)
 		plan_api_account(ctx, st, out, api, &s, vhost, user, pass, tag);
