@@ -55,7 +55,8 @@ run_data_free(void *p)
 }
 
 /* Expands every element; one that holds a secret (a secret fact, a
- * password in a URL) is refused: /proc shows every argv to every user. */
+ * password in a URL, whether it came from a fact, a setting or the text
+ * itself) is refused: /proc shows every argv to every user. */
 static char **
 expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
     char **cause)
@@ -73,7 +74,8 @@ expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
 			argv_free(out);
 			return NULL;
 		}
-		if (secret) {
+		/* a password written into the URL itself, too */
+		if (secret || url_passwords(out[i], 1) > 0) {
 			set_cause(cause, JF_ERR_USAGE, "argv[%zu] (\"%s\") holds a "
 			    "secret, which /proc shows to every user: jobfix "
 			    "does not run it; pass the secret on stdin", i,

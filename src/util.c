@@ -739,80 +739,146 @@ secret_clear_all(void)
 }
 
 /*
- * Masks every byte covered by an occurrence of any secret, each run of
- * covered bytes as one mask, so overlapping or adjacent secrets leave no
- * part of either visible ("xyz123" and "123abc" in "xyz123abc").
+ * The secrets a URL carries, wherever one appears (a setting, a fact, an
+ * error message): the userinfo of "scheme://USER:PASSWORD@host/..." and the
+ * value of a parameter with a secret name, in a query ("?password=...&")
+ * or in JDBC's ";password=...;".  Operators write passwords unescaped, so
+ * a password may hold '@', '/', '?' or '#': where the userinfo has a ':'
+ * it ends at the last '@' of the URL.  That masks too much of a URL that
+ * has a port and an '@' in its path, never too little.
  */
-/*
- * The userinfo of every URL ("scheme://USER:PASSWORD@host/...") is masked
- * too, wherever a URL appears: a setting, a fact, an error message.
- */
-/* The '@' that ends the userinfo of the URL whose authority starts at q
- * (just after "://"), or NULL when it has none. */
-static const char *
-url_userinfo_end(const char *q)
-{
-	const char *at = NULL;
-	size_t k;
+#define URL_END " \t\r\n\"'<>"
 
-	for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) == NULL;
-	    k++)
-		;
-	if (q[k] == '@') {
-		/* the last @ before the host ends the userinfo */
-		at = q + k;
-		for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>", q[k]) ==
-		    NULL; k++)
+/* The '@' that ends the userinfo of the URL whose authority starts at q
+ * (just after "://") and that is tok bytes long, or NULL when it has
+ * none. */
+static const char *
+url_userinfo_end(const char *q, size_t tok)
+{
+	size_t first = strcspn(q, "/?#@"), k;
+	const char *at = NULL;
+
+	if (first >= tok)
+		return NULL;
+	if (memchr(q, ':', first) != NULL) {
+		/* USER:PASSWORD: the last @ of the URL */
+		for (k = first; k < tok; k++)
+			if (q[k] == '@')
+				at = q + k;
+	} else if (q[first] == '@') {
+		/* USER only: the last @ before the path */
+		at = q + first;
+		for (k = first + 1; k < tok && strchr("/?#", q[k]) == NULL; k++)
 			if (q[k] == '@')
 				at = q + k;
 	}
 	return at;
 }
 
+/* Calls fn for every secret of every URL in s: the span to mask (the whole
+ * userinfo, or a parameter's value) and the password within it (NULL when
+ * a userinfo has none). */
+typedef void url_secret_fn(const char *mask, size_t mask_len, const char *pw,
+    size_t pw_len, void *arg);
+
 static void
-mask_url_userinfo(const char *s, size_t len, unsigned char *mask)
+url_secrets(const char *s, url_secret_fn *fn, void *arg)
 {
-	const char *p = s, *q, *at;
+	const char *p = s, *q, *at, *colon, *v, *end;
+	size_t tok, n, vl;
+	char *name;
 
 	while ((p = strstr(p, "://")) != NULL) {
 		q = p + 3;
-		at = url_userinfo_end(q);
-		if (at != NULL && at > q && (size_t)(at - s) <= len)
-			memset(mask + (q - s), 1, (size_t)(at - q));
+		tok = strcspn(q, URL_END);
+		end = q + tok;
+		if ((at = url_userinfo_end(q, tok)) != NULL && at > q) {
+			colon = memchr(q, ':', (size_t)(at - q));
+			if (colon != NULL && colon + 1 < at)
+				fn(q, (size_t)(at - q), colon + 1,
+				    (size_t)(at - colon - 1), arg);
+			else
+				fn(q, (size_t)(at - q), NULL, 0, arg);
+		}
+		for (v = at != NULL ? at + 1 : q; v < end; v++) {
+			if (*v != '?' && *v != '&' && *v != ';')
+				continue;
+			n = strcspn(v + 1, "=&;#?" URL_END);
+			if (v + 1 + n >= end || v[1 + n] != '=' || n == 0)
+				continue;
+			name = xstrndup(v + 1, n);
+			if (is_secret_key(name)) {
+				vl = strcspn(v + 2 + n, "&;#" URL_END);
+				if (vl > 0)
+					fn(v + 2 + n, vl, v + 2 + n, vl, arg);
+			}
+			free(name);
+		}
 		p = q;
+	}
+}
+
+struct url_mask {
+	const char *s;
+	unsigned char *mask;
+};
+
+static void
+url_mask_span(const char *m, size_t len, const char *pw, size_t pw_len,
+    void *arg)
+{
+	struct url_mask *um = arg;
+
+	(void)pw;
+	(void)pw_len;
+	memset(um->mask + (m - um->s), 1, len);
+}
+
+struct url_count {
+	int n;
+	int reg;
+};
+
+static void
+url_count_password(const char *m, size_t len, const char *pw, size_t pw_len,
+    void *arg)
+{
+	struct url_count *uc = arg;
+	char *copy;
+
+	(void)m;
+	(void)len;
+	if (pw == NULL)
+		return;
+	uc->n++;
+	if (uc->reg) {
+		copy = xstrndup(pw, pw_len);
+		secret_register(copy);
+		free_secret(copy);
 	}
 }
 
 int
 url_passwords(const char *s, int reg)
 {
-	const char *p = s, *q, *at, *colon;
-	int n = 0;
-	char *pw;
+	struct url_count uc = { 0, reg };
 
-	if (s == NULL)
-		return 0;
-	while ((p = strstr(p, "://")) != NULL) {
-		q = p + 3;
-		at = url_userinfo_end(q);
-		if (at != NULL && (colon = memchr(q, ':', (size_t)(at - q))) !=
-		    NULL && colon + 1 < at) {
-			n++;
-			if (reg) {
-				pw = xstrndup(colon + 1, (size_t)(at - colon - 1));
-				secret_register(pw);
-				free_secret(pw);
-			}
-		}
-		p = q;
-	}
-	return n;
+	if (s != NULL)
+		url_secrets(s, url_count_password, &uc);
+	return uc.n;
 }
 
+/*
+ * Masks every byte covered by an occurrence of any secret and every
+ * secret of a URL, each run of covered bytes as one mask, so overlapping
+ * or adjacent secrets leave no part of either visible ("xyz123" and
+ * "123abc" in "xyz123abc").
+ */
 char *
 redact(const char *s)
 {
 	struct buf b = BUF_INIT;
+	struct url_mask um;
 	const char *q;
 	unsigned char *mask;
 	size_t i, j, len, l;
@@ -826,7 +892,9 @@ redact(const char *s)
 	}
 	len = strlen(s);
 	mask = xcalloc(len + 1, 1);
-	mask_url_userinfo(s, len, mask);
+	um.s = s;
+	um.mask = mask;
+	url_secrets(s, url_mask_span, &um);
 	for (i = 0; i < nsecrets; i++) {
 		l = strlen(secrets[i]);
 		for (q = strstr(s, secrets[i]); q != NULL;
