@@ -69,7 +69,7 @@ static const struct conf_key keys[] = {
 	{ "job.restart_wait_ms", CONF_INT, "5000", "how long to wait for Job's console log after a restart" },
 
 	/* What job.conf must hold. */
-	{ "jobconf.required", CONF_LIST, "ijobs.amqp.addresses,ijobs.amqp.username,ijobs.amqp.password,app.code,app.secret,bk.paas.host,gse.taskserver.ip", "keys of job.conf that must be present and not empty (start.credentials)" },
+	{ "jobconf.required", CONF_LIST, "${keys.amqp_addresses},${keys.amqp_username},${keys.amqp_password},app.code,app.secret,bk.paas.host,gse.taskserver.ip", "keys of job.conf that must be present and not empty (start.credentials); ${keys.NAME}: the key that setting names" },
 
 	/* MySQL option files. */
 	{ "mysql.groups", CONF_LIST, "mysqld,server,mariadb,mariadbd", "option-file groups the server reads; the first is where jobfix writes" },

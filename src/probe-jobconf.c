@@ -4,8 +4,9 @@
  *   jobconf.KEY            every key, as Java reads it (secret keys masked
  *                          in every output)
  *   jobconf.status         ok | missing | unreadable | invalid
- *   jobconf.amqp_creds     match | mismatch | unknown: ijobs.amqp.username
- *                          and .password against app.code and app.secret
+ *   jobconf.amqp_creds     match | mismatch | unknown: the keys
+ *                          keys.amqp_username and keys.amqp_password name
+ *                          (ijobs.amqp.*) against app.code and app.secret
  *   jobconf.missing_keys   the required keys (jobconf.required) that are
  *                          absent or empty, comma-separated; "" when none
  */
@@ -20,38 +21,48 @@
 
 #define JOBCONF_MAX (16u << 20)
 
-static void
-creds(struct facts *out, const struct props *p, const char *path)
+/* The job.conf key a keys.* setting names, or its default. */
+static const char *
+mapped_key(struct conf *c, const char *setting, const char *dflt)
 {
-	const char *user = props_get(p, "ijobs.amqp.username");
-	const char *pass = props_get(p, "ijobs.amqp.password");
+	const char *k = conf_str(c, setting);
+
+	return k != NULL && *k != '\0' ? k : dflt;
+}
+
+static void
+creds(struct facts *out, const struct props *p, const char *path,
+    struct conf *c)
+{
+	const char *ukey = mapped_key(c, "keys.amqp_username",
+	    "ijobs.amqp.username");
+	const char *pkey = mapped_key(c, "keys.amqp_password",
+	    "ijobs.amqp.password");
+	const char *user = props_get(p, ukey);
+	const char *pass = props_get(p, pkey);
 	const char *code = props_get(p, "app.code");
 	const char *secret = props_get(p, "app.secret");
 	struct buf why = BUF_INIT;
 
 	if (user == NULL || pass == NULL || code == NULL || secret == NULL) {
 		facts_set(out, "jobconf.amqp_creds", "unknown", 0, N_("%s lacks "
-		    "one of ijobs.amqp.username, ijobs.amqp.password, app.code, "
-		    "app.secret"), path);
+		    "one of %s, %s, app.code, app.secret"), path, ukey, pkey);
 		return;
 	}
 	if (strcmp(user, code) != 0)
-		buf_printf(&why, "ijobs.amqp.username (line %d) is \"%s\", "
-		    "app.code (line %d) is \"%s\"", props_line(p,
-		    "ijobs.amqp.username"), user, props_line(p, "app.code"),
-		    code);
+		buf_printf(&why, "%s (line %d) is \"%s\", app.code (line %d) "
+		    "is \"%s\"", ukey, props_line(p, ukey), user,
+		    props_line(p, "app.code"), code);
 	if (strcmp(pass, secret) != 0)
-		buf_printf(&why, "%sijobs.amqp.password (line %d) differs from "
-		    "app.secret (line %d)", why.len ? "; " : "",
-		    props_line(p, "ijobs.amqp.password"),
+		buf_printf(&why, "%s%s (line %d) differs from app.secret "
+		    "(line %d)", why.len ? "; " : "", pkey, props_line(p, pkey),
 		    props_line(p, "app.secret"));
 	if (why.len)
 		facts_set(out, "jobconf.amqp_creds", "mismatch", 0, "%s: %s",
 		    path, why.data);
 	else
-		facts_set(out, "jobconf.amqp_creds", "match", 0, N_("%s: "
-		    "ijobs.amqp.username/password equal app.code/app.secret"),
-		    path);
+		facts_set(out, "jobconf.amqp_creds", "match", 0, N_("%s: %s "
+		    "and %s equal app.code and app.secret"), path, ukey, pkey);
 	buf_free(&why);
 }
 
@@ -137,12 +148,21 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		    is_secret_key(key) || mapped_secret(ctx->site->conf, key) ?
 		    FACT_SECRET : 0, ev.data);
 	}
-	creds(out, p, path);
+	creds(out, p, path, ctx->site->conf);
 	req = conf_list(ctx->site->conf, "jobconf.required");
 	for (i = 0; req[i] != NULL; i++) {
-		if ((v = props_get(p, req[i])) == NULL || *v == '\0')
+		/* "${keys.amqp_username}": the key that setting names */
+		char *ref = NULL;
+		const char *k = req[i];
+		size_t n = strlen(k);
+		if (n > 3 && strncmp(k, "${", 2) == 0 && k[n - 1] == '}') {
+			ref = xstrndup(k + 2, n - 3);
+			k = mapped_key(ctx->site->conf, ref, k);
+		}
+		if ((v = props_get(p, k)) == NULL || *v == '\0')
 			buf_printf(&missing, "%s%s", missing.len ? ", " : "",
-			    req[i]);
+			    k);
+		free(ref);
 	}
 	facts_set(out, "jobconf.missing_keys", missing.len ? missing.data : "",
 	    0, N_("%s: required keys (setting jobconf.required) that are absent "

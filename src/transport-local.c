@@ -686,6 +686,27 @@ conflict_cause(struct transport *t, const char *path, int dfd,
 	    k->expect == TEXPECT_ABSENT ? "no file" : k->sha256);
 }
 
+/* A person's chmod or chown since the file was read (want) is a change
+ * too: replacing the file would lose it. */
+static int
+same_attrs(const struct stat *a, const struct stat *want)
+{
+	return (a->st_mode & 07777) == (want->st_mode & 07777) &&
+	    a->st_uid == want->st_uid && a->st_gid == want->st_gid;
+}
+
+static int
+attrs_cause(struct transport *t, const char *path, const struct stat *now,
+    const struct stat *want, char **cause)
+{
+	return set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": its mode or "
+	    "owner changed since it was read (now %04o %ld:%ld, expected "
+	    "%04o %ld:%ld): not replaced", t->host, path,
+	    (unsigned)(now->st_mode & 07777), (long)now->st_uid,
+	    (long)now->st_gid, (unsigned)(want->st_mode & 07777),
+	    (long)want->st_uid, (long)want->st_gid);
+}
+
 static int
 same_file(const struct stat *a, const struct stat *b)
 {
@@ -704,11 +725,11 @@ same_file(const struct stat *a, const struct stat *b)
  */
 static int
 replace_checked(struct transport *t, const char *path, int dfd,
-    const char *tmp, const char *base, struct tcheck *k, int *tmp_gone,
-    int *keep_tmp, char **cause)
+    const char *tmp, const char *base, struct tcheck *k,
+    const struct stat *want, int *tmp_gone, int *keep_tmp, char **cause)
 {
 	char h[65];
-	struct stat st1, st2;
+	struct stat st1, st2, st3;
 	int ofd = -1, r = 0;
 
 	if (k->expect == TEXPECT_ABSENT) {
@@ -744,12 +765,18 @@ replace_checked(struct transport *t, const char *path, int dfd,
 		r = conflict_cause(t, path, dfd, base, k, cause);
 		goto out;
 	}
+	if (!same_attrs(&st1, want)) {
+		r = attrs_cause(t, path, &st1, want, cause);
+		goto out;
+	}
 #ifdef HAVE_RENAMEAT2
 	if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == 0) {
-		/* tmp now names what was at base: the file we hashed? */
+		/* tmp now names what was at base: the file we hashed, with
+		 * the mode and owner it was read with? */
 		if (fstatat(dfd, tmp, &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    st2.st_dev == st1.st_dev && st2.st_ino == st1.st_ino &&
-		    hash_fd(ofd, h) == 0 && strcmp(h, k->sha256) == 0)
+		    hash_fd(ofd, h) == 0 && strcmp(h, k->sha256) == 0 &&
+		    fstat(ofd, &st3) == 0 && same_attrs(&st3, want))
 			goto out; /* the caller removes the old file at tmp */
 		/* changed in the moment between: give it back its name */
 		if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == -1) {
@@ -761,7 +788,10 @@ replace_checked(struct transport *t, const char *path, int dfd,
 			    strerror(errno), tmp);
 			goto out;
 		}
-		r = conflict_cause(t, path, dfd, base, k, cause);
+		if (fstat(ofd, &st3) == 0 && !same_attrs(&st3, want))
+			r = attrs_cause(t, path, &st3, want, cause);
+		else
+			r = conflict_cause(t, path, dfd, base, k, cause);
 		goto out;
 	}
 	if (errno == ENOENT) {
@@ -903,7 +933,7 @@ write_file(struct transport *t, const char *path, int follow,
 		transport_local_crash_hook("after-fsync");
 
 	if (check != NULL && check->expect != TEXPECT_ANY) {
-		if ((r = replace_checked(t, path, dfd, tmp, base, check,
+		if ((r = replace_checked(t, path, dfd, tmp, base, check, &st,
 		    &renamed, &keep_tmp, cause)) != 0)
 			goto out;
 	} else if (renameat(dfd, tmp, dfd, base) == -1) {

@@ -167,6 +167,28 @@ is "$(sha256sum <"$SITE/etc/job.conf")" "$conf_sum" "job.conf is back as it was"
 is "$(sha256sum <"$SITE/job/job/bin/job.sh")" "$sh_sum" "job.sh is back as it was"
 SITE=$T/site
 
+# a site whose RabbitMQ login lives under other keys (keys.amqp_*): the
+# credentials check, the required keys and the fix all use those keys
+make_site "$T/site3" app.secret=$SECRET
+sed -i '/^ijobs.amqp.username=/d; /^ijobs.amqp.password=/d' "$SITE/etc/job.conf"
+printf 'mq.user=admin\nmq.pass=%s\n' "$AMQPPW" >>"$SITE/etc/job.conf"
+sed "s|$T/site\"|$T/site3\"|; s|^playbook_dirs.*|playbook_dirs = [ ];|" "$CONF" >"$T/site3.conf"
+printf 'keys: { amqp_username = "mq.user"; amqp_password = "mq.pass"; };\nunattended: { max_runs = 1000; };\n' >>"$T/site3.conf"
+check_rc 1 "diagnose with mapped RabbitMQ keys" -- "$JOBFIX" -c "$T/site3.conf" --no-color -v diagnose
+echo "$OUT" >>"$ALL_OUT"
+like "$OUT" "mq.user \(line [0-9]+\) is \"admin\"" "the credentials check reads the mapped user key"
+unlike "$OUT" "missing_keys = [^#]*ijobs\.amqp" "the unmapped keys are not demanded"
+check_rc 0 "fix with mapped RabbitMQ keys" -- "$JOBFIX" -c "$T/site3.conf" --no-color --yes run rabbitmq-credentials
+echo "$OUT" >>"$ALL_OUT"
+grep -q "^mq.user=bk_job\$" "$SITE/etc/job.conf" && grep -q "^mq.pass=$SECRET\$" "$SITE/etc/job.conf"
+ok $? "the mapped keys were set"
+! grep -Eq "^ijobs\.amqp\.(username|password)=" "$SITE/etc/job.conf"
+ok $? "and the unmapped ones were not added"
+sed -i '/^mq.pass=/d' "$SITE/etc/job.conf"
+check_rc 1 "diagnose with the mapped password key gone" -- "$JOBFIX" -c "$T/site3.conf" --no-color -v facts
+like "$OUT" "jobconf.missing_keys = mq.pass" "the required keys name the mapped key"
+SITE=$T/site
+
 # one run at a time
 mkdir -p "$JOBFIX_STATE_DIR"
 flock "$JOBFIX_STATE_DIR/lock" sleep 5 &
