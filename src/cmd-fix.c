@@ -17,6 +17,7 @@
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
+#include "metrics.h"
 
 int
 cmd_output(struct cmd_ctx *c, struct report *rep)
@@ -32,6 +33,8 @@ cmd_output(struct cmd_ctx *c, struct report *rep)
 	else
 		report_text(rep, stdout, &st);
 	fflush(stdout);
+	if (strcmp(rep->command, "facts") != 0)
+		metrics_local_run(c->site, rep, &c->playbooks);
 	return rep->exit_code;
 }
 

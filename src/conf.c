@@ -37,6 +37,7 @@ static const struct conf_key keys[] = {
 	/* jobfix itself. */
 	{ "state_dir", CONF_STR, JOBFIX_LOCALSTATEDIR "/lib/jobfix", "state: backups, log offsets, counters (env JOBFIX_STATE_DIR overrides)" },
 	{ "audit_log", CONF_STR, JOBFIX_LOCALSTATEDIR "/log/jobfix/audit.log", "append-only audit log (env JOBFIX_AUDIT_LOG overrides)" },
+	{ "metrics.textfile", CONF_STR, "", "Prometheus metrics of every run, for node_exporter's textfile collector: an absolute path ending in .prom (empty: none)" },
 	{ "audit.syslog", CONF_BOOL, "true", "send each audit record to syslog too (one line, with its hash)" },
 
 	/* Unattended runs (--auto, or --yes without a terminal); per playbook:
@@ -312,6 +313,14 @@ walk(struct conf *c, config_setting_t *s, const char *prefix, char **cause)
 			    "%s:%d: \"%s\" takes a %s, not a string", c->path,
 			    line, name, k->type == CONF_INT ? "number" :
 			    "true or false");
+			goto out;
+		}
+		if (strcmp(name, "metrics.textfile") == 0 && *str != '\0' &&
+		    (str[0] != '/' || !str_endswith(str, ".prom"))) {
+			r = set_cause(cause, JF_ERR_PARSE,
+			    "%s:%d: \"%s\" is an absolute path ending in .prom "
+			    "(node_exporter's textfile collector reads only "
+			    "those), not \"%s\"", c->path, line, name, str);
 			goto out;
 		}
 		break;

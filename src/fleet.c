@@ -50,6 +50,7 @@
 #include "fault.h"
 #include "fleet.h"
 #include "log.h"
+#include "metrics.h"
 #include "probe.h"
 #include "report.h"
 #include "site.h"
@@ -94,6 +95,7 @@ struct fleet {
 	struct host_result *res;
 	int json_first;
 	int64_t start;
+	struct metrics *metrics; /* metrics.textfile set: every host's run */
 };
 
 static const char *
@@ -444,6 +446,9 @@ out:
 	if (!arrived)
 		wave_arrive(fl, idx, NULL);
 	res->ms = now_ms() - start;
+	if (fl->metrics != NULL)
+		metrics_add(fl->metrics, site != NULL ? site->host : h->spec,
+		    site, rep, fl->pbs, res->exit, res->ms);
 	if (fl->o->json)
 		print_json_host(fl, idx, rep);
 	buf_free(&ids);
@@ -638,6 +643,8 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
 	pthread_mutex_init(&fl.lock, NULL);
 	pthread_cond_init(&fl.cond, NULL);
 	fl.res = xcalloc(inv->n ? inv->n : 1, sizeof *fl.res);
+	if (*conf_str(conf, "metrics.textfile") != '\0')
+		fl.metrics = metrics_new();
 	nthreads = o->forks > 0 ? (size_t)o->forks : (size_t)conf_int(conf,
 	    "fleet.forks");
 	if (nthreads < 1)
@@ -685,6 +692,15 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
 	free(threads);
 	if (o->progress)
 		fprintf(stderr, "\r\033[K");
+	if (fl.metrics != NULL) {
+		char *cause = NULL;
+		if (metrics_write(fl.metrics, conf_str(conf, "metrics.textfile"),
+		    &cause) != 0) {
+			warnx("metrics: %s", cause);
+			free(cause);
+		}
+		metrics_free(fl.metrics);
+	}
 
 	for (i = 0; i < inv->n; i++) {
 		struct host_result *r = &fl.res[i];

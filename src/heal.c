@@ -147,8 +147,9 @@ heal_limits(struct conf *conf, const char *playbook, long *max_runs,
 
 /* --- state files ----------------------------------------------------- */
 
-static int
-state_write(struct site *site, const char *name, json_t *o, char **cause)
+int
+heal_state_write(struct site *site, const char *name, json_t *o,
+    char **cause)
 {
 	struct transport *local = transport_local_new();
 	char *dir = NULL, *path, *text;
@@ -174,8 +175,9 @@ state_write(struct site *site, const char *name, json_t *o, char **cause)
 
 /* A JSON object from the state dir; a missing file is an empty object, a
  * broken one is an error naming it (state is never silently dropped). */
-static int
-state_read(struct site *site, const char *name, json_t **out, char **cause)
+int
+heal_state_read(struct site *site, const char *name, json_t **out,
+    char **cause)
 {
 	char *path = path_join(site->state_dir, name);
 	struct buf b = BUF_INIT;
@@ -213,7 +215,7 @@ int
 heal_counters_load(struct site *site, json_t **out, char **cause)
 {
 	char *why = NULL;
-	int r = state_read(site, "ratelimit.json", out, &why);
+	int r = heal_state_read(site, "ratelimit.json", out, &why);
 
 	if (r != 0) {
 		if (cause != NULL) {
@@ -295,7 +297,7 @@ over_limit(struct heal *h, const char *name, json_t *counters, char **why)
 		/* the hold starts now: record it once */
 		json_object_set_new(e, "held_at", json_integer(now));
 		json_object_set_new(e, "held_until", json_integer(until));
-		if (state_write(h->site, "ratelimit.json", counters, &cause) != 0) {
+		if (heal_state_write(h->site, "ratelimit.json", counters, &cause) != 0) {
 			warnx("%s", cause);
 			free(cause);
 			cause = NULL;
@@ -369,7 +371,7 @@ count_attempt(struct heal *h, const char *name, char **why)
 	e = entry_of(counters, name);
 	json_array_append_new(json_object_get(e, "attempts"),
 	    json_integer(time(NULL)));
-	r = state_write(h->site, "ratelimit.json", counters, &cause);
+	r = heal_state_write(h->site, "ratelimit.json", counters, &cause);
 	json_decref(counters);
 	if (r != 0) {
 		*why = xasprintf("the attempt cannot be counted: %s", cause);
@@ -678,7 +680,7 @@ heal_reset(struct site *site, struct audit *a, const char *playbook,
 		*found = 1;
 		json_object_del(counters, playbook);
 	}
-	r = state_write(site, "ratelimit.json", counters, cause);
+	r = heal_state_write(site, "ratelimit.json", counters, cause);
 	json_decref(counters);
 	if (r == 0 && a != NULL) {
 		heal_run_id(id);
@@ -711,7 +713,7 @@ heal_last_run_save(struct site *site, const struct report *rep,
 		json_object_set_new(states, rep->findings[i].fault->id,
 		    json_string(finding_state_name(rep->findings[i].state)));
 	json_object_set_new(o, "findings", states);
-	r = state_write(site, "last-run.json", o, cause);
+	r = heal_state_write(site, "last-run.json", o, cause);
 	json_decref(o);
 	return r;
 }
@@ -722,7 +724,7 @@ heal_last_run_load(struct site *site)
 	json_t *o = NULL;
 	char *cause = NULL;
 
-	if (state_read(site, "last-run.json", &o, &cause) != 0) {
+	if (heal_state_read(site, "last-run.json", &o, &cause) != 0) {
 		free(cause);
 		return NULL;
 	}

@@ -63,6 +63,13 @@ int heal_counters_load(struct site *, json_t **out, char **cause);
 int heal_reset(struct site *, struct audit *, const char *playbook,
     int *found, char **cause);
 
+/* A JSON object in the site's state dir, written atomically (0600); a
+ * missing file reads as an empty object, a broken one is an error naming
+ * it. */
+int heal_state_write(struct site *, const char *name, json_t *, char **cause);
+int heal_state_read(struct site *, const char *name, json_t **out,
+    char **cause);
+
 /* STATE/last-run.json: what the last fix did, for status and monitoring. */
 int heal_last_run_save(struct site *, const struct report *, int unattended,
     char **cause);

@@ -30,6 +30,7 @@ struct probe_job {
 	int r;
 	int done;
 	int abandoned;
+	int64_t start_ms, end_ms;
 	pthread_t thread;
 	struct probe_pool *pool;
 };
@@ -79,6 +80,13 @@ record_failure(struct facts *out, const struct probe *p, int r,
 	free(name);
 }
 
+static enum probe_result
+stat_result(int r)
+{
+	return r == 0 ? PROBE_OK : r == -JF_ERR_TIMEOUT ? PROBE_TIMED_OUT :
+	    PROBE_FAILED;
+}
+
 static void *
 job_main(void *arg)
 {
@@ -88,6 +96,7 @@ job_main(void *arg)
 	int abandoned, last;
 
 	j->r = j->probe->run(&j->ctx, j->out, &j->cause);
+	j->end_ms = now_ms();
 	pthread_mutex_lock(&pool->lock);
 	j->done = 1;
 	abandoned = j->abandoned;
@@ -134,10 +143,11 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 	long timeout = conf_int(site->conf, "probes.deadline_ms");
 	int network = conf_bool(site->conf, "probes.network");
 	size_t n, i, njobs = 0;
-	int64_t deadline;
+	int64_t deadline, start;
 	int r, last;
 
 	(void)cause;
+	site->nprobe_stats = 0;
 	if (timeout <= 0)
 		timeout = 3000;
 	table = probe_table(&n);
@@ -156,7 +166,11 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		ctx.timeout_ms = (int)timeout;
 		ctx.deadline = now_ms() + timeout;
 		out = facts_new();
-		if ((r = table[i]->run(&ctx, out, &why)) != 0)
+		start = now_ms();
+		r = table[i]->run(&ctx, out, &why);
+		site_probe_stat(site, table[i]->name, now_ms() - start,
+		    stat_result(r));
+		if (r != 0)
 			record_failure(out, table[i], r, why);
 		facts_merge(facts, out);
 		facts_free(out);
@@ -193,6 +207,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		pool->pending++;
 		pthread_mutex_unlock(&pool->lock);
 		site_probe_begin(site);
+		j->start_ms = now_ms();
 		if ((errno = pthread_create(&j->thread, NULL, job_main, j)) != 0) {
 			site_probe_end(site);
 			pthread_mutex_lock(&pool->lock);
@@ -200,6 +215,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 			pthread_mutex_unlock(&pool->lock);
 			j->done = 1;
 			j->r = -JF_ERR_IO;
+			j->end_ms = j->start_ms;
 			j->cause = xasprintf("cannot start a thread: %s",
 			    strerror(errno));
 			jobs[njobs++] = j;
@@ -230,6 +246,8 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 			pthread_detach(j->thread);
 			record_failure(late, j->probe, -JF_ERR_TIMEOUT,
 			    "no answer within the deadline");
+			site_probe_stat(site, j->probe->name, now_ms() -
+			    j->start_ms, PROBE_TIMED_OUT);
 			facts_merge(facts, late);
 			facts_free(late);
 			warnx("probe \"%s\": no answer within %ld ms",
@@ -248,6 +266,8 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 			continue;
 		if (j->thread)
 			pthread_join(j->thread, NULL);
+		site_probe_stat(site, j->probe->name, j->end_ms - j->start_ms,
+		    stat_result(j->r));
 		if (j->r != 0)
 			record_failure(j->out, j->probe, j->r, j->cause);
 		facts_merge(facts, j->out);

@@ -39,6 +39,7 @@ report_new(const char *command, const char *host, const char *root,
 	r->host = xstrdup(host ? host : "localhost");
 	r->root = xstrdup(root ? root : "");
 	r->dry_run = dry_run;
+	r->start_ms = now_ms();
 	/* run id: time and randomness, sortable, never a secret */
 	memset(rnd, 0, sizeof rnd);
 	if ((f = fopen("/dev/urandom", "rb")) != NULL) {

@@ -56,6 +56,7 @@ struct report {
 	struct facts *facts;  /* not owned; shown by `facts` and --verbose */
 	int show_facts;
 	int exit_code;
+	int64_t start_ms;     /* now_ms() when the report was made */
 };
 
 struct report *report_new(const char *command, const char *host,

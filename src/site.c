@@ -62,9 +62,24 @@ site_free(struct site *s)
 		return;
 	free(s->host);
 	free(s->state_dir);
+	free(s->probe_stats);
 	pthread_mutex_destroy(&s->probe_lock);
 	pthread_cond_destroy(&s->probe_done);
 	free(s);
+}
+
+void
+site_probe_stat(struct site *s, const char *name, int64_t ms,
+    enum probe_result result)
+{
+	struct probe_stat *p;
+
+	s->probe_stats = xreallocarray(s->probe_stats, s->nprobe_stats + 1,
+	    sizeof *s->probe_stats);
+	p = &s->probe_stats[s->nprobe_stats++];
+	p->name = name;
+	p->ms = ms < 0 ? 0 : ms;
+	p->result = result;
 }
 
 void

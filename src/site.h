@@ -15,6 +15,15 @@
 #include "facts.h"
 #include "transport.h"
 
+/* How one probe went in the site's last probing (probe.c), for the
+ * metrics. */
+enum probe_result { PROBE_OK, PROBE_FAILED, PROBE_TIMED_OUT };
+struct probe_stat {
+	const char *name;         /* the probe's name (static) */
+	int64_t ms;
+	enum probe_result result;
+};
+
 struct site {
 	struct conf *conf;       /* not owned */
 	struct transport *tp;    /* not owned */
@@ -27,6 +36,9 @@ struct site {
 	pthread_mutex_t probe_lock;
 	pthread_cond_t probe_done;
 	int probes_running;
+	/* The last probe_run_all(): one entry per probe that ran. */
+	struct probe_stat *probe_stats;
+	size_t nprobe_stats;
 };
 
 struct site *site_new(struct conf *, struct transport *, const char *host);
@@ -37,6 +49,9 @@ void site_free(struct site *);
 int site_drain(struct site *, int timeout_ms);
 void site_probe_begin(struct site *);
 void site_probe_end(struct site *);
+/* Records how one probe went (the probe runner's thread only). */
+void site_probe_stat(struct site *, const char *name, int64_t ms,
+    enum probe_result);
 /* A path setting of the site ("site.mycnf"), expanded. */
 const char *site_path(struct site *, const char *name);
 /* Puts the site's paths into facts as site.* facts. */
