@@ -23,3 +23,7 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update
 # shellcheck disable=SC2086 # one word per package, on purpose
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $pkgs
+# the Chinese locale the translation tests run jobfix under
+if ! locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\?8'; then
+	$sudo localedef -i zh_CN -f UTF-8 zh_CN.UTF-8
+fi

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "transport-local.h"
 #include "transport.h"
 
 struct audit {
@@ -126,6 +127,15 @@ audit_open(const char *path, const char *state_dir, const char *host,
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		set_cause(cause, JF_ERR_IO, "audit log \"%s\": not a regular "
 		    "file", path);
+		close(fd);
+		return NULL;
+	}
+	/* another user's log could say anything, and they could rewrite
+	 * it: never append to it (jobfix(8), AUDIT LOG) */
+	if (st.st_uid != geteuid()) {
+		set_cause(cause, JF_ERR_REFUSED, "audit log \"%s\": owned by "
+		    "uid %ld, not by the running user (uid %ld): refusing to "
+		    "use it", path, (long)st.st_uid, (long)geteuid());
 		close(fd);
 		return NULL;
 	}
@@ -251,7 +261,7 @@ read_head(const char *path, struct head *h)
 	json_t *o = NULL, *s, *hh, *l;
 
 	memset(h, 0, sizeof *h);
-	if (read_file_local(path, &b, 4096, NULL) != 0)
+	if (read_file_local_nofollow(path, &b, 4096, NULL) != 0)
 		goto out;
 	o = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
 	s = json_object_get(o, "seq");
@@ -283,7 +293,8 @@ write_head(struct audit *a, long seq, const char *hash, char **cause)
 	json_decref(o);
 	if (text == NULL)
 		return set_cause(cause, JF_ERR_IO, "audit head: cannot encode");
-	r = tp_write(a->local, a->head_path, text, strlen(text), 0600, cause);
+	r = tlocal_write_nofollow(a->head_path, text, strlen(text), 0600,
+	    cause);
 	free(text);
 	return r;
 }

@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
@@ -85,7 +86,7 @@ show_text(json_t *r)
 	if (*member(r, "playbook"))
 		printf(" %s", member(r, "playbook"));
 	if (json_is_integer(step))
-		printf(" step %lld", (long long)json_integer_value(step));
+		printf(_(" step %lld"), (long long)json_integer_value(step));
 	if (*member(r, "summary"))
 		printf(": %s", member(r, "summary"));
 	if (*member(r, "file"))
@@ -100,23 +101,38 @@ show_text(json_t *r)
 	printf("\n");
 }
 
+/* HOST of [USER@]HOST[:PORT], as records name it. */
+static char *
+host_of(const char *spec)
+{
+	const char *at = strrchr(spec, '@'), *h = at ? at + 1 : spec;
+	const char *colon = strrchr(h, ':');
+
+	if (*h == '[' && (colon = strchr(h, ']')) != NULL)
+		return xstrndup(h + 1, (size_t)(colon - h - 1));
+	if (colon != NULL && strchr(h, ':') == colon)
+		return xstrndup(h, (size_t)(colon - h));
+	return xstrdup(h);
+}
+
 static int
 audit_show(struct cmd_ctx *c, int argc)
 {
 	const char *path = conf_str(c->conf, "audit_log");
 	json_t *recs = NULL, *r, *out;
-	char *since = NULL, *cause = NULL, *text;
+	char *since = NULL, *cause = NULL, *text, *host;
 	size_t bad = 0, i;
 
 	if (argc > 0) {
-		error("usage: jobfix audit show [--since TIME] [--json]");
+		error(_("usage: jobfix audit show [--since TIME] [--host HOST] "
+		    "[--json]"));
 		return EXIT_USAGE;
 	}
 	if (c->opts.since != NULL && (since = since_time(c->opts.since)) ==
 	    NULL) {
-		error("--since \"%s\": give a time as 2024-05-01, "
+		error(_("--since \"%s\": give a time as 2024-05-01, "
 		    "2024-05-01T13:00, 2024-05-01T13:00:00Z, or an age as "
-		    "90s, 30m, 2h, 7d", c->opts.since);
+		    "90s, 30m, 2h, 7d"), c->opts.since);
 		return EXIT_USAGE;
 	}
 	if (audit_read(path, &recs, &bad, &cause) != 0) {
@@ -126,7 +142,10 @@ audit_show(struct cmd_ctx *c, int argc)
 		return EXIT_USAGE;
 	}
 	out = json_array();
+	host = c->opts.host != NULL ? host_of(c->opts.host) : NULL;
 	json_array_foreach(recs, i, r) {
+		if (host != NULL && strcmp(member(r, "host"), host) != 0)
+			continue;
 		if (since != NULL && strcmp(member(r, "time"), since) < 0)
 			continue;
 		json_array_append(out, r);
@@ -145,12 +164,13 @@ audit_show(struct cmd_ctx *c, int argc)
 		json_array_foreach(out, i, r)
 			show_text(r);
 		if (bad > 0)
-			printf("(%zu lines of %s are not records: jobfix audit "
-			    "verify)\n", bad, path);
+			printf(_("(%zu lines of %s are not records: jobfix audit "
+			    "verify)\n"), bad, path);
 		json_decref(out);
 	}
 	json_decref(recs);
 	free(since);
+	free(host);
 	return EXIT_HEALTHY;
 }
 
@@ -181,23 +201,24 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 	}
 	free(head);
 	if (chk.bad_record != 0) {
-		printf("audit log %s: BROKEN at record %ld (%s line %ld): %s\n",
+		printf(_("audit log %s: BROKEN at record %ld (%s line %ld): %s\n"),
 		    files[n - 1], chk.bad_record, chk.bad_file, chk.bad_line,
 		    chk.why);
 		r = EXIT_FINDINGS;
 	} else if (chk.head_bad) {
-		printf("audit log %s: BROKEN at its end: %s\n", files[n - 1],
+		printf(_("audit log %s: BROKEN at its end: %s\n"), files[n - 1],
 		    chk.why);
 		r = EXIT_FINDINGS;
 	} else {
 		if (!c->opts.quiet)
-			printf("audit log %s: %ld record%s, the chain is whole\n",
-			    files[n - 1], chk.records, chk.records == 1 ? "" :
-			    "s");
+			printf(ngettext("audit log %s: %ld record, the chain is "
+			    "whole\n", "audit log %s: %ld records, the chain is "
+			    "whole\n", (unsigned long)chk.records),
+			    files[n - 1], chk.records);
 		r = EXIT_HEALTHY;
 	}
 	if (chk.note != NULL && !c->opts.quiet)
-		printf("note: %s\n", chk.note);
+		printf(_("note: %s\n"), chk.note);
 	audit_check_free(&chk);
 	return r;
 }
@@ -210,8 +231,13 @@ audit_mark(struct cmd_ctx *c, int argc)
 	int r;
 
 	if (argc > 0) {
-		error("usage: jobfix audit mark");
+		error(_("usage: jobfix audit mark"));
 		return EXIT_USAGE;
+	}
+	if (c->opts.dry_run) {
+		printf(_("would append a mark record to %s\n"), conf_str(c->conf,
+		    "audit_log"));
+		return EXIT_HEALTHY;
 	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"),
 	    conf_str(c->conf, "state_dir"),
@@ -242,12 +268,13 @@ audit_exec(struct cmd_ctx *c, int argc, char **argv)
 		return audit_verify_cmd(c, argc - 1, argv + 1);
 	if (argc >= 1 && strcmp(argv[0], "mark") == 0)
 		return audit_mark(c, argc - 1);
-	error("usage: jobfix audit show [--since TIME] [--json] | "
-	    "audit verify [FILE...] | audit mark");
+	error(_("usage: jobfix audit show [--since TIME] [--json] | "
+	    "audit verify [FILE...] | audit mark"));
 	return EXIT_USAGE;
 }
 
 const struct cmd_entry cmd_audit = {
-	"audit", "show|verify|mark", "show or verify the audit log",
-	CMD_SITE, audit_exec,
+	"audit", "show|verify|mark", N_("show (--host H: one host's records) or "
+	"verify the audit log"),
+	CMD_SITE | CMD_STATE | CMD_HOST_FILTER, audit_exec,
 };

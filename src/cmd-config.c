@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "log.h"
 
@@ -20,10 +21,10 @@ config_exec(struct cmd_ctx *c, int argc, char **argv)
 	size_t n, i, j;
 
 	if (argc > 0) {
-		error("config takes no arguments (\"%s\")", argv[0]);
+		error(_("config takes no arguments (\"%s\")"), argv[0]);
 		return EXIT_USAGE;
 	}
-	printf("# settings in force (from %s)\n", conf_path(c->conf));
+	printf(_("# settings in force (from %s)\n"), conf_path(c->conf));
 	k = conf_keys(&n);
 	for (i = 0; i < n; i++) {
 		printf("%s = ", k[i].name);
@@ -45,6 +46,6 @@ config_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_config = {
-	"config", "", "show every setting in force and what it is for",
+	"config", "", N_("show every setting in force and what it is for"),
 	CMD_SITE, config_exec,
 };

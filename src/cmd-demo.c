@@ -23,6 +23,7 @@
 #include <utime.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "log.h"
 #include "transport.h"
@@ -164,7 +165,7 @@ build(const char *root)
 		if (make_dirs(path) != 0 || tp_write(tp, path, text,
 		    strlen(text), files[i].mode, &cause) != 0 ||
 		    chmod(path, files[i].mode) != 0) {
-			error("demo: %s", cause ? cause : strerror(errno));
+			error(_("demo: %s"), cause ? cause : strerror(errno));
 			r = -1;
 		}
 		free(text);
@@ -198,7 +199,7 @@ stage(const char *self, const char *root, const char *title,
 	pid_t pid;
 	int status;
 
-	printf("\n%s==> %s%s\n$ jobfix -c %s", colour ? "\033[1;36m" : "",
+	printf(_("\n%s==> %s%s\n$ jobfix -c %s"), colour ? "\033[1;36m" : "",
 	    title, colour ? "\033[0m" : "", conf);
 	argv[n++] = self;
 	argv[n++] = "-c";
@@ -223,7 +224,7 @@ stage(const char *self, const char *root, const char *title,
 	if (pid == -1 || waitpid(pid, &status, 0) == -1)
 		return -1;
 	status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-	printf("(exit status %d)\n", status);
+	printf(_("(exit status %d)\n"), status);
 	return status;
 }
 
@@ -238,18 +239,18 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 	int r;
 
 	if (argc > 0) {
-		error("usage: jobfix demo [--keep DIR]");
+		error(_("usage: jobfix demo [--keep DIR]"));
 		return EXIT_USAGE;
 	}
 	if ((len = readlink("/proc/self/exe", self, sizeof self - 1)) <= 0) {
-		error("cannot find this program: %s", strerror(errno));
+		error(_("cannot find this program: %s"), strerror(errno));
 		return EXIT_USAGE;
 	}
 	self[len] = '\0';
 	if (c->opts.keep != NULL) {
 		if (mkdir(c->opts.keep, 0755) == -1) {
-			error("--keep \"%s\": %s (give a directory that does "
-			    "not exist yet)", c->opts.keep, strerror(errno));
+			error(_("--keep \"%s\": %s (give a directory that does "
+			    "not exist yet)"), c->opts.keep, strerror(errno));
 			return EXIT_USAGE;
 		}
 		root = realpath(c->opts.keep, NULL);
@@ -264,18 +265,19 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 		free(root);
 		return EXIT_USAGE;
 	}
-	printf("jobfix demo: a sandbox BlueKing install in %s\n"
+	printf(_("jobfix demo: a sandbox BlueKing install in %s\n"
 	    "with wrong AMQP credentials, NOHUPLOG=/dev/null while Job writes "
 	    "no log,\nno event scheduler in my.cnf, and a partition error in "
-	    "error.log.\n", root);
-	stage(self, root, "1. diagnose: what is wrong", diag, c->opts.colour);
-	stage(self, root, "2. dry run: what would change (nothing is changed)",
-	    dry, c->opts.colour);
-	stage(self, root, "3. fix", fix, c->opts.colour);
-	r = stage(self, root, "4. diagnose again", diag, c->opts.colour);
+	    "error.log.\n"), root);
+	stage(self, root, _("1. diagnose: what is wrong"), diag,
+	    c->opts.colour);
+	stage(self, root, _("2. dry run: what would change (nothing is "
+	    "changed)"), dry, c->opts.colour);
+	stage(self, root, _("3. fix"), fix, c->opts.colour);
+	r = stage(self, root, _("4. diagnose again"), diag, c->opts.colour);
 	if (c->opts.keep != NULL)
-		printf("\nThe sandbox is kept in %s (job-restarts.log shows "
-		    "the restarts, state/ the backups).\n", root);
+		printf(_("\nThe sandbox is kept in %s (job-restarts.log shows "
+		    "the restarts, state/ the backups).\n"), root);
 	else
 		nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	free(root);
@@ -283,6 +285,6 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_demo = {
-	"demo", "[--keep DIR]", "show diagnose, dry run and fix on a sandbox",
-	0, demo_exec,
+	"demo", "[--keep DIR]", N_("show diagnose, dry run and fix on a sandbox"),
+	CMD_SANDBOX, demo_exec,
 };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "engine.h"
 #include "exitcode.h"
 #include "log.h"
@@ -22,14 +23,14 @@ look(struct cmd_ctx *c, int argc, char **argv, const char *name,
 	int r;
 
 	if (argc > 0) {
-		error("%s takes no arguments (\"%s\")", name, argv[0]);
+		error(_("%s takes no arguments (\"%s\")"), name, argv[0]);
 		facts_free(facts);
 		return EXIT_USAGE;
 	}
 	rep = report_new(name, c->site->host, conf_str(c->conf, "site.root"),
 	    0);
 	if (engine_gather(c->site, facts, &cause) != 0) {
-		report_note(rep, "probing failed: %s", cause);
+		report_note(rep, _("probing failed: %s"), cause);
 		free(cause);
 	}
 	engine_findings(facts, &c->playbooks, rep);
@@ -58,11 +59,11 @@ facts_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_diagnose = {
-	"diagnose", "", "find faults; change nothing",
+	"diagnose", "", N_("find faults; change nothing"),
 	CMD_SITE | CMD_PLAYBOOKS, diagnose_exec,
 };
 
 const struct cmd_entry cmd_facts = {
-	"facts", "", "show every fact and how it was found",
+	"facts", "", N_("show every fact and how it was found"),
 	CMD_SITE | CMD_PLAYBOOKS, facts_exec,
 };

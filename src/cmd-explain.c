@@ -9,9 +9,26 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "fault.h"
 #include "log.h"
+
+/* Beside the explanation in Chinese, the FAQ's own words: what operators
+ * search for and what the platform's documentation says. */
+static void
+put_faq_quote(const struct errcode *e, const char *indent)
+{
+	if (e->faq_zh != NULL && i18n_translated())
+		printf(_("%sFAQ: \"%s\"\n"), indent, e->faq_zh);
+}
+
+static void
+put_code_line(const struct errcode *e)
+{
+	printf("%ld  %-13s %s\n", e->code, e->route, _(e->meaning));
+	put_faq_quote(e, "         ");
+}
 
 static void
 explain_fault(const struct fault *f, const struct playbook_set *pbs)
@@ -19,24 +36,30 @@ explain_fault(const struct fault *f, const struct playbook_set *pbs)
 	const struct playbook *pb = playbook_for_fault(pbs, f->id);
 	const struct errcode *e;
 
-	printf("%s: %s\n", f->id, f->title);
-	printf("  FAQ section:  %d\n", f->section);
+	printf("%s: %s\n", f->id, _(f->title));
+	printf(_("  FAQ section:  %d\n"), f->section);
 	if (f->code && (e = errcode_find(f->code)) != NULL)
-		printf("  error code:   %ld (%s: %s)\n", f->code, e->route,
-		    e->meaning);
+	{
+		printf(_("  error code:   %ld (%s: %s)\n"), f->code, e->route,
+		    _(e->meaning));
+		put_faq_quote(e, "                ");
+	}
 	if (f->code2 && (e = errcode_find(f->code2)) != NULL)
-		printf("  also code:    %ld (%s: %s)\n", f->code2, e->route,
-		    e->meaning);
-	printf("  checks:       %s\n", f->checks);
-	printf("  rule:         %s\n", f->detect);
+	{
+		printf(_("  also code:    %ld (%s: %s)\n"), f->code2, e->route,
+		    _(e->meaning));
+		put_faq_quote(e, "                ");
+	}
+	printf(_("  checks:       %s\n"), _(f->checks));
+	printf(_("  rule:         %s\n"), f->detect);
 	if (f->upstream)
-		printf("  caused first by: %s\n", f->upstream);
+		printf(_("  caused first by: %s\n"), f->upstream);
 	if (pb != NULL)
-		printf("  fixed by:     playbook %s (%s): %s\n", pb->name,
-		    pb->origin, pb->summary);
+		printf(_("  fixed by:     playbook %s (%s): %s\n"), pb->name,
+		    pb->origin, _(pb->summary));
 	else
-		printf("  fixed by:     a person; jobfix gives advice\n");
-	printf("  advice:       %s\n", f->advice);
+		printf(_("  fixed by:     a person; jobfix gives advice\n"));
+	printf(_("  advice:       %s\n"), _(f->advice));
 }
 
 static int
@@ -54,25 +77,26 @@ explain_exec(struct cmd_ctx *c, int argc, char **argv)
 		for (i = 0; i < n; i++)
 			printf("%-26s §%d  %-8s %s\n", t[i].id, t[i].section,
 			    playbook_for_fault(&c->playbooks, t[i].id) ?
-			    "fix" : "advice", t[i].title);
+			    "fix" : "advice", _(t[i].title));
 		e = errcode_table(&n);
 		printf("\n");
 		for (i = 0; i < n; i++)
-			printf("%ld  %-13s %s\n", e[i].code, e[i].route,
-			    e[i].meaning);
+			put_code_line(&e[i]);
 		return EXIT_HEALTHY;
 	}
 	if (argc != 1) {
-		error("usage: jobfix explain [CODE|FAULT-ID]");
+		error(_("usage: jobfix explain [CODE|FAULT-ID]"));
 		return EXIT_USAGE;
 	}
 	if (str_to_long(argv[0], &code) == 0) {
 		if ((e = errcode_find(code)) == NULL) {
-			error("\"%s\" is not an error code of the Job platform "
-			    "(FAQ section 9)", argv[0]);
+			error(_("\"%s\" is not an error code of the Job platform "
+			    "(FAQ section 9)"), argv[0]);
 			return EXIT_USAGE;
 		}
-		printf("%ld (%s): %s\n\n", e->code, e->route, e->meaning);
+		printf("%ld (%s): %s\n", e->code, e->route, _(e->meaning));
+		put_faq_quote(e, "");
+		printf("\n");
 		for (i = 0; i < n; i++)
 			if (t[i].code == code || t[i].code2 == code) {
 				explain_fault(&t[i], &c->playbooks);
@@ -80,13 +104,13 @@ explain_exec(struct cmd_ctx *c, int argc, char **argv)
 				found = 1;
 			}
 		if (!found)
-			printf("jobfix finds this code in Job's logs (fact "
-			    "log.code_%ld.count) and reports it.\n", code);
+			printf(_("jobfix finds this code in Job's logs (fact "
+			    "log.code_%ld.count) and reports it.\n"), code);
 		return EXIT_HEALTHY;
 	}
 	if ((f = fault_find(argv[0])) == NULL) {
-		error("\"%s\" is neither an error code nor a fault ID; fault "
-		    "IDs look like nolog.partition (see jobfix(8))", argv[0]);
+		error(_("\"%s\" is neither an error code nor a fault ID; fault "
+		    "IDs look like nolog.partition (see jobfix(8))"), argv[0]);
 		return EXIT_USAGE;
 	}
 	explain_fault(f, &c->playbooks);
@@ -94,6 +118,6 @@ explain_exec(struct cmd_ctx *c, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_explain = {
-	"explain", "[CODE|FAULT-ID]", "what an error code or fault means (all: none given)",
+	"explain", "[CODE|FAULT-ID]", N_("what an error code or fault means (all: none given)"),
 	CMD_PLAYBOOKS, explain_exec,
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "engine.h"
 #include "exitcode.h"
 #include "heal.h"
@@ -45,14 +46,12 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	struct engine_opts eo;
 	struct report *rep;
 	struct facts *facts = facts_new();
-	struct audit *audit = NULL;
-	struct heal *heal = NULL;
-	char *cause = NULL, *audit_error = NULL;
+	char *cause = NULL;
 
 	rep = report_new(name, c->site->host, conf_str(c->conf, "site.root"),
 	    dry_run);
 	if (engine_gather(c->site, facts, &cause) != 0) {
-		report_note(rep, "probing failed: %s", cause);
+		report_note(rep, _("probing failed: %s"), cause);
 		free(cause);
 	}
 	engine_findings(facts, &c->playbooks, rep);
@@ -62,33 +61,14 @@ pass(struct cmd_ctx *c, const char *name, int dry_run, const char *only)
 	eo.only = only;
 	eo.unattended = c->opts.unattended || (c->opts.yes &&
 	    !isatty(STDIN_FILENO));
-	if (!dry_run) {
-		/* every change and refusal goes to the audit log; without
-		 * one, heal refuses every change */
-		audit = audit_open(conf_str(c->conf, "audit_log"),
-		    conf_str(c->conf, "state_dir"), c->site->host,
-		    &audit_error);
-		if (audit != NULL)
-			audit_set_syslog(audit, conf_bool(c->conf,
-			    "audit.syslog"));
-		heal = heal_new(c->site, audit, audit_error, rep->run_id,
-		    eo.unattended);
-		eo.audit = audit;
-		eo.may_run = heal_may_run;
-		eo.may_change = heal_may_change;
-		eo.on_change = heal_on_change;
-		eo.hook_arg = heal;
-	}
+	eo.guarded = eo.unattended;
+	/* the executor opens the gate (audit log, lock, limits) itself */
 	engine_fix(c->site, facts, &c->playbooks, rep, &eo);
 	rep->exit_code = engine_exit_code(rep, 1);
-	if (!dry_run) {
-		if (heal_last_run_save(c->site, rep, eo.unattended, &cause) != 0) {
-			warnx("%s", cause);
-			free(cause);
-		}
-		heal_free(heal);
-		audit_close(audit);
-		free(audit_error);
+	if (!dry_run && heal_last_run_save(c->site, rep, eo.unattended,
+	    &cause) != 0) {
+		warnx("%s", cause);
+		free(cause);
 	}
 	facts_free(facts);
 	return rep;
@@ -139,15 +119,15 @@ fix_or_run(struct cmd_ctx *c, const char *name, const char *only)
 	if (!isatty(STDIN_FILENO) || c->opts.json) {
 		cmd_output(c, rep);
 		report_free(rep);
-		error("nothing was changed: no terminal to confirm on; "
+		error(_("nothing was changed: no terminal to confirm on; "
 		    "run with --yes to apply the plan above, or --dry-run "
-		    "to only see it");
+		    "to only see it"));
 		return EXIT_USAGE;
 	}
 	cmd_output(c, rep);
 	report_free(rep);
-	if (!ask("Apply these changes?")) {
-		fprintf(stderr, "jobfix: nothing was changed\n");
+	if (!ask(_("Apply these changes?"))) {
+		fprintf(stderr, _("jobfix: nothing was changed\n"));
 		return EXIT_FINDINGS;
 	}
 	rep = pass(c, name, 0, only);
@@ -160,8 +140,8 @@ static int
 fix_exec(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc > 0) {
-		error("fix takes no arguments (\"%s\"): to run one playbook, "
-		    "use jobfix run PLAYBOOK", argv[0]);
+		error(_("fix takes no arguments (\"%s\"): to run one playbook, "
+		    "use jobfix run PLAYBOOK"), argv[0]);
 		return EXIT_USAGE;
 	}
 	return fix_or_run(c, "fix", NULL);
@@ -171,22 +151,22 @@ static int
 run_exec(struct cmd_ctx *c, int argc, char **argv)
 {
 	if (argc != 1) {
-		error("usage: jobfix run PLAYBOOK (see jobfix playbooks list)");
+		error(_("usage: jobfix run PLAYBOOK (see jobfix playbooks list)"));
 		return EXIT_USAGE;
 	}
 	if (playbook_find(&c->playbooks, argv[0]) == NULL) {
-		error("no playbook \"%s\" (see jobfix playbooks list)", argv[0]);
+		error(_("no playbook \"%s\" (see jobfix playbooks list)"), argv[0]);
 		return EXIT_USAGE;
 	}
 	return fix_or_run(c, "run", argv[0]);
 }
 
 const struct cmd_entry cmd_fix = {
-	"fix", "", "diagnose, then run the playbooks of what was found",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, fix_exec,
+	"fix", "", N_("diagnose, then run the playbooks of what was found"),
+	CMD_SITE | CMD_PLAYBOOKS | CMD_CHANGES, fix_exec,
 };
 
 const struct cmd_entry cmd_run = {
-	"run", "PLAYBOOK", "run one playbook, whatever was found",
-	CMD_SITE | CMD_PLAYBOOKS | CMD_LOCK, run_exec,
+	"run", "PLAYBOOK", N_("run one playbook, whatever was found"),
+	CMD_SITE | CMD_PLAYBOOKS | CMD_CHANGES, run_exec,
 };

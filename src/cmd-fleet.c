@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "fleet.h"
 #include "log.h"
@@ -46,7 +47,7 @@ static const struct option fleet_longopts[] = {
 static void
 fleet_usage(FILE *fp)
 {
-	fprintf(fp, "usage: jobfix [options] fleet -i INVENTORY [-f FORKS] "
+	fprintf(fp, _("usage: jobfix [options] fleet -i INVENTORY [-f FORKS] "
 	    "[--dry-run] [--yes] [--json]\n"
 	    "         [--canary N] [--max-fail PERCENT] [--go-on] "
 	    "[--identity FILE]\n"
@@ -62,14 +63,14 @@ fleet_usage(FILE *fp)
 	    "      --go-on           repair host by host even when most show "
 	    "one shared fault\n"
 	    "exit status: 0 only when every host ended healthy; else the "
-	    "worst host's.\n");
+	    "worst host's.\n"));
 }
 
 static int
 number(const char *opt, const char *s, long min, long max, long *out)
 {
 	if (str_to_long(s, out) != 0 || *out < min || *out > max) {
-		error("%s takes a number from %ld to %ld, not \"%s\"", opt, min,
+		error(_("%s takes a number from %ld to %ld, not \"%s\""), opt, min,
 		    max, s);
 		return -1;
 	}
@@ -83,6 +84,7 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 	struct inventory *inv = NULL;
 	const char *inv_path = NULL;
 	char *cause = NULL, line[16];
+	size_t i;
 	long v;
 	int ch, r = EXIT_USAGE, yes = c->opts.yes;
 
@@ -141,27 +143,27 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 	o.command = argc > 0 ? argv[0] : "fix";
 	if (strcmp(o.command, "run") == 0) {
 		if (argc != 2) {
-			error("usage: jobfix fleet -i INVENTORY run PLAYBOOK");
+			error(_("usage: jobfix fleet -i INVENTORY run PLAYBOOK"));
 			return EXIT_USAGE;
 		}
 		if (playbook_find(&c->playbooks, argv[1]) == NULL) {
-			error("no playbook \"%s\" (see jobfix playbooks list)",
+			error(_("no playbook \"%s\" (see jobfix playbooks list)"),
 			    argv[1]);
 			return EXIT_USAGE;
 		}
 		o.playbook = argv[1];
 	} else if (strcmp(o.command, "fix") != 0 &&
 	    strcmp(o.command, "diagnose") != 0) {
-		error("fleet: unknown command \"%s\" (diagnose, fix or run "
-		    "PLAYBOOK)", o.command);
+		error(_("fleet: unknown command \"%s\" (diagnose, fix or run "
+		    "PLAYBOOK)"), o.command);
 		return EXIT_USAGE;
 	} else if (argc > 1) {
-		error("fleet %s takes no arguments (\"%s\")", o.command,
+		error(_("fleet %s takes no arguments (\"%s\")"), o.command,
 		    argv[1]);
 		return EXIT_USAGE;
 	}
 	if (inv_path == NULL) {
-		error("fleet needs an inventory: -i FILE");
+		error(_("fleet needs an inventory: -i FILE"));
 		return EXIT_USAGE;
 	}
 	if ((inv = inventory_load(inv_path, &cause)) == NULL) {
@@ -170,24 +172,43 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (inv->n == 0) {
-		error("%s: no hosts", inv_path);
+		error(_("%s: no hosts"), inv_path);
 		goto out;
+	}
+	/* a host's settings must expand within the bounds, before any host
+	 * is contacted */
+	for (i = 0; i < inv->n; i++) {
+		struct conf *hc = conf_dup(c->conf);
+		size_t j;
+
+		for (j = 0; j < inv->hosts[i].nset; j++)
+			conf_override(hc, inv->hosts[i].set[j].key,
+			    inv->hosts[i].set[j].value);
+		j = conf_check(hc, &cause) != 0;
+		conf_free(hc);
+		if (j) {
+			error(_("%s:%d: host %s: %s"), inv_path,
+			    inv->hosts[i].line, inv->hosts[i].spec, cause);
+			free(cause);
+			goto out;
+		}
 	}
 	if (o.json || o.quiet)
 		o.progress = 0;
 	if (strcmp(o.command, "diagnose") != 0 && !o.dry_run && !yes) {
 		if (!isatty(STDIN_FILENO) || o.json) {
-			error("nothing was changed: fleet %s changes up to %zu "
+			error(_("nothing was changed: fleet %s changes up to %zu "
 			    "hosts; run with --yes, or --dry-run to see the "
-			    "plan", o.command, inv->n);
+			    "plan"), o.command, inv->n);
 			goto out;
 		}
-		fprintf(stderr, "Run %s on %zu host%s of %s? [y/N] ", o.command,
-		    inv->n, inv->n == 1 ? "" : "s", inv_path);
+		fprintf(stderr, ngettext("Run %s on %zu host of %s? [y/N] ",
+		    "Run %s on %zu hosts of %s? [y/N] ", inv->n), o.command,
+		    inv->n, inv_path);
 		fflush(stderr);
 		if (fgets(line, sizeof line, stdin) == NULL ||
 		    (line[0] != 'y' && line[0] != 'Y')) {
-			fprintf(stderr, "jobfix: nothing was changed\n");
+			fprintf(stderr, _("jobfix: nothing was changed\n"));
 			r = EXIT_FINDINGS;
 			goto out;
 		}
@@ -200,6 +221,6 @@ out:
 
 const struct cmd_entry cmd_fleet = {
 	"fleet", "-i INVENTORY [diagnose|fix|run PB]",
-	"the same on many hosts over SSH, with one summary",
-	CMD_PLAYBOOKS | CMD_ARGS, fleet_exec,
+	N_("the same on many hosts over SSH, with one summary"),
+	CMD_PLAYBOOKS | CMD_ARGS | CMD_CHANGES, fleet_exec,
 };

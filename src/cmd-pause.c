@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
@@ -25,9 +26,15 @@ pause_exec(struct cmd_ctx *c, int argc, char **argv)
 
 	for (i = 0; i < argc; i++)
 		buf_printf(&reason, "%s%s", i ? " " : "", argv[i]);
+	if (c->opts.dry_run) {
+		printf(_("would pause unattended changes (%s)\n"),
+		    heal_flag_path(c->conf));
+		buf_free(&reason);
+		return EXIT_HEALTHY;
+	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
 	    c->site->host, &cause)) == NULL) {
-		warnx("%s: the pause is not recorded in the audit log", cause);
+		warnx(_("%s: the pause is not recorded in the audit log"), cause);
 		free(cause);
 		cause = NULL;
 	} else
@@ -41,12 +48,12 @@ pause_exec(struct cmd_ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!c->opts.quiet)
-		printf("unattended changes are paused (%s); jobfix resume ends "
-		    "it\n", heal_flag_path(c->conf));
+		printf(_("unattended changes are paused (%s); jobfix resume ends "
+		    "it\n"), heal_flag_path(c->conf));
 	return EXIT_HEALTHY;
 }
 
 const struct cmd_entry cmd_pause = {
-	"pause", "[REASON]", "stop unattended changes (maintenance flag)",
-	CMD_SITE, pause_exec,
+	"pause", "[REASON]", N_("stop unattended changes (maintenance flag)"),
+	CMD_SITE | CMD_STATE, pause_exec,
 };

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "log.h"
 #include "step.h"
@@ -20,14 +21,14 @@ show(const struct playbook *pb)
 {
 	size_t i, j, k;
 
-	printf("name:    %s\nsummary: %s\nfrom:    %s\npolicy:  %s\nfixes:  ",
+	printf(_("name:    %s\nsummary: %s\nfrom:    %s\npolicy:  %s\nfixes:  "),
 	    pb->name, pb->summary, pb->origin, pb->policy);
 	for (i = 0; pb->fixes[i] != NULL; i++)
 		printf(" %s", pb->fixes[i]);
 	printf("\n");
 	if (pb->match)
-		printf("match:   %s\n", rule_text(pb->match));
-	printf("steps:\n");
+		printf(_("match:   %s\n"), rule_text(pb->match));
+	printf(_("steps:\n"));
 	for (i = 0; i < pb->nsteps; i++) {
 		const struct step *st = &pb->steps[i];
 		printf("  %zu. %s\n", i + 1, st->type->name);
@@ -61,7 +62,7 @@ check_files(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		printf("%s: ok (%s, %zu steps)\n", argv[i], pb->name,
+		printf(_("%s: ok (%s, %zu steps)\n"), argv[i], pb->name,
 		    pb->nsteps);
 		playbook_free(pb);
 	}
@@ -106,7 +107,7 @@ playbooks_exec(struct cmd_ctx *c, int argc, char **argv)
 	}
 	if (strcmp(argv[0], "show") == 0 && argc == 2) {
 		if ((pb = playbook_find(&c->playbooks, argv[1])) == NULL) {
-			error("no playbook \"%s\" (see jobfix playbooks list)",
+			error(_("no playbook \"%s\" (see jobfix playbooks list)"),
 			    argv[1]);
 			return EXIT_USAGE;
 		}
@@ -117,12 +118,12 @@ playbooks_exec(struct cmd_ctx *c, int argc, char **argv)
 		return check_files(argc - 1, argv + 1);
 	if (strcmp(argv[0], "steps") == 0 && argc == 1)
 		return list_steps();
-	error("usage: jobfix playbooks [list | show NAME | check FILE... | "
-	    "steps]");
+	error(_("usage: jobfix playbooks [list | show NAME | check FILE... | "
+	    "steps]"));
 	return EXIT_USAGE;
 }
 
 const struct cmd_entry cmd_playbooks = {
 	"playbooks", "[list|show NAME|check FILE...|steps]",
-	"list, show or validate playbooks", CMD_PLAYBOOKS, playbooks_exec,
+	N_("list, show or validate playbooks"), CMD_PLAYBOOKS, playbooks_exec,
 };

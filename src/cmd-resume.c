@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
@@ -20,12 +21,18 @@ resume_exec(struct cmd_ctx *c, int argc, char **argv)
 	int r, was = 0;
 
 	if (argc > 0) {
-		error("resume takes no arguments (\"%s\")", argv[0]);
+		error(_("resume takes no arguments (\"%s\")"), argv[0]);
 		return EXIT_USAGE;
+	}
+	if (c->opts.dry_run) {
+		printf(_("would resume unattended changes (%s %s)\n"),
+		    heal_paused(c->conf, NULL) ? "remove" : "there is no",
+		    heal_flag_path(c->conf));
+		return EXIT_HEALTHY;
 	}
 	if ((a = audit_open(conf_str(c->conf, "audit_log"), c->site->state_dir,
 	    c->site->host, &cause)) == NULL) {
-		warnx("%s: the resume is not recorded in the audit log", cause);
+		warnx(_("%s: the resume is not recorded in the audit log"), cause);
 		free(cause);
 		cause = NULL;
 	} else
@@ -38,12 +45,12 @@ resume_exec(struct cmd_ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!c->opts.quiet)
-		printf("%s\n", was ? "unattended changes are resumed" :
-		    "unattended changes were not paused");
+		printf("%s\n", was ? _("unattended changes are resumed") :
+		    _("unattended changes were not paused"));
 	return EXIT_HEALTHY;
 }
 
 const struct cmd_entry cmd_resume = {
-	"resume", "", "allow unattended changes again",
-	CMD_SITE, resume_exec,
+	"resume", "", N_("allow unattended changes again"),
+	CMD_SITE | CMD_STATE, resume_exec,
 };

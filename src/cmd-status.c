@@ -17,14 +17,15 @@
 
 #include "audit.h"
 #include "cmd.h"
+#include "i18n.h"
 #include "exitcode.h"
 #include "heal.h"
 #include "log.h"
 
-#define SEMANTICS "an attempt is an unattended run of a playbook that " \
+#define SEMANTICS N_("an attempt is an unattended run of a playbook that " \
 	"reached its first change (counted before it); attempts older than " \
 	"the window are forgotten; with max_runs attempts in the window the " \
-	"playbook is held until the oldest leaves it, or jobfix reset"
+	"playbook is held until the oldest leaves it, or jobfix reset")
 
 static char *
 when(time_t t)
@@ -115,7 +116,7 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 	int paused;
 
 	if (argc > 0) {
-		error("status takes no arguments (\"%s\")", argv[0]);
+		error(_("status takes no arguments (\"%s\")"), argv[0]);
 		json_decref(doc);
 		json_decref(pbs);
 		return EXIT_USAGE;
@@ -170,35 +171,35 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 		free(t);
 		goto out;
 	}
-	printf("jobfix status on %s\n\n", c->site->host);
+	printf(_("jobfix status on %s\n\n"), c->site->host);
 	if (paused)
-		printf("  maintenance  ON: %s (%s)\n", text,
+		printf(_("  maintenance  ON: %s (%s)\n"), text,
 		    heal_flag_path(c->conf));
 	else
-		printf("  maintenance  off (jobfix pause sets it)\n");
+		printf(_("  maintenance  off (jobfix pause sets it)\n"));
 	if (holder > 0)
-		printf("  run lock     held by pid %ld\n", holder);
+		printf(_("  run lock     held by pid %ld\n"), holder);
 	else
-		printf("  run lock     %s\n", holder ? "held" : "free");
+		printf(_("  run lock     %s\n"), holder ? _("held") : _("free"));
 	if (last != NULL)
-		printf("  last run     %s at %s: %s%s, exit %lld\n",
+		printf(_("  last run     %s at %s: %s%s, exit %lld\n"),
 		    json_string_value(json_object_get(last, "run_id")),
 		    json_string_value(json_object_get(last, "time")),
 		    json_string_value(json_object_get(last, "command")),
 		    json_is_true(json_object_get(last, "unattended")) ?
-		    " (unattended)" : "", (long long)json_integer_value(
+		    _(" (unattended)") : "", (long long)json_integer_value(
 		    json_object_get(last, "exit_code")));
 	else
-		printf("  last run     none recorded\n");
-	printf("  audit log    %s: %lld records, chain %s%s%s\n", files[0],
+		printf(_("  last run     none recorded\n"));
+	printf(_("  audit log    %s: %lld records, chain %s%s%s\n"), files[0],
 	    (long long)json_integer_value(json_object_get(doc,
 	    "audit_records")), json_string_value(json_object_get(doc,
 	    "audit_chain")), json_object_get(doc, "audit_problem") ? ": " : "",
 	    json_object_get(doc, "audit_problem") ? json_string_value(
 	    json_object_get(doc, "audit_problem")) : "");
-	printf("\nPlaybooks, unattended (%s)\n", SEMANTICS);
+	printf(_("\nPlaybooks, unattended (%s)\n"), _(SEMANTICS));
 	json_array_foreach(pbs, i, o) {
-		printf("  %-28s %-7s %lld/%lld runs in %llds",
+		printf(_("  %-28s %-7s %lld/%lld runs in %llds"),
 		    json_string_value(json_object_get(o, "playbook")),
 		    json_string_value(json_object_get(o, "mode")),
 		    (long long)json_integer_value(json_object_get(o,
@@ -208,13 +209,13 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 		if (json_is_true(json_object_get(o, "held"))) {
 			t = when((time_t)json_integer_value(json_object_get(o,
 			    "held_until")));
-			printf("  HELD until %s", t);
+			printf(_("  HELD until %s"), t);
 			free(t);
 		}
 		if (json_integer_value(json_object_get(o, "last_attempt"))) {
 			t = when((time_t)json_integer_value(json_object_get(o,
 			    "last_attempt")));
-			printf("  last attempt %s", t);
+			printf(_("  last attempt %s"), t);
 			free(t);
 		}
 		printf("\n");
@@ -226,6 +227,6 @@ out:
 }
 
 const struct cmd_entry cmd_status = {
-	"status", "", "maintenance flag, lock, last run, rate-limit counters",
+	"status", "", N_("maintenance flag, lock, last run, rate-limit counters"),
 	CMD_SITE | CMD_PLAYBOOKS, status_exec,
 };

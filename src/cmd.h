@@ -3,6 +3,15 @@
  * listed in cmd-table.c.  An entry's flags say what it needs; main.c
  * provides it (configuration, site, facts, playbooks, the run lock), so no
  * command sets these up by itself.
+ *
+ * The flags also say what a command may change: a command with none of
+ * CMD_CHANGES, CMD_STATE and CMD_SANDBOX changes nothing at all, and one
+ * with them changes nothing under --dry-run.  tests/integration/
+ * 19-invariant.sh enumerates the table (`jobfix --list-commands`) and holds
+ * every command to it, so a new command falls under that test by its
+ * entry.  A command that parses its own options (CMD_ARGS) takes the lock
+ * itself once it knows it is no dry run; the executor refuses any change
+ * whose host lock is not held, so forgetting it changes nothing.
  */
 #ifndef JOBFIX_CMD_H
 #define JOBFIX_CMD_H
@@ -15,8 +24,19 @@
 
 #define CMD_SITE 0x1      /* conf, transport, site */
 #define CMD_PLAYBOOKS 0x2 /* playbooks loaded */
-#define CMD_LOCK 0x4      /* may change the host: takes the run lock */
+#define CMD_CHANGES 0x4   /* changes the host: the run lock is taken (not in
+			     a dry run), its changes pass the executor's
+			     gate, and --dry-run changes nothing */
 #define CMD_ARGS 0x8      /* parses the options after its name itself */
+#define CMD_STATE 0x10    /* changes only jobfix's own state (the maintenance
+			     flag, counters), audited, without the lock so it
+			     works beside a run; --dry-run changes nothing */
+#define CMD_SANDBOX 0x20  /* changes only a sandbox it makes itself (demo) */
+#define CMD_HOST_FILTER 0x80 /* reads this machine's records: -H HOST (or
+			     --host) selects those of HOST, no connection */
+#define CMD_LOCK 0x40     /* takes the run lock though it changes only
+			     jobfix's state (reset: the counters a run
+			     updates); CMD_CHANGES implies it */
 
 struct cmd_opts {
 	const char *conf_file;

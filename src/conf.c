@@ -30,7 +30,7 @@ static const struct conf_key keys[] = {
 	{ "site.mycnf", CONF_STR, "${site.root}/etc/my.cnf", "MySQL option file the server reads" },
 	{ "site.log_dir", CONF_STR, "${site.root}/logs/job", "directory of job.log and error.log" },
 	{ "site.cert_dir", CONF_STR, "${site.root}/cert", "certificate directory" },
-	{ "site.templates_dir", CONF_STR, "/data/src", "rendering templates (MODULE/support-files/templates); empty: none" },
+	{ "site.templates_dir", CONF_STR, "${site.root}/../src", "rendering templates (MODULE/support-files/templates), beside the root (/data/src for /data/bkce), so -r on a copy edits the copy's; empty: none" },
 	{ "site.agent_dir", CONF_STR, "/usr/local/gse/agent", "GSE agent install directory" },
 	{ "site.host_name", CONF_STR, "", "name of this host in reports and the audit log; empty: the host name" },
 
@@ -46,6 +46,10 @@ static const struct conf_key keys[] = {
 	{ "unattended.max_runs", CONF_INT, "3", "unattended runs of one playbook allowed per window; then it is held (0: never run unattended)" },
 	{ "unattended.window_seconds", CONF_INT, "3600", "the rate-limit window, in seconds" },
 	{ "unattended.maintenance_file", CONF_STR, "${state_dir}/maintenance", "while this file exists, unattended runs change nothing (jobfix pause / resume)" },
+	/* A remote host's own jobfix (-H and fleet runs honour them). */
+	{ "remote.state_dir", CONF_STR, JOBFIX_LOCALSTATEDIR "/lib/jobfix", "jobfix's state directory on a remote host: a run there holding its lock holds -H and fleet changes" },
+	{ "remote.maintenance_file", CONF_STR, "${remote.state_dir}/maintenance", "a remote host's maintenance flag (jobfix pause there): while it exists, fleet and unattended -H runs change nothing there" },
+	{ "remote.flock", CONF_STR, "/usr/bin/flock", "flock(1) on remote hosts, to test their run lock without taking it" },
 	{ "playbook_dirs", CONF_LIST, JOBFIX_DATADIR "/playbooks," JOBFIX_SYSCONFDIR "/jobfix/playbooks.d", "directories of playbooks; a later one replaces an earlier by name" },
 	{ "probes.deadline_ms", CONF_INT, "3000", "deadline of each probe" },
 	{ "probes.disable", CONF_LIST, "", "probes not to run (names as in `jobfix facts`)" },
@@ -160,6 +164,7 @@ static const struct conf_key keys[] = {
 	{ "nfs.path", CONF_STR, "", "Job's NFS storage path; empty: the job.conf key keys.nfs_path" },
 	{ "nfs.mountinfo", CONF_STR, "/proc/self/mountinfo", "mount table read to find the storage path's file system" },
 	{ "nfs.fstypes", CONF_LIST, "nfs,nfs4", "file system types that count as NFS" },
+	{ "nfs.stat", CONF_STR, "/usr/bin/stat", "stat(1), asked for the storage's free blocks (stat -f, a read-only query)" },
 	{ "job.health_url", CONF_STR, "", "Job's health URL (http://JOB/healthz); empty: not checked" },
 };
 
@@ -390,7 +395,8 @@ conf_load(const char *path, char **cause)
 		    config_error_line(&cfg), config_error_text(&cfg));
 		goto fail;
 	}
-	if (walk(c, config_root_setting(&cfg), "", cause) != 0)
+	if (walk(c, config_root_setting(&cfg), "", cause) != 0 ||
+	    conf_check(c, cause) != 0)
 		goto fail;
 	config_destroy(&cfg);
 	buf_free(&b);
@@ -527,32 +533,123 @@ raw_str(const struct conf *c, const char *name)
 	return NULL;
 }
 
-/* Expands ${name} where name is a scalar setting; depth-limited. */
-static char *
-expand(const struct conf *c, const char *s, int depth)
+/*
+ * Expands ${name} where name is a scalar setting, into b.  Bounded three
+ * ways, so that no configuration or inventory line can make it explode:
+ * depth (8), size (CONF_EXPAND_MAX bytes of output) and work (references
+ * followed, CONF_EXPAND_REFS: values of empty references cost no output).
+ * Returns -1 past a bound, -2 when references nest deeper than 8 (a
+ * cycle: ${a} in b and ${b} in a), with b holding what fitted.
+ */
+static int
+expand_into(const struct conf *c, const char *s, int depth, struct buf *b,
+    size_t *refs)
 {
-	struct buf b = BUF_INIT;
 	const char *p, *end, *v;
-	char *name, *sub;
+	char *name;
+	int r;
 
 	for (p = s; *p != '\0'; p++) {
 		if (p[0] == '$' && p[1] == '{' &&
 		    (end = strchr(p + 2, '}')) != NULL) {
 			name = xstrndup(p + 2, (size_t)(end - p - 2));
 			v = key_find(name) ? raw_str(c, name) : NULL;
-			if (v != NULL && depth < 8) {
-				sub = expand(c, v, depth + 1);
-				buf_addstr(&b, sub);
-				free(sub);
-				free(name);
+			free(name);
+			if (v != NULL && depth >= 8)
+				return -2; /* a cycle, or nested too deep */
+			if (v != NULL) {
+				if (++*refs > CONF_EXPAND_REFS)
+					return -1;
+				if ((r = expand_into(c, v, depth + 1, b,
+				    refs)) != 0)
+					return r;
 				p = end;
 				continue;
 			}
-			free(name);
 		}
-		buf_addch(&b, *p);
+		if (b->len >= CONF_EXPAND_MAX)
+			return -1;
+		buf_addch(b, *p);
 	}
+	return 0;
+}
+
+static char *
+expand(const struct conf *c, const char *s, int depth)
+{
+	struct buf b = BUF_INIT;
+	size_t refs = 0;
+
+	(void)expand_into(c, s, depth, &b, &refs); /* conf_check() said */
+	if (b.data == NULL)
+		buf_addstr(&b, "");
 	return buf_detach(&b);
+}
+
+/* Does the value of one setting stay within the bounds? */
+static int
+check_one(const struct conf *c, const char *name, const char *raw, int line,
+    int overridden, char **cause)
+{
+	struct buf b = BUF_INIT;
+	size_t refs = 0;
+	int r = 0;
+
+	if (raw == NULL || strstr(raw, "${") == NULL)
+		return 0;
+	if ((r = expand_into(c, raw, 0, &b, &refs)) == -2) {
+		if (overridden)
+			r = set_cause(cause, JF_ERR_PARSE, "setting \"%s\": "
+			    "${...} refers back to itself (a cycle, or more "
+			    "than 8 levels)", name);
+		else
+			r = set_cause(cause, JF_ERR_PARSE, "%s:%d: setting "
+			    "\"%s\": ${...} refers back to itself (a cycle, "
+			    "or more than 8 levels)", c->path, line, name);
+	} else if (r != 0) {
+		if (overridden)
+			r = set_cause(cause, JF_ERR_PARSE, "setting \"%s\": "
+			    "${...} expands to more than %zu bytes (or more "
+			    "than %d references)", name, CONF_EXPAND_MAX,
+			    CONF_EXPAND_REFS);
+		else
+			r = set_cause(cause, JF_ERR_PARSE, "%s:%d: setting "
+			    "\"%s\": ${...} expands to more than %zu bytes "
+			    "(or more than %d references)", c->path, line,
+			    name, CONF_EXPAND_MAX, CONF_EXPAND_REFS);
+	}
+	buf_free(&b);
+	return r;
+}
+
+int
+conf_check(const struct conf *c, char **cause)
+{
+	const struct conf_value *v;
+	size_t i, j, k;
+	int r;
+
+	for (k = 0; k < 2; k++) {
+		size_t n = k == 0 ? c->nover : c->nvals;
+		for (i = 0; i < n; i++) {
+			v = k == 0 ? &c->over[i] : &c->vals[i];
+			if (k == 1 && raw_find(c, v->name) != v)
+				continue; /* overridden */
+			if ((r = check_one(c, v->name, v->value, v->line,
+			    k == 0, cause)) != 0)
+				return r;
+			for (j = 0; v->list != NULL && v->list[j] != NULL; j++)
+				if ((r = check_one(c, v->name, v->list[j],
+				    v->line, k == 0, cause)) != 0)
+					return r;
+		}
+	}
+	/* defaults refer to settings: a setting can make a default explode */
+	for (i = 0; i < nitems(keys); i++)
+		if (raw_find(c, keys[i].name) == NULL && (r = check_one(c,
+		    keys[i].name, keys[i].def, 0, 1, cause)) != 0)
+			return r;
+	return 0;
 }
 
 static struct conf_cache *

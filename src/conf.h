@@ -37,6 +37,14 @@ const char *conf_path(const struct conf *);
 
 /* Overrides win over the file: set by -r, by inventory host settings ... */
 void conf_override(struct conf *, const char *name, const char *value);
+/* ${...} in a value expands to at most this (and follows at most
+ * CONF_EXPAND_REFS references); conf_check() says where it would not. */
+#define CONF_EXPAND_MAX ((size_t)64 << 10)
+#define CONF_EXPAND_REFS 65536
+/* Every setting's expansion within the bounds, or -JF_ERR_PARSE naming the
+ * file, line and setting ("setting \"NAME\"" alone for an override: the
+ * caller says where it came from).  conf_load() checks its file. */
+int conf_check(const struct conf *, char **cause);
 
 /* Value with ${name} references expanded; NULL if unset and no default.
  * The string is owned by the conf and valid until conf_free. */

@@ -26,6 +26,8 @@ struct line {
 	const char *p;
 	size_t len; /* without the \n */
 	int nl;     /* ends with \n */
+	int secret_cont; /* continues a secret value (a line before it ended
+			    in a backslash): shown masked whole */
 };
 
 struct lines {
@@ -67,7 +69,43 @@ split_lines(const char *s, size_t n, struct lines *out)
 			out->v[out->n].nl = 0;
 			i = n;
 		}
+		out->v[out->n].secret_cont = 0;
 		out->n++;
+	}
+}
+
+/* Does the line end in an odd number of backslashes (a continuation)? */
+static int
+continues(const struct line *l)
+{
+	size_t e = l->len, k = 0;
+
+	while (e > 0 && (l->p[e - 1] == '\r' || l->p[e - 1] == ' ' ||
+	    l->p[e - 1] == '\t'))
+		e--;
+	while (e > k && l->p[e - 1 - k] == '\\')
+		k++;
+	return k % 2 == 1;
+}
+
+static char *mask_bytes(const char *, size_t);
+
+/* Marks the lines that continue a secret assignment's value. */
+static void
+mark_secret_continuations(struct lines *ls)
+{
+	size_t i;
+	int in_secret = 0;
+	char *m;
+
+	for (i = 0; i < ls->n; i++) {
+		if (in_secret)
+			ls->v[i].secret_cont = 1;
+		else if ((m = mask_bytes(ls->v[i].p, ls->v[i].len)) != NULL) {
+			free_secret(m);
+			in_secret = 1;
+		}
+		in_secret = in_secret && continues(&ls->v[i]);
 	}
 }
 
@@ -312,7 +350,16 @@ put_line(struct buf *b, char prefix, const struct line *l)
 	int r;
 
 	r = buf_addch(b, prefix);
-	if ((m = mask_bytes(l->p, l->len)) != NULL) {
+	if (l->secret_cont) {
+		size_t ws = 0;
+
+		while (ws < l->len && (l->p[ws] == ' ' || l->p[ws] == '\t'))
+			ws++;
+		r |= buf_add(b, l->p, ws);
+		r |= buf_addstr(b, SECRET_MASK);
+		if (continues(l))
+			r |= buf_addch(b, '\\');
+	} else if ((m = mask_bytes(l->p, l->len)) != NULL) {
 		r |= buf_addstr(b, m);
 		free_secret(m);
 	} else
@@ -445,6 +492,8 @@ diff_unified(const char *a, size_t alen, const char *b, size_t blen,
 		context = 0;
 	split_lines(a, alen, &la);
 	split_lines(b, blen, &lb);
+	mark_secret_continuations(&la);
+	mark_secret_continuations(&lb);
 	memset(&al, 0, sizeof al);
 	al.xdel = xcalloc(la.n + 1, 1);
 	al.yins = xcalloc(lb.n + 1, 1);

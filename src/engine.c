@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "exitcode.h"
 #include "heal.h"
+#include "i18n.h"
 #include "log.h"
 #include "probe.h"
 #include "rule.h"
@@ -114,6 +115,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			f = report_add_finding(rep, &t[i]);
 			f->evidence = evidence_of(&used, facts);
 			f->advice = expand_advice(t[i].advice, facts);
+			f->advice_text = expand_advice(_(t[i].advice), facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
 			f->state = f->pb ? FINDING_OPEN : FINDING_ADVICE;
 		}
@@ -133,9 +135,9 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 			if (find_finding(rep, id) != NULL) {
 				f->state = FINDING_BLOCKED;
 				free(f->note);
-				f->note = xasprintf("caused by %s, found too: "
+				f->note = xasprintf(_("caused by %s, found too: "
 				    "that is repaired first, and this one "
-				    "re-checked on the next run", id);
+				    "re-checked on the next run"), id);
 				break;
 			}
 		}
@@ -173,19 +175,19 @@ held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
 		}
 }
 
-/* Held by policy, maintenance or a rate limit: *why (NULL: may run). */
+/* Held by policy, or by the gate (maintenance, a lock, a rate limit):
+ * *why (NULL: may run).  The gate asks again before every change. */
 static int
-held(const struct engine_opts *opts, struct site *site,
+held(const struct engine_opts *opts, struct exec_ctx *ctx,
     const struct playbook *pb, char **why)
 {
-	if (opts->unattended && strcmp(heal_mode(site->conf, pb),
+	if (opts->unattended && strcmp(heal_mode(ctx->site->conf, pb),
 	    "confirm") == 0) {
-		*why = xasprintf("playbook %s has policy \"confirm\": it is not "
-		    "run unattended", pb->name);
+		*why = xasprintf(_("playbook %s has policy \"confirm\": it is "
+		    "not run unattended"), pb->name);
 		return 1;
 	}
-	return !opts->dry_run && opts->may_run != NULL &&
-	    opts->may_run(pb, why, opts->hook_arg);
+	return exec_may_run(ctx, pb, why) != 0;
 }
 
 static void
@@ -216,6 +218,7 @@ engine_fix(struct site *site, struct facts *facts,
     const struct engine_opts *opts)
 {
 	struct exec_ctx ctx;
+	struct exec_opts xo;
 	struct report *after;
 	const struct playbook *pb;
 	struct finding *f;
@@ -223,14 +226,12 @@ engine_fix(struct site *site, struct facts *facts,
 	size_t i, j;
 	int acted = 0;
 
-	exec_init(&ctx, site, facts, rep, opts->dry_run);
-	ctx.run_id = rep->run_id;
-	ctx.allow_restart = opts->allow_restart;
-	ctx.audit = opts->audit;
-	ctx.on_change = opts->on_change;
-	ctx.on_change_arg = opts->hook_arg;
-	ctx.may_change = opts->may_change;
-	ctx.may_change_arg = opts->hook_arg;
+	memset(&xo, 0, sizeof xo);
+	xo.dry_run = opts->dry_run;
+	xo.allow_restart = opts->allow_restart;
+	xo.unattended = opts->unattended;
+	xo.guarded = opts->guarded;
+	exec_init(&ctx, site, facts, rep, &xo);
 	if (opts->only != NULL) {
 		pb = playbook_find(pbs, opts->only);
 		for (i = 0; i < rep->nfindings; i++)
@@ -240,7 +241,7 @@ engine_fix(struct site *site, struct facts *facts,
 					goto found;
 		i = (size_t)-1;
 found:
-		if (held(opts, site, pb, &why)) {
+		if (held(opts, &ctx, pb, &why)) {
 			if (i != (size_t)-1) {
 				rep->findings[i].state = FINDING_HELD;
 				free(rep->findings[i].note);
@@ -267,12 +268,12 @@ found:
 		}
 		if (pb->match != NULL && !rule_eval(pb->match, facts, NULL)) {
 			f->state = FINDING_ADVICE;
-			f->note = xasprintf("playbook %s does not apply here: "
-			    "its match (%s) does not hold", pb->name,
+			f->note = xasprintf(_("playbook %s does not apply "
+			    "here: its match (%s) does not hold"), pb->name,
 			    rule_text(pb->match));
 			continue;
 		}
-		if (held(opts, site, pb, &why)) {
+		if (held(opts, &ctx, pb, &why)) {
 			f->state = FINDING_HELD;
 			free(f->note);
 			f->note = why;
@@ -288,7 +289,8 @@ verify:
 	/* probe again: what is gone was fixed */
 	facts_drop_prefix(facts, "");
 	if (engine_gather(site, facts, &cause) != 0) {
-		report_note(rep, "probing again after the fix failed: %s", cause);
+		report_note(rep, _("probing again after the fix failed: %s"),
+		    cause);
 		free(cause);
 		return;
 	}
@@ -309,9 +311,10 @@ verify:
 		f = report_add_finding(rep, after->findings[i].fault);
 		f->evidence = xstrdup(after->findings[i].evidence);
 		f->advice = xstrdup(after->findings[i].advice);
+		f->advice_text = xstrdup(after->findings[i].advice_text);
 		f->pb = after->findings[i].pb;
 		f->state = FINDING_OPEN;
-		f->note = xstrdup("found after the fixes of this run");
+		f->note = xstrdup(_("found after the fixes of this run"));
 	}
 	report_free(after);
 }

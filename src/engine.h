@@ -14,17 +14,9 @@ struct engine_opts {
 	int dry_run;
 	int allow_restart;
 	int unattended;          /* cron: "confirm" playbooks are held */
+	int guarded;             /* maintenance flags and rate limits apply
+				    (unattended and fleet runs; gate.h) */
 	const char *only;        /* `run PLAYBOOK`: this one, findings or not */
-	struct audit *audit;     /* or NULL */
-	/* Unattended self-healing (heal.h).  may_run is asked before a
-	 * playbook runs: nonzero holds its finding, *why saying why.  The
-	 * executor's hooks (exec.h) are passed on; hook_arg goes to all three. */
-	int (*may_run)(const struct playbook *, char **why, void *arg);
-	void (*on_change)(struct exec_ctx *, const struct change *,
-	    const char *event, void *arg);
-	int (*may_change)(struct exec_ctx *, const struct change *, char **why,
-	    void *arg);
-	void *hook_arg;
 };
 
 /* site.* facts, then every probe. */

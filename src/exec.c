@@ -2,7 +2,11 @@
  * exec.c - the executor.  See exec.h for the contract; the reasoning:
  *
  * One gate.  Whether jobfix acts is decided in exactly one function,
- * exec_change().  A dry run goes through every step as a real run would,
+ * exec_change(), and it is the only code that reaches the writable
+ * transport (site->writable): probes and the steps' planning hold the
+ * read-only view, which refuses writes as programming errors.  Outside a
+ * dry run, exec_change asks the gate (gate.c: lock, audit log, maintenance
+ * flags, rate limits) before each change and records its result.  A dry run goes through every step as a real run would,
  * but exec_change() records "would change" and keeps the planned content in
  * an overlay, so that a later step of the same dry run (a second edit of the
  * same file) is planned against what the first one would have written.
@@ -19,15 +23,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "exec.h"
+#include "gate.h"
 #include "log.h"
 #include "probe.h"
+#include "report.h"
 #include "step.h"
+#include "i18n.h"
+#include "transport-local.h"
 
 struct overlay_entry {
 	char *path;
 	struct buf content;
+	int absent;     /* a planned removal */
 };
 
 struct overlay {
@@ -39,7 +49,8 @@ const char *
 outcome_name(enum outcome o)
 {
 	static const char *const names[] = {
-		"ok", "changed", "skipped", "failed", "undone",
+		N_("ok"), N_("changed"), N_("skipped"), N_("failed"),
+		N_("undone"),
 	};
 
 	return (unsigned)o < nitems(names) ? names[o] : "?";
@@ -72,6 +83,7 @@ change_free(struct change *c)
 	free(c->undo_display);
 	free(c->refused);
 	free(c->message);
+	free(c->undo_of_run);
 	if (c->data_free != NULL)
 		c->data_free(c->data);
 	free(c);
@@ -125,7 +137,8 @@ overlay_find(struct overlay *o, const char *path)
 }
 
 static void
-overlay_set(struct overlay *o, const char *path, const struct buf *content)
+overlay_set(struct overlay *o, const char *path, const struct buf *content,
+    int absent)
 {
 	struct overlay_entry *e;
 
@@ -137,11 +150,12 @@ overlay_set(struct overlay *o, const char *path, const struct buf *content)
 		e->content.secret = 1;
 	}
 	buf_set(&e->content, content->data, content->len);
+	e->absent = absent;
 }
 
 void
 exec_init(struct exec_ctx *ctx, struct site *site, struct facts *facts,
-    struct report *report, int dry_run)
+    struct report *report, const struct exec_opts *o)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->site = site;
@@ -149,9 +163,34 @@ exec_init(struct exec_ctx *ctx, struct site *site, struct facts *facts,
 	ctx->tp = site->tp;
 	ctx->facts = facts;
 	ctx->report = report;
-	ctx->dry_run = dry_run;
-	if (dry_run)
+	ctx->dry_run = o->dry_run;
+	ctx->allow_restart = o->allow_restart;
+	ctx->run_id = o->run_id != NULL ? o->run_id : report->run_id;
+	if (o->dry_run)
 		ctx->overlay = xcalloc(1, sizeof *ctx->overlay);
+	else
+		ctx->gate = gate_open(site, ctx->run_id, o->unattended,
+		    o->guarded);
+}
+
+/* The first reason the gate gave in this run, for the report. */
+static void
+note_hold(struct exec_ctx *ctx, int hold)
+{
+	if (ctx->report != NULL && ctx->report->gate_hold == GATE_OPEN)
+		ctx->report->gate_hold = hold;
+}
+
+int
+exec_may_run(struct exec_ctx *ctx, const struct playbook *pb, char **why)
+{
+	int r;
+
+	if (ctx->dry_run || ctx->gate == NULL)
+		return GATE_OPEN;
+	if ((r = gate_may_run(ctx->gate, pb, why)) != GATE_OPEN)
+		note_hold(ctx, r);
+	return r;
 }
 
 static void
@@ -179,6 +218,8 @@ exec_cleanup(struct exec_ctx *ctx)
 	ctx->overlay = NULL;
 	free(ctx->view);
 	ctx->view = NULL;
+	gate_close(ctx->gate);
+	ctx->gate = NULL;
 }
 
 int
@@ -190,7 +231,7 @@ exec_read_file(struct exec_ctx *ctx, const char *path, struct buf *out,
 	int r;
 
 	if ((e = overlay_find(ctx->overlay, path)) != NULL) {
-		*exists = 1;
+		*exists = !e->absent;
 		return buf_set(out, e->content.data, e->content.len);
 	}
 	r = tp_read(ctx->tp, path, out, 0, &why);
@@ -268,6 +309,9 @@ view_read(struct transport *t, const char *path, struct buf *out, size_t max,
 	struct exec_ctx *ctx = view_ctx(t);
 	struct overlay_entry *e = overlay_find(ctx->overlay, path);
 
+	if (e != NULL && e->absent)
+		return set_cause(cause, JF_ERR_NOTFOUND, "%s: \"%s\": removed "
+		    "(planned)", t->host, path);
 	if (e != NULL)
 		return buf_set(out, e->content.data, e->content.len);
 	return tp_read(ctx->tp, path, out, max, cause);
@@ -291,15 +335,16 @@ VIEW_PASS(list_tcp, (struct transport *t, struct tsock **v, size_t *n,
 static int
 view_refuse(struct transport *t, const char *path, char **cause)
 {
-	return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\": the run's view is "
-	    "read-only: changes go through the executor", t->host, path);
+	return set_cause(cause, JF_ERR_PROGRAM, "%s: \"%s\": the run's view "
+	    "is read-only: changes go through the executor (a programming "
+	    "error)", t->host, path);
 }
 
 static int
 view_write(struct transport *t, const char *path, const void *d, size_t l,
-    mode_t m, char **cause)
+    mode_t m, struct tcheck *k, char **cause)
 {
-	(void)d; (void)l; (void)m;
+	(void)d; (void)l; (void)m; (void)k;
 	return view_refuse(t, path, cause);
 }
 
@@ -345,7 +390,7 @@ exec_refresh_fact(struct exec_ctx *ctx, const char *fact)
 	only[1] = NULL;
 	facts_drop_prefix(ctx->facts, p->prefix);
 	if (probe_run_all(ctx->site, ctx->facts, only, &cause) != 0) {
-		warnx("probe \"%s\": %s", p->name, cause);
+		warnx(_("probe \"%s\": %s"), p->name, cause);
 		free(cause);
 	}
 	return facts_get(ctx->facts, fact);
@@ -354,43 +399,215 @@ exec_refresh_fact(struct exec_ctx *ctx, const char *fact)
 static void
 notify(struct exec_ctx *ctx, const struct change *c, const char *event)
 {
-	if (ctx->on_change != NULL)
-		ctx->on_change(ctx, c, event, ctx->on_change_arg);
+	if (ctx->gate != NULL && strcmp(event, "planned") != 0)
+		gate_record(ctx->gate, ctx, c, event);
 }
 
-/* Saves what a file held before jobfix replaced it. */
+/*
+ * Temp files of crashed runs.  A write puts its new content in a temp file
+ * beside the target (".NAME.jobfix-XXXXXX" here, ".jobfix-XXXXXXXXXX" over
+ * SSH) and renames it; a crash in between leaves that file, holding the new
+ * content and maybe a secret.  So every target is recorded in the state
+ * directory (STATE/pending-writes, one path a line) before the write and
+ * dropped after it; the next run that takes the lock removes the temp files
+ * beside each target still listed, whatever their age, then the list.
+ */
+#define PENDING_FILE "pending-writes"
+#define PENDING_MAX ((size_t)1 << 20)
+
+void
+exec_pending(struct site *site, const char *path, int add)
+{
+	struct buf b = BUF_INIT, nb = BUF_INIT;
+	char *file, *cause = NULL, *line, *save = NULL, *text;
+	int r, found = 0;
+
+	if (strchr(path, '\n') != NULL)
+		return;
+	file = path_join(site->state_dir, PENDING_FILE);
+	r = read_file_local_nofollow(file, &b, PENDING_MAX, &cause);
+	if (r != 0 && r != -JF_ERR_NOTFOUND) {
+		warnx("%s", cause);
+		goto out;
+	}
+	text = xstrdup(b.data != NULL ? b.data : "");
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(line, path) == 0) {
+			found = 1;
+			if (!add)
+				continue;
+		}
+		buf_addstr(&nb, line);
+		buf_addch(&nb, '\n');
+	}
+	free(text);
+	if (add && !found) {
+		buf_addstr(&nb, path);
+		buf_addch(&nb, '\n');
+	}
+	if (add == found)
+		goto out; /* nothing to change */
+	free(cause);
+	cause = NULL;
+	if (nb.len == 0)
+		r = unlink(file) == 0 || errno == ENOENT ? 0 : -JF_ERR_IO;
+	else
+		r = tlocal_write_nofollow(file, nb.data, nb.len, 0600, &cause);
+	if (r != 0)
+		warnx("\"%s\": %s", file, cause ? cause : strerror(errno));
+out:
+	free(cause);
+	free(file);
+	buf_free(&b);
+	buf_free(&nb);
+}
+
+/* Is name a temp file of a write to base? */
 static int
-backup_file(struct exec_ctx *ctx, struct change *c, char **cause)
+is_litter(const char *name, const char *base)
+{
+	size_t bl = strlen(base), tl = strlen(".jobfix-");
+
+	/* the local transport: ".BASE.jobfix-" and 6 random characters
+	 * (BASE cut to 200 bytes) */
+	if (name[0] == '.' && bl > 0) {
+		size_t cut = bl > 200 ? 200 : bl;
+		if (strncmp(name + 1, base, cut) == 0 &&
+		    strncmp(name + 1 + cut, ".jobfix-", tl) == 0 &&
+		    strlen(name + 1 + cut + tl) == 6)
+			return 1;
+	}
+	/* the SSH transport's mktemp: ".jobfix-" and 10 */
+	return strncmp(name, ".jobfix-", tl) == 0 && strlen(name + tl) == 10;
+}
+
+int
+exec_sweep_litter(struct site *site)
+{
+	struct buf b = BUF_INIT;
+	/* jobfix's own litter, removed under the lock */
+	struct transport *tp = site->writable;
+	char *file, *cause = NULL, *line, *save = NULL, *dir, *base, *p;
+	char **names = NULL;
+	size_t n = 0, i;
+	int removed = 0;
+
+	file = path_join(site->state_dir, PENDING_FILE);
+	if (read_file_local_nofollow(file, &b, PENDING_MAX, &cause) != 0)
+		goto out;
+	for (line = strtok_r(b.data, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		if ((p = strrchr(line, '/')) == NULL || p[1] == '\0')
+			continue;
+		dir = p == line ? xstrdup("/") : xstrndup(line,
+		    (size_t)(p - line));
+		base = p + 1;
+		if (tp->ops->list_dir(tp, dir, &names, &n, NULL) == 0) {
+			for (i = 0; i < n; i++) {
+				char *t;
+
+				if (!is_litter(names[i], base))
+					continue;
+				t = path_join(dir, names[i]);
+				if (tp->ops->unlink(tp, t, NULL) == 0) {
+					info(_("\"%s\": removed the temp file of "
+					    "a run that did not finish"), t);
+					removed++;
+				}
+				free(t);
+			}
+			names_free(names, n);
+			names = NULL;
+			n = 0;
+		}
+		free(dir);
+	}
+	if (unlink(file) == -1 && errno != ENOENT)
+		warnx("\"%s\": %s", file, strerror(errno));
+out:
+	free(cause);
+	free(file);
+	buf_free(&b);
+	return removed;
+}
+
+/*
+ * Saves content of the file path into the run's backup directory in the
+ * state dir (0600: it may hold secrets), as NNN_PATH plus suffix; *saved
+ * gets the copy's path.
+ */
+static int
+save_copy(struct exec_ctx *ctx, const char *path, const struct buf *content,
+    const char *suffix, char **saved, char **cause)
 {
 	char *dir = NULL, *sub, *name, *p;
 	static unsigned seq;
 	int r;
 
+	*saved = NULL;
 	sub = xasprintf("backups/%s", ctx->run_id ? ctx->run_id : "norun");
 	r = site_state_subdir(ctx->site, sub, &dir, cause);
 	free(sub);
 	if (r != 0)
 		return r;
 	/* the path, made a file name: never a secret in it */
-	name = xasprintf("%03u%s", ++seq, c->path);
+	name = xasprintf("%03u%s%s", __atomic_add_fetch(&seq, 1,
+	    __ATOMIC_RELAXED), path, suffix);
 	for (p = name; *p != '\0'; p++)
 		if (*p == '/')
 			*p = '_';
-	c->backup = path_join(dir, name);
+	*saved = path_join(dir, name);
 	free(name);
 	free(dir);
-	{
-		struct transport *local = transport_local_new();
-		r = tp_write(local, c->backup, c->before.data, c->before.len,
-		    0600, cause);
-		transport_free(local);
+	r = tlocal_write_nofollow(*saved, content->data, content->len, 0600,
+	    cause);
+	if (r != 0) {
+		free(*saved);
+		*saved = NULL;
 	}
 	return r;
+}
+
+/* Saves what a file held before jobfix replaced it. */
+static int
+backup_file(struct exec_ctx *ctx, struct change *c, char **cause)
+{
+	free(c->backup);
+	return save_copy(ctx, c->path, &c->before, "", &c->backup, cause);
+}
+
+/*
+ * The message of a write refused because someone changed the file: both
+ * hashes, and where the content jobfix would have written was saved.
+ */
+static char *
+conflict_message(struct exec_ctx *ctx, struct change *c, const char *verb,
+    const char *jobfix_had, const struct tcheck *k, const struct buf *planned)
+{
+	char *saved = NULL, *cause = NULL, *where, *msg;
+
+	if (save_copy(ctx, c->path, planned, ".planned", &saved, &cause) == 0)
+		where = xasprintf("the content jobfix would have written is in "
+		    "%s", saved);
+	else
+		where = xasprintf("the content jobfix would have written could "
+		    "not be saved: %s", cause);
+	msg = xasprintf("%s: \"%s\" was changed by someone else since jobfix "
+	    "%s it (sha256 now %s, jobfix %s %s); their version is kept; %s",
+	    verb, c->path, jobfix_had, k->found[0] != '\0' ? k->found :
+	    "none: the file is gone", jobfix_had, k->expect ==
+	    TEXPECT_ABSENT ? "none: no file" : k->sha256, where);
+	free(where);
+	free(saved);
+	free(cause);
+	return msg;
 }
 
 static enum outcome
 apply_file(struct exec_ctx *ctx, struct change *c)
 {
+	struct tcheck k;
 	char *cause = NULL;
 	int r;
 
@@ -399,14 +616,76 @@ apply_file(struct exec_ctx *ctx, struct change *c)
 		free(cause);
 		return OUT_FAILED;
 	}
-	if ((r = tp_write(ctx->tp, c->path, c->after.data, c->after.len,
-	    c->mode, &cause)) != 0) {
+	/* replace only what prepare() read: a person's edit since wins */
+	tcheck_expect(&k, c->before.data, c->before.len, c->existed);
+	exec_pending(ctx->site, c->path, 1);
+	r = c->remove ? ctx->site->writable->ops->unlink(ctx->site->writable,
+	    c->path, &cause) : tp_write_checked(ctx->site->writable, c->path,
+	    c->after.data, c->after.len, c->mode, &k, &cause);
+	exec_pending(ctx->site, c->path, 0);
+	if (r == -JF_ERR_CHANGED) {
+		c->conflict = 1;
+		c->message = conflict_message(ctx, c, "not changed", "read", &k,
+		    &c->after);
+		free(cause);
+		return OUT_FAILED;
+	}
+	if (r != 0) {
 		c->message = xasprintf("not changed: %s", cause);
 		free(cause);
 		return OUT_FAILED;
 	}
-	c->message = xstrdup("changed");
+	c->message = xstrdup(c->remove ? N_("removed") : N_("changed"));
 	return OUT_CHANGED;
+}
+
+/*
+ * Puts back what a file held before the run, if it still holds what the
+ * run wrote; a file changed since (a person's edit during a restart) is
+ * kept, and said so.
+ */
+static int
+undo_file(struct exec_ctx *ctx, struct change *c, char **cause)
+{
+	struct buf cur = BUF_INIT;
+	struct tcheck k;
+	char now[65];
+	int r;
+
+	tcheck_expect(&k, c->after.data, c->after.len, 1);
+	if (c->existed) {
+		exec_pending(ctx->site, c->path, 1);
+		r = tp_write_checked(ctx->site->writable, c->path, c->before.data,
+		    c->before.len, c->mode, &k, cause);
+		exec_pending(ctx->site, c->path, 0);
+		if (r == -JF_ERR_CHANGED) {
+			free(*cause);
+			*cause = conflict_message(ctx, c, "not undone",
+			    "wrote", &k, &c->before);
+		}
+		return r;
+	}
+	/* the run created it: remove it, if it is still what was written */
+	cur.secret = 1;
+	r = tp_read(ctx->tp, c->path, &cur, 0, cause);
+	if (r == -JF_ERR_NOTFOUND) {
+		buf_free(&cur);
+		return 0;
+	}
+	if (r == 0) {
+		tsha256_hex(cur.data, cur.len, now);
+		if (strcmp(now, k.sha256) != 0) {
+			memcpy(k.found, now, sizeof k.found);
+			free(*cause);
+			*cause = conflict_message(ctx, c, "not removed",
+			    "wrote", &k, &c->before);
+			r = -JF_ERR_CHANGED;
+		} else
+			r = ctx->site->writable->ops->unlink(
+			    ctx->site->writable, c->path, cause);
+	}
+	buf_free(&cur);
+	return r;
 }
 
 enum outcome
@@ -414,6 +693,7 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 {
 	char *cause = NULL, *why = NULL;
 	enum outcome o;
+	int hold = GATE_OPEN;
 
 	free(c->message);
 	c->message = NULL;
@@ -427,18 +707,20 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 	if (ctx->dry_run) {
 		switch (c->kind) {
 		case CHANGE_FILE:
-			overlay_set(ctx->overlay, c->path, &c->after);
-			c->message = xstrdup("would change");
+			overlay_set(ctx->overlay, c->path, &c->after,
+			    c->remove);
+			c->message = xstrdup(c->remove ? N_("would remove") :
+			    N_("would change"));
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
 		case CHANGE_ACTION:
-			c->message = xstrdup("would run");
+			c->message = xstrdup(N_("would run"));
 			o = OUT_CHANGED;
 			ctx->changed++;
 			break;
 		default:
-			c->message = xstrdup("would check");
+			c->message = xstrdup(N_("would check"));
 			o = OUT_OK;
 			break;
 		}
@@ -446,8 +728,15 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 		notify(ctx, c, "planned");
 		return o;
 	}
-	if (c->kind != CHANGE_CHECK && ctx->may_change != NULL &&
-	    ctx->may_change(ctx, c, &why, ctx->may_change_arg) != 0) {
+	/* the gate: no change without it, and it is never absent outside a
+	 * dry run (exec_init opens it) */
+	if (c->kind != CHANGE_CHECK && (ctx->gate == NULL ||
+	    (hold = gate_may_change(ctx->gate, ctx, c, &why)) != GATE_OPEN)) {
+		if (ctx->gate == NULL) {
+			hold = GATE_REFUSED;
+			why = xstrdup("no gate is open (a programming error)");
+		}
+		note_hold(ctx, hold);
 		c->message = xasprintf("refused: %s", why ? why : "not allowed");
 		free(why);
 		c->outcome = OUT_SKIPPED;
@@ -460,7 +749,8 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 		break;
 	case CHANGE_ACTION:
 	case CHANGE_CHECK:
-		if (c->apply(c, ctx, &cause) != 0) {
+		if (c->apply(c, ctx, c->kind == CHANGE_ACTION ?
+		    ctx->site->writable : ctx->tp, &cause) != 0) {
 			char *safe = redact(cause ? cause : "failed");
 			c->message = safe;
 			o = OUT_FAILED;
@@ -488,6 +778,7 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 int
 exec_undo_all(struct exec_ctx *ctx)
 {
+	struct transport *wtp = ctx->site->writable;
 	struct change *c;
 	char *cause = NULL;
 	size_t i;
@@ -495,13 +786,10 @@ exec_undo_all(struct exec_ctx *ctx)
 
 	for (i = ctx->applied.n; i-- > 0;) {
 		c = ctx->applied.v[i];
-		if (c->kind == CHANGE_FILE) {
-			r = tp_write(ctx->tp, c->path, c->before.data,
-			    c->before.len, c->mode, &cause);
-			if (r == 0 && !c->existed)
-				r = ctx->tp->ops->unlink(ctx->tp, c->path, &cause);
-		} else if (c->undo != NULL)
-			r = c->undo(c, ctx, &cause);
+		if (c->kind == CHANGE_FILE)
+			r = undo_file(ctx, c, &cause);
+		else if (c->undo != NULL)
+			r = c->undo(c, ctx, wtp, &cause);
 		else {
 			r = -JF_ERR_USAGE;
 			cause = xstrdup("cannot be undone");
@@ -509,10 +797,12 @@ exec_undo_all(struct exec_ctx *ctx)
 		free(c->message);
 		if (r == 0) {
 			c->outcome = OUT_UNDONE;
-			c->message = xstrdup("undone");
+			c->message = xstrdup(N_("undone"));
 			notify(ctx, c, "undone");
 		} else {
 			failed++;
+			if (r == -JF_ERR_CHANGED)
+				c->conflict = 1;
 			c->message = redact(cause ? cause : "undo failed");
 			notify(ctx, c, "undo-failed");
 		}
@@ -572,7 +862,7 @@ exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
 		if (cl.n == 0) {
 			rec->outcome = OUT_OK;
 			if (rec->message == NULL)
-				rec->message = xstrdup("nothing to do");
+				rec->message = xstrdup(N_("nothing to do"));
 			continue;
 		}
 		o = OUT_OK;

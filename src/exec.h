@@ -1,14 +1,20 @@
 /*
- * exec.h - the executor: the only code that applies or undoes a change.
+ * exec.h - the executor: the only code that applies or undoes a change, and
+ * the one gate every change passes.
  *
- * A step never acts.  Its prepare() reads the current state (through
- * exec_read_file, so a dry run sees its own earlier planned edits) and
- * returns the changes needed: none when the host is already right.  The
- * executor then, in one place (exec_change):
+ * A step never acts.  Its prepare() reads the current state through ctx->tp,
+ * the read-only view of the host (transport.h; exec_read_file and exec_view
+ * so a dry run sees its own earlier planned edits), and returns the changes
+ * needed: none when the host is already right.  The executor then, in one
+ * place (exec_change):
  *   - in a dry run, records "would change" / "would run" and returns;
- *   - otherwise backs up the file, applies, records the result and keeps the
- *     change for undo.
- * When a later verify fails, every change of the run is undone, newest first.
+ *   - otherwise passes the gate (gate.h: the run lock held, the audit log
+ *     open and an "applying" record written, the maintenance flags and
+ *     rate limits), backs up the file, applies through the writable
+ *     transport, which only it holds, records the result in the audit log
+ *     and keeps the change for undo.
+ * When a later verify fails, every change of the run is undone, newest first,
+ * each undo recorded too.
  *
  * Outcomes are ordered; the worst decides a playbook's result.
  */
@@ -37,13 +43,18 @@ enum change_kind {
 struct exec_ctx;
 struct change;
 
-typedef int (*change_fn)(struct change *, struct exec_ctx *, char **cause);
+/* Applies (or undoes, or checks) a change.  tp is what the executor hands
+ * it: the writable transport for an action and its undo, the read-only view
+ * for a check. */
+typedef int (*change_fn)(struct change *, struct exec_ctx *,
+    struct transport *tp, char **cause);
 
 struct change {
 	enum change_kind kind;
 	char *summary;  /* one line, secrets masked */
 	/* CHANGE_FILE */
 	char *path;     /* resolved: the file that will be replaced */
+	int remove;     /* remove the file instead (undo of a file a run made) */
 	struct buf before, after;
 	int existed;
 	mode_t mode;
@@ -60,7 +71,13 @@ struct change {
 	/* result */
 	enum outcome outcome;
 	char *message;  /* what happened, masked */
+	int conflict;   /* CHANGE_FILE: someone changed the file meanwhile;
+			   their version was kept (message says more) */
 	int step_index;
+	/* audit: this change reverses record `undoes` of run undo_of_run
+	 * (jobfix undo); 0 and NULL otherwise */
+	long undoes;
+	char *undo_of_run;
 };
 
 struct change_list {
@@ -74,16 +91,26 @@ void change_list_add(struct change_list *, struct change *);
 void change_list_free(struct change_list *);
 
 struct report;
-struct audit;
 struct finding;
+struct gate;
+
+/* How a run goes through the gate. */
+struct exec_opts {
+	int dry_run;
+	int allow_restart;
+	int unattended; /* a run nobody watches (cron, --yes without a terminal) */
+	int guarded;    /* the maintenance flags and rate limits apply: an
+			   unattended run, or a fleet run */
+	const char *run_id; /* NULL: the report's */
+};
 
 struct exec_ctx {
 	struct site *site;
 	struct conf *conf;
-	struct transport *tp;
+	struct transport *tp;          /* the read-only view of the host */
 	struct facts *facts;
 	struct report *report;
-	struct audit *audit; /* NULL: no audit log */
+	struct gate *gate;             /* NULL in a dry run */
 	const char *run_id;
 	int dry_run;
 	int allow_restart;
@@ -94,17 +121,6 @@ struct exec_ctx {
 	struct transport *view;        /* exec_view() */
 	int changed;                   /* changes made (or planned) so far in
 					  this playbook: `when = "changed"` */
-	/* Called for every change applied, failed, undone or refused, with
-	 * event "applied", "failed", "undone", "undo-failed", "refused" or
-	 * "planned"; the audit log hooks in here. */
-	void (*on_change)(struct exec_ctx *, const struct change *,
-	    const char *event, void *arg);
-	void *on_change_arg;
-	/* Asked right before each change; nonzero refuses it (maintenance
-	 * flag, rate limits).  NULL: always allowed. */
-	int (*may_change)(struct exec_ctx *, const struct change *, char **why,
-	    void *arg);
-	void *may_change_arg;
 	/* What the executor did, step by step (report.h). */
 	struct step_record *records;
 	size_t nrecords;
@@ -119,9 +135,14 @@ struct step_record {
 	struct change_list changes;
 };
 
+/* Outside a dry run this opens the gate: the audit log is opened here (if
+ * it cannot be, every change is refused, saying why). */
 void exec_init(struct exec_ctx *, struct site *, struct facts *,
-    struct report *, int dry_run);
+    struct report *, const struct exec_opts *);
 void exec_cleanup(struct exec_ctx *);
+/* Before a playbook runs: 0 when it may, else the gate's reason (gate.h
+ * GATE_* code, *why saying it); a dry run always may. */
+int exec_may_run(struct exec_ctx *, const struct playbook *, char **why);
 
 /* Reads a file as the run sees it: planned content in a dry run. */
 int exec_read_file(struct exec_ctx *, const char *path, struct buf *out,
@@ -140,6 +161,13 @@ enum outcome exec_change(struct exec_ctx *, struct change *);
 /* Runs a playbook's steps; returns the worst outcome. */
 enum outcome exec_playbook(struct exec_ctx *, const struct playbook *,
     const struct finding *);
+/* Records (add = 1) or forgets (add = 0) a file about to be written, so
+ * a crash's temp file beside it can be found by the next run. */
+void exec_pending(struct site *, const char *path, int add);
+/* Removes the temp files beside the files a crashed run was writing;
+ * call with the run lock held.  Returns how many. */
+int exec_sweep_litter(struct site *);
+
 /* Undoes every applied change of the run, newest first. */
 int exec_undo_all(struct exec_ctx *);
 

@@ -36,6 +36,7 @@ struct errcode {
 	long code;
 	const char *route; /* "JOB -> GSE" */
 	const char *meaning;
+	const char *faq_zh; /* the FAQ's own words (Chinese), quoted as is */
 };
 
 const struct fault *fault_table(size_t *n);

@@ -49,11 +49,14 @@
 #include "exitcode.h"
 #include "fault.h"
 #include "fleet.h"
+#include "gate.h"
+#include "lock.h"
 #include "log.h"
 #include "metrics.h"
 #include "probe.h"
 #include "report.h"
 #include "site.h"
+#include "i18n.h"
 
 #define WORKER_STACK ((size_t)1 << 20)
 /* Longest message kept per host for the summary. */
@@ -67,6 +70,7 @@ struct host_result {
 	int nfindings;
 	int changed;
 	int held;              /* not repaired: a shared cause */
+	int gate_hold;         /* not repaired: the gate held it (gate.h) */
 	char *findings;        /* "agent.down,agent.link" */
 	char *message;         /* why it failed, or NULL */
 	int64_t ms;
@@ -105,6 +109,9 @@ result_word(const struct fleet *fl, const struct host_result *h)
 		return "not run";
 	if (h->held)
 		return "held";
+	if (h->gate_hold != GATE_OPEN && h->changed == 0 &&
+	    h->exit == EXIT_FINDINGS)
+		return gate_hold_word(h->gate_hold);
 	switch (h->exit) {
 	case EXIT_HEALTHY:
 		return h->changed ? "fixed" : "healthy";
@@ -208,6 +215,19 @@ failure_of(const struct report *rep)
 		}
 	if (rep->nnotes > 0)
 		return xstrndup(rep->notes[0], MESSAGE_MAX);
+	return NULL;
+}
+
+/* Why the gate held the host: the note of a held finding. */
+static char *
+held_why(const struct report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nfindings; i++)
+		if (rep->findings[i].state == FINDING_HELD &&
+		    rep->findings[i].note != NULL)
+			return xstrndup(rep->findings[i].note, MESSAGE_MAX);
 	return NULL;
 }
 
@@ -326,6 +346,8 @@ print_json_host(struct fleet *fl, size_t idx, const struct report *rep)
 	}
 	json_object_set_new(o, "findings", arr);
 	json_object_set_new(o, "changed", json_integer(r->changed));
+	json_object_set_new(o, "held_by", r->gate_hold != GATE_OPEN ?
+	    json_string(gate_hold_word(r->gate_hold)) : json_null());
 	json_object_set_new(o, "ms", json_integer(r->ms));
 	safe = redact(r->message != NULL ? r->message : "");
 	json_object_set_new(o, "message", r->message != NULL ?
@@ -366,10 +388,10 @@ run_host(struct fleet *fl, size_t idx)
 	struct engine_opts eo;
 	struct buf ids = BUF_INIT;
 	const char *name;
-	char *cause = NULL;
+	char *cause = NULL, *dir = NULL;
 	int64_t start = now_ms(), deadline;
 	size_t i;
-	int r, arrived = 0;
+	int r, arrived = 0, lockfd = -1;
 
 	conf = host_conf(fl, h);
 	deadline = start + conf_int(conf, "fleet.host_timeout_ms");
@@ -381,13 +403,16 @@ run_host(struct fleet *fl, size_t idx)
 		goto out;
 	}
 	name = conf_str(conf, "site.host_name");
+	/* named as -H names it (the host, without user and port): the
+	 * audit records, the state directory and `jobfix -H HOST undo` agree */
 	site = site_new(conf, tp, name != NULL && *name != '\0' ? name :
-	    h->spec);
+	    h->host);
+	site->keep_state = fl->fixing && !fl->o->dry_run;
 	rep = report_new(fl->o->command, site->host, conf_str(conf,
 	    "site.root"), fl->o->dry_run);
 	facts = facts_new();
 	if (engine_gather(site, facts, &cause) != 0) {
-		report_note(rep, "probing failed: %s", cause);
+		report_note(rep, _("probing failed: %s"), cause);
 		free(cause);
 		cause = NULL;
 	}
@@ -424,17 +449,33 @@ run_host(struct fleet *fl, size_t idx)
 			    h->spec);
 			goto report;
 		}
+		/* the host's lock on this controller: another fleet or -H
+		 * run on it waits its turn (the gate checks the host's own
+		 * lock and maintenance flag before every change) */
+		if (!fl->o->dry_run && (site_state_subdir(site, NULL, &dir,
+		    &cause) != 0 || (lockfd = lock_acquire(dir, 0,
+		    &cause)) < 0)) {
+			res->exit = lockfd == -JF_ERR_REFUSED ? EXIT_LOCKED :
+			    EXIT_USAGE;
+			res->message = cause;
+			cause = NULL;
+			goto report;
+		}
 		memset(&eo, 0, sizeof eo);
 		eo.dry_run = fl->o->dry_run;
 		eo.allow_restart = fl->o->allow_restart;
 		eo.only = fl->o->playbook;
+		eo.guarded = 1;
 		engine_fix(site, facts, fl->pbs, rep, &eo);
+		res->gate_hold = rep->gate_hold;
 	}
 	rep->exit_code = engine_exit_code(rep, fl->fixing);
 	res->exit = rep->exit_code;
 	res->changed = count_changed(rep);
 	if (res->exit >= EXIT_USAGE)
 		res->message = failure_of(rep);
+	else if (res->gate_hold != GATE_OPEN && res->changed == 0)
+		res->message = held_why(rep);
 	else if (rep->nnotes > 0 && fl->o->verbose)
 		res->message = xstrndup(rep->notes[0], MESSAGE_MAX);
 report:
@@ -443,6 +484,8 @@ report:
 	else if (res->exit > rep->exit_code)
 		rep->exit_code = res->exit;
 out:
+	lock_release(lockfd);
+	free(dir);
 	if (!arrived)
 		wave_arrive(fl, idx, NULL);
 	res->ms = now_ms() - start;
@@ -458,8 +501,8 @@ out:
 	/* a probe abandoned at its deadline may still use this host's
 	 * session: never close it under the thread (see site_drain) */
 	if (site_drain(site, 5000) != 0) {
-		warnx("%s: a probe still runs past its deadline; its session "
-		    "is left open", h->spec);
+		warnx(_("%s: a probe still runs past its deadline; its session "
+		    "is left open"), h->spec);
 		return;
 	}
 	site_free(site);
@@ -472,8 +515,9 @@ progress(struct fleet *fl)
 {
 	if (!fl->o->progress)
 		return;
-	fprintf(stderr, "\rjobfix fleet: %zu/%zu done, %zu running, %zu failed "
-	    "(%.1f s) ", fl->done, fl->inv->n, fl->running, fl->failed,
+	fputc('\r', stderr);
+	fprintf(stderr, _("jobfix fleet: %zu/%zu done, %zu running, %zu failed "
+	    "(%.1f s) "), fl->done, fl->inv->n, fl->running, fl->failed,
 	    (double)(now_ms() - fl->start) / 1000);
 	fflush(stderr);
 }
@@ -558,9 +602,11 @@ print_text(struct fleet *fl, size_t *counts)
 	const struct inv_host *h;
 	struct host_result *r;
 	size_t i, w = 4, fw = 8;
-	const char *words[] = { "healthy", "fixed", "would fix", "findings",
-		"held", "undone", "failed", "unreachable", "locked", "error",
-		"not run" };
+	const char *words[] = { N_("healthy"), N_("fixed"), N_("would fix"),
+		N_("findings"), N_("held"), N_("paused"),
+		N_("held by rate limit"), N_("refused"), N_("undone"),
+		N_("failed"), N_("unreachable"), N_("locked"), N_("error"),
+		N_("not run") };
 	int first;
 
 	for (i = 0; i < fl->inv->n; i++) {
@@ -574,8 +620,9 @@ print_text(struct fleet *fl, size_t *counts)
 		w = 40;
 	if (fw > 40)
 		fw = 40;
-	fprintf(fl->out, "%-*s  %-*s  %7s  %s\n", (int)w, "HOST", (int)fw,
-	    "FINDINGS", "CHANGED", "RESULT");
+	/* TRANSLATORS: the headings of the fleet summary's columns */
+	fprintf(fl->out, "%-*s  %-*s  %7s  %s\n", (int)w, _("HOST"), (int)fw,
+	    _("FINDINGS"), _("CHANGED"), _("RESULT"));
 	for (i = 0; i < fl->inv->n; i++) {
 		h = &fl->inv->hosts[i];
 		r = &fl->res[i];
@@ -584,7 +631,7 @@ print_text(struct fleet *fl, size_t *counts)
 			continue;
 		fprintf(fl->out, "%-*s  %-*s  %7d  %s\n", (int)w, h->spec,
 		    (int)fw, r->findings != NULL && *r->findings ? r->findings :
-		    "-", r->changed, result_word(fl, r));
+		    "-", r->changed, _(result_word(fl, r)));
 	}
 	first = 1;
 	for (i = 0; i < fl->inv->n; i++) {
@@ -594,24 +641,24 @@ print_text(struct fleet *fl, size_t *counts)
 		if (r->message == NULL)
 			continue;
 		if (first)
-			fprintf(fl->out, "\nWhy\n");
+			fprintf(fl->out, "\n%s\n", _("Why"));
 		first = 0;
 		safe = redact(r->message);
 		fprintf(fl->out, "  %s: %s\n", fl->inv->hosts[i].spec, safe);
 		free(safe);
 	}
 	if (fl->shared_note != NULL)
-		fprintf(fl->out, "\nLikely shared cause: %s\n", fl->shared_note);
+		fprintf(fl->out, _("\nLikely shared cause: %s\n"), fl->shared_note);
 	if (fl->stop_reason != NULL)
-		fprintf(fl->out, "\nStopped: %s\n", fl->stop_reason);
-	fprintf(fl->out, "\n%zu host%s", fl->inv->n, fl->inv->n == 1 ? "" :
-	    "s");
+		fprintf(fl->out, _("\nStopped: %s\n"), fl->stop_reason);
+	fprintf(fl->out, ngettext("\n%zu host", "\n%zu hosts", fl->inv->n),
+	    fl->inv->n);
 	first = 1;
 	for (i = 0; i < nitems(words); i++) {
 		if (counts[i] == 0)
 			continue;
 		fprintf(fl->out, "%s %zu %s", first ? ":" : ",", counts[i],
-		    words[i]);
+		    _(words[i]));
 		first = 0;
 	}
 	fprintf(fl->out, "; %.1f s\n", (double)(now_ms() - fl->start) / 1000);
@@ -622,8 +669,8 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
     const struct inventory *inv, const struct fleet_opts *o, FILE *out)
 {
 	static const char *const words[] = { "healthy", "fixed", "would fix",
-		"findings", "held", "undone", "failed", "unreachable", "locked",
-		"error", "not run" };
+		"findings", "held", "paused", "held by rate limit", "refused",
+		"undone", "failed", "unreachable", "locked", "error", "not run" };
 	struct fleet fl;
 	pthread_attr_t attr;
 	pthread_t *threads;
@@ -676,7 +723,7 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
 	pthread_attr_setstacksize(&attr, WORKER_STACK);
 	for (i = 0; i < nthreads; i++) {
 		if ((e = pthread_create(&threads[i], &attr, worker, &fl)) != 0) {
-			warnx("cannot start worker %zu: %s; going on with %zu",
+			warnx(_("cannot start worker %zu: %s; going on with %zu"),
 			    i + 1, strerror(e), i);
 			nthreads = i;
 			break;
@@ -696,7 +743,7 @@ fleet_run(struct conf *conf, const struct playbook_set *pbs,
 		char *cause = NULL;
 		if (metrics_write(fl.metrics, conf_str(conf, "metrics.textfile"),
 		    &cause) != 0) {
-			warnx("metrics: %s", cause);
+			warnx(_("metrics: %s"), cause);
 			free(cause);
 		}
 		metrics_free(fl.metrics);

@@ -1,45 +1,28 @@
 /*
  * heal.h - unattended self-healing: per-playbook policy and rate limits,
- * the maintenance flag, the audit records of changes, and the state that
- * `jobfix status` shows (jobfix(8), UNATTENDED RUNS, describes the semantics).
+ * the maintenance flag, and the state that `jobfix status` shows (jobfix(8),
+ * UNATTENDED RUNS, describes the semantics).  The executor's gate (gate.h)
+ * applies them before every change; the commands pause, resume, reset and
+ * status read and write them.
  *
- * The engine asks heal_may_run() before it runs a playbook, and the
- * executor asks heal_may_change() right before each change and tells
- * heal_on_change() what happened (exec.h hooks), so the maintenance flag
- * and the limits are checked again before every change, not only once.
- *
- * Rate limits count unattended runs only.  An attempt is an unattended run
- * of a playbook that reached its first change (counted, and saved, before
- * that change is made: a run killed in the middle still counts).  Attempts
- * older than the window are forgotten; with max_runs attempts inside the
- * window the playbook is held until the oldest of them leaves the window,
- * or until `jobfix reset PLAYBOOK`.
+ * Rate limits count guarded runs only (unattended and fleet runs).  An
+ * attempt is a guarded run of a playbook that reached its first change
+ * (counted, and saved, before that change is made: a run killed in the
+ * middle still counts).  Attempts older than the window are forgotten; with
+ * max_runs attempts inside the window the playbook is held until the oldest
+ * of them leaves the window, or until `jobfix reset PLAYBOOK`.
  */
 #ifndef JOBFIX_HEAL_H
 #define JOBFIX_HEAL_H
 
 #include <jansson.h>
+#include <time.h>
 
 #include "audit.h"
 #include "exec.h"
 #include "playbook.h"
 #include "report.h"
 #include "site.h"
-
-struct heal;
-
-/* audit NULL with audit_error set: every change is refused (nothing is
- * changed without a record). */
-struct heal *heal_new(struct site *, struct audit *, const char *audit_error,
-    const char *run_id, int unattended);
-void heal_free(struct heal *);
-
-/* Hooks; arg is the struct heal. */
-int heal_may_run(const struct playbook *, char **why, void *arg);
-int heal_may_change(struct exec_ctx *, const struct change *, char **why,
-    void *arg);
-void heal_on_change(struct exec_ctx *, const struct change *,
-    const char *event, void *arg);
 
 /* "auto" or "confirm": policy.NAME.mode in jobfix.conf, else the
  * playbook's own policy.  Anything else reads as "confirm". */
@@ -83,5 +66,14 @@ void heal_run_id(char out[40]);
 
 /* A string as a JSON value: masked, and never invalid UTF-8. */
 json_t *heal_jstr(const char *);
+/* o[key] = heal_jstr(value), when value is not NULL. */
+void heal_set_str(json_t *o, const char *key, const char *value);
+
+/* For the gate: the counters' arithmetic. */
+/* Drops attempts older than the window; returns those left, *oldest the
+ * oldest of them. */
+size_t heal_prune(json_t *entry, long window, time_t now, time_t *oldest);
+json_t *heal_entry_of(json_t *counters, const char *playbook);
+char *heal_when_text(time_t);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,59 @@
 
 #include "lock.h"
 #include "util.h"
+
+/* The locks this process holds, for lock_held(). */
+struct held_lock {
+	int fd;
+	char *dir;
+};
+static pthread_mutex_t held_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct held_lock *held_v;
+static size_t held_n;
+
+static void
+held_add(int fd, const char *dir)
+{
+	pthread_mutex_lock(&held_mutex);
+	held_v = xreallocarray(held_v, held_n + 1, sizeof *held_v);
+	held_v[held_n].fd = fd;
+	held_v[held_n++].dir = xstrdup(dir);
+	pthread_mutex_unlock(&held_mutex);
+}
+
+static void
+held_drop(int fd)
+{
+	size_t i;
+
+	pthread_mutex_lock(&held_mutex);
+	for (i = 0; i < held_n; i++)
+		if (held_v[i].fd == fd) {
+			free(held_v[i].dir);
+			held_v[i] = held_v[--held_n];
+			break;
+		}
+	if (held_n == 0) {
+		free(held_v);
+		held_v = NULL;
+	}
+	pthread_mutex_unlock(&held_mutex);
+}
+
+int
+lock_held(const char *state_dir)
+{
+	size_t i;
+	int r = 0;
+
+	if (state_dir == NULL)
+		return 0;
+	pthread_mutex_lock(&held_mutex);
+	for (i = 0; i < held_n && !r; i++)
+		r = strcmp(held_v[i].dir, state_dir) == 0;
+	pthread_mutex_unlock(&held_mutex);
+	return r;
+}
 
 int
 lock_acquire(const char *state_dir, int wait_seconds, char **cause)
@@ -59,6 +113,7 @@ lock_acquire(const char *state_dir, int wait_seconds, char **cause)
 	if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, strlen(pid), 0) < 0) {
 		/* the pid is for people; the flock is the lock */
 	}
+	held_add(fd, state_dir);
 	free(path);
 	return fd;
 fail:
@@ -71,6 +126,7 @@ void
 lock_release(int fd)
 {
 	if (fd >= 0) {
+		held_drop(fd);
 		if (ftruncate(fd, 0) != 0) {
 			/* nothing to do: the lock goes with the descriptor */
 		}

@@ -10,5 +10,8 @@
  * holds the lock after waiting wait_seconds (0: do not wait). */
 int lock_acquire(const char *state_dir, int wait_seconds, char **cause);
 void lock_release(int fd);
+/* 1 when this process holds the lock of state_dir (the executor's gate
+ * asks before every change).  Thread-safe: fleet workers lock their hosts. */
+int lock_held(const char *state_dir);
 
 #endif

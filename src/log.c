@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "log.h"
 
 static enum log_level level = LOG_WARN;
@@ -42,7 +43,7 @@ log_emit(enum log_level l, const char *file, const char *func, int line,
 	va_end(ap);
 	safe = redact(msg);
 	if (l == LOG_DEBUG)
-		fprintf(stderr, "%sjobfix: debug: %s:%d %s: %s%s\n",
+		fprintf(stderr, _("%sjobfix: debug: %s:%d %s: %s%s\n"),
 		    use_colour ? colours[l] : "", file, line, func, safe,
 		    use_colour ? "\033[0m" : "");
 	else if (l == LOG_INFO)

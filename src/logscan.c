@@ -50,6 +50,7 @@
 
 #include "log.h"
 #include "logscan.h"
+#include "i18n.h"
 
 #define TEXTS(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
@@ -895,7 +896,7 @@ load_state(const char *state_file, struct logscan_result *st)
 	int r;
 
 	buf_init(&b, STATE_MAX);
-	r = read_file_local(state_file, &b, STATE_MAX, &cause);
+	r = read_file_local_nofollow(state_file, &b, STATE_MAX, &cause);
 	if (r == 0)
 		r = logscan_state_parse(b.data, b.len, state_file, st, &cause);
 	else if (r == -JF_ERR_NOTFOUND) {
@@ -906,7 +907,7 @@ load_state(const char *state_file, struct logscan_result *st)
 		memset(st, 0, sizeof *st);
 		hits_alloc(st);
 		if (cause != NULL) {
-			warnx("%s; scanning the log from the start", cause);
+			warnx(_("%s; scanning the log from the start"), cause);
 			st->state_reset = 1;
 		}
 	}
@@ -1019,7 +1020,8 @@ logscan_run(struct transport *t, const char *path, const char *state_file,
 
 	/* nothing changed (nothing new in the log): no write, no fsync */
 	text = logscan_state_format(&st);
-	if (before_text == NULL || strcmp(text, before_text) != 0)
+	if ((opts == NULL || !opts->readonly) && (before_text == NULL ||
+	    strcmp(text, before_text) != 0))
 		r = write_state(state_file, text, strlen(text), cause);
 	free(text);
 	if (r != 0)

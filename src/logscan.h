@@ -76,6 +76,9 @@ struct logscan_result {
 struct logscan_opts {
 	size_t chunk;        /* bytes per read_range (0: the default) */
 	int64_t deadline;    /* now_ms() clock; 0: none */
+	int readonly;        /* read the state file, never write it (a run
+				that changes nothing: diagnose, a dry run);
+				the next run reads the same bytes again */
 };
 
 /*

@@ -11,6 +11,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +20,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "exec.h"
 #include "exitcode.h"
+#include "i18n.h"
 #include "lock.h"
 #include "log.h"
 #include "remote.h"
@@ -27,6 +31,7 @@
 enum {
 	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
 	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO, OPT_OFFLINE,
+	OPT_LIST_COMMANDS,
 };
 
 static const struct option longopts[] = {
@@ -51,6 +56,7 @@ static const struct option longopts[] = {
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "auto", no_argument, NULL, OPT_AUTO },
+	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -60,7 +66,7 @@ cmd_usage(FILE *fp)
 	const struct cmd_entry *const *t;
 	size_t n, i;
 
-	fprintf(fp, "usage: jobfix [options] [command [args]]\n\n"
+	fprintf(fp, _("usage: jobfix [options] [command [args]]\n\n"
 	    "options:\n"
 	    "  -c, --config FILE   jobfix.conf (default %s/jobfix/jobfix.conf)\n"
 	    "  -r, --root DIR      BlueKing install root (default /data/bkce)\n"
@@ -83,14 +89,36 @@ cmd_usage(FILE *fp)
 	    "      --offline       skip the probes that talk to services\n"
 	    "      --since TIME    audit show: records from TIME (ISO 8601, "
 	    "or 30m, 2h, 7d)\n"
-	    "      --version, -h, --help\n\ncommands:\n", JOBFIX_SYSCONFDIR);
+	    "      --version, -h, --help\n\ncommands:\n"), JOBFIX_SYSCONFDIR);
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++)
-		fprintf(fp, "  %-10s %-24s %s\n", t[i]->name, t[i]->args,
-		    t[i]->summary);
-	fprintf(fp, "\nexit status: 0 healthy, 1 findings remain, 2 usage or "
-	    "configuration error,\n3 fix failed and undone, 4 locked, 5 fix "
-	    "failed and not fully undone,\n6 host unreachable.  See jobfix(8).\n");
+		/* two spaces at least between the columns: bash completion
+		 * reads the arguments from here */
+		fprintf(fp, "  %-10s %-24s%s %s\n", t[i]->name, t[i]->args,
+		    strlen(t[i]->args) >= 24 ? " " : "", _(t[i]->summary));
+	fprintf(fp, "%s", _("\nexit status: 0 healthy, 1 findings remain, 2 "
+	    "usage or configuration error,\n3 fix failed and undone, 4 locked, "
+	    "5 fix failed and not fully undone,\n6 host unreachable.  See "
+	    "jobfix(8).\n"));
+}
+
+/*
+ * --list-commands (not in --help: for tests and completion): one line a
+ * command, its name and what it may change, from the command table:
+ * "changes" (the host), "state" (jobfix's own state), "sandbox" (its own
+ * sandbox) or "nothing".
+ */
+static void
+list_commands(void)
+{
+	const struct cmd_entry *const *t;
+	size_t n, i;
+
+	t = cmd_table(&n);
+	for (i = 0; i < n; i++)
+		printf("%s %s\n", t[i]->name, (t[i]->flags & CMD_CHANGES) ?
+		    "changes" : (t[i]->flags & CMD_STATE) ? "state" :
+		    (t[i]->flags & CMD_SANDBOX) ? "sandbox" : "nothing");
 }
 
 static int usage_error(const char *, ...) JF_PRINTF(1, 2);
@@ -103,7 +131,7 @@ usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\ntry 'jobfix --help'\n");
+	fprintf(stderr, "\n%s\n", _("try 'jobfix --help'"));
 	return EXIT_USAGE;
 }
 
@@ -127,14 +155,37 @@ load_conf(struct cmd_ctx *c)
 		free(cause);
 		return NULL;
 	}
-	if (c->opts.root != NULL)
-		conf_override(conf, "site.root", c->opts.root);
+	if (c->opts.root != NULL) {
+		/* resolved once: restarts need absolute paths, and the audit
+		 * and undo records must name the files wherever undo runs */
+		char *abs = NULL, cwd[PATH_MAX];
+
+		if (c->opts.root[0] != '/' && c->opts.host != NULL) {
+			error(_("-r \"%s\": the install root of a remote host must "
+			    "be an absolute path"), c->opts.root);
+			conf_free(conf);
+			return NULL;
+		}
+		if (c->opts.root[0] != '/' &&
+		    (abs = realpath(c->opts.root, NULL)) == NULL &&
+		    getcwd(cwd, sizeof cwd) != NULL)
+			abs = path_join(cwd, c->opts.root);
+		conf_override(conf, "site.root", abs != NULL ? abs :
+		    c->opts.root);
+		free(abs);
+	}
 	if (c->opts.offline)
 		conf_override(conf, "probes.network", "false");
 	if ((env = getenv("JOBFIX_STATE_DIR")) != NULL && *env != '\0')
 		conf_override(conf, "state_dir", env);
 	if ((env = getenv("JOBFIX_AUDIT_LOG")) != NULL && *env != '\0')
 		conf_override(conf, "audit_log", env);
+	if (conf_check(conf, &cause) != 0) {
+		error(_("-r, JOBFIX_STATE_DIR or JOBFIX_AUDIT_LOG: %s"), cause);
+		free(cause);
+		conf_free(conf);
+		return NULL;
+	}
 	return conf;
 }
 
@@ -148,6 +199,7 @@ main(int argc, char **argv)
 	struct remote_cli rcli;
 	int ch, r, lockfd = -1, verbose = 0;
 
+	i18n_init();
 	memset(&c, 0, sizeof c);
 	c.argv0 = argv[0];
 	c.opts.colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
@@ -175,8 +227,8 @@ again:
 			errno = 0;
 			c.opts.wait_seconds = (int)strtol(optarg, &end, 10);
 			if (errno || *end || c.opts.wait_seconds < 0)
-				return usage_error("--wait takes seconds, not "
-				    "\"%s\"", optarg);
+				return usage_error(_("--wait takes seconds, "
+				    "not \"%s\""), optarg);
 			break;
 		case OPT_KEEP: c.opts.keep = optarg; break;
 		case OPT_ACCEPT_NEW: c.opts.accept_new_hostkey = 1; break;
@@ -186,8 +238,11 @@ again:
 		case OPT_AUTO:
 			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
 			break;
+		case OPT_LIST_COMMANDS:
+			list_commands();
+			return EXIT_HEALTHY;
 		default:
-			fprintf(stderr, "try 'jobfix --help'\n");
+			fprintf(stderr, "%s\n", _("try 'jobfix --help'"));
 			return EXIT_USAGE;
 		}
 	}
@@ -204,13 +259,16 @@ again:
 	if (word != NULL && optstring[0] != '+')
 		argv[--optind] = (char *)word; /* where the code below wants it */
 	c.opts.verbose = verbose;
+	/* what --json prints is for programs: the same in every language */
+	if (c.opts.json)
+		setlocale(LC_MESSAGES, "C");
 	log_init(c.opts.quiet ? LOG_ERROR : (verbose > 1 ? LOG_DEBUG :
 	    (verbose ? LOG_INFO : LOG_WARN)), isatty(STDERR_FILENO) &&
 	    getenv("NO_COLOR") == NULL && c.opts.colour);
 	argc -= optind;
 	argv += optind;
 	if ((e = cmd_find(argc > 0 ? argv[0] : "fix")) == NULL)
-		return usage_error("unknown command \"%s\"", argv[0]);
+		return usage_error(_("unknown command \"%s\""), argv[0]);
 	if (argc > 0) {
 		argc--;
 		argv++;
@@ -228,7 +286,7 @@ again:
 		}
 	}
 	if (e->flags & CMD_SITE) {
-		if (c.opts.host != NULL) {
+		if (c.opts.host != NULL && !(e->flags & CMD_HOST_FILTER)) {
 			memset(&rcli, 0, sizeof rcli);
 			rcli.identity = c.opts.identity;
 			rcli.known_hosts = c.opts.known_hosts;
@@ -248,7 +306,21 @@ again:
 			    "site.host_name"));
 		}
 	}
-	if ((e->flags & CMD_LOCK) && !c.opts.dry_run) {
+	/* the state directory is trusted as OpenSSH and sudo trust their
+	 * files, or not used at all (jobfix(8), STATE DIRECTORY) */
+	if ((e->flags & (CMD_SITE | CMD_STATE | CMD_CHANGES)) &&
+	    state_dir_trusted(conf_str(c.conf, "state_dir"), &cause) != 0) {
+		error("%s", cause);
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (c.site != NULL)
+		c.site->keep_state = (e->flags & (CMD_CHANGES | CMD_LOCK)) &&
+		    !c.opts.dry_run;
+	/* every command that changes things takes the lock; one that parses
+	 * its own options (fleet) takes it once it knows */
+	if ((e->flags & (CMD_CHANGES | CMD_LOCK)) && !(e->flags & CMD_ARGS) &&
+	    !c.opts.dry_run) {
 		/* a remote host's lock is in its own state directory */
 		if (c.site != NULL && !c.site->local && site_state_subdir(c.site,
 		    NULL, &rhost_dir, &cause) != 0) {
@@ -263,6 +335,8 @@ again:
 			goto out;
 		}
 	}
+	if (lockfd >= 0 && c.site != NULL)
+		exec_sweep_litter(c.site);
 	r = e->exec(&c, argc, argv);
 out:
 	lock_release(lockfd);
@@ -273,7 +347,8 @@ out:
 	 * transport and its settings: give it a moment, and if it still runs,
 	 * exit without freeing what it uses (the kernel frees it). */
 	if (site_drain(c.site, 5000) != 0) {
-		warnx("a probe still runs past its deadline; leaving it behind");
+		warnx("%s", _("a probe still runs past its deadline; leaving "
+		    "it behind"));
 		return r;
 	}
 	site_free(c.site);

@@ -4,7 +4,8 @@
  * node_exporter's textfile collector reads every *.prom file of its
  * directory at each scrape, so the file must never be seen half written:
  * it is replaced through the local transport's write_file (temp file in the
- * same directory, fsync, rename), the one atomic writer of the project.
+ * same directory, fsync, rename), the one atomic writer of the project, in
+ * its form that never follows a link planted at the path.
  *
  * The text format wants every sample of a family together under one HELP
  * and TYPE line, so samples are collected per family (a fleet adds hosts in
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,6 +35,8 @@
 #include "log.h"
 #include "metrics.h"
 #include "transport.h"
+#include "transport-local.h"
+#include "i18n.h"
 
 enum family {
 	F_RUNS, F_LAST_TIME, F_LAST_DURATION, F_LAST_EXIT, F_FINDINGS,
@@ -310,7 +314,7 @@ update_state(struct site *site, const struct report *rep,
 	free(dir);
 	return st;
 fail:
-	warnx("metrics: the counters are not kept: %s", cause);
+	warnx(_("metrics: the counters are not kept: %s"), cause);
 	free(cause);
 	free(dir);
 	if (fd != -1)
@@ -435,7 +439,7 @@ metrics_text(struct metrics *m)
 int
 metrics_write(struct metrics *m, const char *path, char **cause)
 {
-	struct transport *local;
+	struct stat st;
 	char *text;
 	int r;
 
@@ -443,10 +447,17 @@ metrics_write(struct metrics *m, const char *path, char **cause)
 		return set_cause(cause, JF_ERR_USAGE, "metrics.textfile \"%s\": "
 		    "an absolute path ending in .prom (node_exporter's textfile "
 		    "collector reads only those)", path);
+	/* The collector's directory may be writable by its own user: a link
+	 * planted at path is refused, with a message that says so, and the
+	 * write itself never follows one (so a link planted between the check
+	 * and the write is not followed either). */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return set_cause(cause, JF_ERR_REFUSED, "metrics.textfile "
+		    "\"%s\" is %s, not a regular file: refusing to write it",
+		    path, S_ISLNK(st.st_mode) ? "a symbolic link" :
+		    "not a file");
 	text = metrics_text(m);
-	local = transport_local_new();
-	r = tp_write(local, path, text, strlen(text), 0644, cause);
-	transport_free(local);
+	r = tlocal_write_nofollow(path, text, strlen(text), 0644, cause);
 	free(text);
 	return r;
 }
@@ -465,7 +476,7 @@ metrics_local_run(struct site *site, const struct report *rep,
 	metrics_add(m, NULL, site, rep, pbs, rep->exit_code,
 	    now_ms() - rep->start_ms);
 	if (metrics_write(m, path, &cause) != 0) {
-		warnx("metrics: %s", cause);
+		warnx(_("metrics: %s"), cause);
 		free(cause);
 	}
 	metrics_free(m);

@@ -147,9 +147,15 @@ logs_run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	if ((dir = site_path(ctx->site, "site.log_dir")) == NULL ||
 	    *dir == '\0')
 		return set_cause(cause, JF_ERR_USAGE, "site.log_dir is not set");
-	if ((r = site_state_subdir(ctx->site, "logscan", &sdir, cause)) != 0)
+	/* the offsets are kept only by runs that may write jobfix's state;
+	 * a diagnose or a dry run reads them and writes nothing */
+	if (!ctx->site->keep_state)
+		sdir = path_join(ctx->site->state_dir, "logscan");
+	else if ((r = site_state_subdir(ctx->site, "logscan", &sdir,
+	    cause)) != 0)
 		return r;
 	memset(&opts, 0, sizeof opts);
+	opts.readonly = !ctx->site->keep_state;
 	if (ctx->deadline > 0)
 		opts.deadline = ctx->deadline - DEADLINE_MARGIN_MS;
 	/* over SSH a piece takes longer: smaller pieces, so the deadline is

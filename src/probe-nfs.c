@@ -2,10 +2,14 @@
  * probe-nfs.c - Job's NFS storage (FAQ 9, code 1259001): the storage path
  * (setting nfs.path, or else the job.conf key keys.nfs_path names, a
  * guess: PLATFORM.md [U]) lies on a mounted file system of a type in
- * nfs.fstypes, as nfs.mountinfo (/proc/self/mountinfo) says, and is
- * writable: a probe file is created and removed again (the only trace
- * this probe leaves, for a moment).  A hung NFS server blocks the probe;
- * the runner's deadline then reports it as timed out.
+ * nfs.fstypes, as nfs.mountinfo (/proc/self/mountinfo) says, and can be
+ * written as far as reading can tell: a directory, mounted without "ro",
+ * with a write permission bit, and not full (free blocks from statfs, asked
+ * with stat -f, setting nfs.stat, through the transport's read-only query).
+ * Like every probe it changes nothing: it writes no test file (whether a
+ * write really succeeds is for a playbook step, never a diagnose or a dry
+ * run).  A hung NFS server blocks the probe; the runner's deadline then
+ * reports it as timed out.
  *
  *   nfs.path     the storage path
  *   nfs.mount    "SOURCE on MOUNTPOINT type FSTYPE" holding it
@@ -16,6 +20,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "netcheck.h"
@@ -32,6 +37,58 @@ is_nfs_type(struct conf *conf, const char *fstype)
 		if (strcmp(t[i], fstype) == 0)
 			return 1;
 	return 0;
+}
+
+/* "ro" among a mount's options (mountinfo's per-mount field). */
+static int
+mount_readonly(const char *options)
+{
+	const char *p = options;
+	size_t n;
+
+	while (p != NULL && *p != '\0') {
+		n = strcspn(p, ",");
+		if (n == 2 && strncmp(p, "ro", 2) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/* Free blocks for unprivileged users of the file system holding path, from
+ * `stat -f -c %a` (statfs), a read-only query.  0 and *avail, or negative
+ * when it cannot be told (no answer is no finding here: the mount and the
+ * rights were checked). */
+static int
+free_blocks(struct probe_ctx *ctx, const char *path, long long *avail)
+{
+	const char *argv[6];
+	struct trun_result res;
+	char *end;
+	int r;
+
+	argv[0] = conf_str(ctx->site->conf, "nfs.stat");
+	argv[1] = "-f";
+	argv[2] = "-c";
+	argv[3] = "%a";
+	argv[4] = path;
+	argv[5] = NULL;
+	if (argv[0] == NULL || argv[0][0] != '/')
+		return -JF_ERR_USAGE;
+	trun_result_init(&res);
+	r = tp_query(ctx->tp, argv, NULL, NULL, 0, probe_time_left(ctx), &res,
+	    NULL);
+	if (r == 0 && (res.status != 0 || res.timed_out || res.out.len == 0))
+		r = -JF_ERR_IO;
+	if (r == 0) {
+		*avail = strtoll(res.out.data, &end, 10);
+		if (end == res.out.data || *avail < 0)
+			r = -JF_ERR_PARSE;
+	}
+	trun_result_free(&res);
+	return r;
 }
 
 static void
@@ -62,7 +119,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	struct buf text = BUF_INIT;
 	struct tstat st;
 	char *real = NULL, *err = NULL, *probe = NULL, *source;
-	int r;
+	long long avail = -1;
 
 	(void)cause;
 	memset(&me, 0, sizeof me);
@@ -111,24 +168,33 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		    "share there", path, me.mountpoint, me.fstype, me.source);
 		goto out;
 	}
-	probe = xasprintf("%s/.jobfix-probe-%ld-%lld", real, (long)getpid(),
-	    (long long)now_ms());
-	if ((r = tp_write(ctx->tp, probe, "jobfix write probe\n", 19, 0600,
-	    &err)) != 0) {
-		fail(out, "not_writable", probe, "%s (NFS %s from %s) is not "
-		    "writable: %s", path, me.mountpoint, me.source, err);
+	if (!S_ISDIR(st.mode)) {
+		fail(out, "not_writable", source, "%s (NFS %s from %s) is not "
+		    "writable: not a directory", path, me.mountpoint, me.source);
 		goto out;
 	}
-	free(err);
-	err = NULL;
-	if (ctx->tp->ops->unlink(ctx->tp, probe, &err) != 0) {
-		fail(out, "not_writable", probe, "the probe file %s could not "
-		    "be removed: %s", probe, err);
+	if (mount_readonly(me.options)) {
+		fail(out, "not_writable", mi, "%s (NFS %s from %s) is not "
+		    "writable: mounted read-only (%s)", path, me.mountpoint,
+		    me.source, me.options);
+		goto out;
+	}
+	if ((st.mode & 0222) == 0) {
+		fail(out, "not_writable", source, "%s (NFS %s from %s) is not "
+		    "writable: no write permission for anyone (mode %04o)", path,
+		    me.mountpoint, me.source, (unsigned)st.mode & 07777);
+		goto out;
+	}
+	if (free_blocks(ctx, real, &avail) == 0 && avail == 0) {
+		fail(out, "not_writable", source, "%s (NFS %s from %s) is not "
+		    "writable: the file system is full (0 blocks free)", path,
+		    me.mountpoint, me.source);
 		goto out;
 	}
 	facts_set(out, "nfs.status", "ok", 0, "%s on %s (%s from %s): a "
-	    "probe file was written and removed", path, me.mountpoint,
-	    me.fstype, me.source);
+	    "directory, mounted read-write, mode %04o%s", path, me.mountpoint,
+	    me.fstype, me.source, (unsigned)st.mode & 07777, avail > 0 ?
+	    ", not full" : "");
 out:
 	mountinfo_entry_free(&me);
 	buf_free(&text);
@@ -141,6 +207,6 @@ out:
 
 const struct probe probe_nfs = {
 	"nfs", "nfs.", 1, PROBE_HOST,
-	"Job's storage path: a mounted NFS file system, writable",
+	"Job's storage path: a mounted NFS file system, writable as reads tell",
 	run,
 };

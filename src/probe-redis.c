@@ -12,8 +12,12 @@
  *   redis.maxmemory_policy
  *   redis.oom_errors      INFO errorstats: errorstat_OOM count since start
  *
- * oom: a maxmemory is set, used_memory has reached it and the policy is
- * noeviction, so every write Job makes is refused (1250002).
+ * oom: a maxmemory is set, the policy is noeviction, and used_memory has
+ * reached it, or is within REDIS_FULL_MARGIN of it while writes have been
+ * refused with OOM: Job's writes fail (1250002).  The margin is there
+ * because used_memory counts the buffers of the clients connected at the
+ * time: when the client that filled Redis goes away, used_memory drops a
+ * little below maxmemory, and the next write of any size fills it again.
  */
 #include "config.h"
 
@@ -23,6 +27,10 @@
 #include <sys/time.h>
 
 #include "probe-svc.h"
+
+/* within 1/REDIS_FULL_MARGIN of maxmemory counts as full once writes have
+ * been refused with OOM (see above) */
+#define REDIS_FULL_MARGIN 20
 
 /* "name:value\r\n" in an INFO text; a new string or NULL. */
 static char *
@@ -92,10 +100,11 @@ memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
 	    "INFO memory on %s", ep);
 	facts_set_long(out, "redis.oom_errors", n, "INFO errorstats on %s: "
 	    "writes refused with OOM since Redis started", ep);
-	if (m > 0 && u >= m && policy != NULL && strcmp(policy,
-	    "noeviction") == 0) {
-		facts_set(out, "redis.status", "oom", 0, "used_memory %ld >= "
-		    "maxmemory %ld with policy noeviction on %s", u, m, ep);
+	if (m > 0 && (u >= m || (n > 0 && u >= m - m / REDIS_FULL_MARGIN)) &&
+	    policy != NULL && strcmp(policy, "noeviction") == 0) {
+		facts_set(out, "redis.status", "oom", 0, "used_memory %ld of "
+		    "maxmemory %ld with policy noeviction on %s; %ld writes "
+		    "refused with OOM since Redis started", u, m, ep, n);
 		svc_set(out, "redis.error", NULL, "%s is full: used_memory "
 		    "%ld of maxmemory %ld, policy noeviction: writes fail with "
 		    "OOM (%ld so far)", ep, u, m, n);

@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "probe.h"
+#include "i18n.h"
 
 #define GRACE_MS 250
 
@@ -250,7 +251,7 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 			    j->start_ms, PROBE_TIMED_OUT);
 			facts_merge(facts, late);
 			facts_free(late);
-			warnx("probe \"%s\": no answer within %ld ms",
+			warnx(_("probe \"%s\": no answer within %ld ms"),
 			    j->probe->name, timeout);
 			jobs[i] = NULL;
 			continue;

@@ -13,14 +13,15 @@
 #include <string.h>
 
 #include "diff.h"
+#include "i18n.h"
 #include "report.h"
 
 const char *
 finding_state_name(enum finding_state s)
 {
 	static const char *const names[] = {
-		"open", "planned", "fixed", "remains", "failed", "advice",
-		"held", "blocked",
+		N_("open"), N_("planned"), N_("fixed"), N_("remains"),
+		N_("failed"), N_("advice"), N_("held"), N_("blocked"),
 	};
 
 	return (unsigned)s < nitems(names) ? names[s] : "?";
@@ -59,6 +60,7 @@ finding_clear(struct finding *f)
 {
 	free(f->evidence);
 	free(f->advice);
+	free(f->advice_text);
 	free(f->note);
 }
 
@@ -176,7 +178,7 @@ put_diff(FILE *fp, const struct change *c, const struct report_style *st)
 {
 	struct buf d = BUF_INIT;
 	char *after_label = xasprintf("%s (%s)", c->path,
-	    c->outcome == OUT_UNDONE ? "undone" : "new");
+	    c->outcome == OUT_UNDONE ? _("undone") : _("new"));
 	char *line, *p, *safe;
 
 	diff_unified(c->before.data ? c->before.data : "", c->before.len,
@@ -200,22 +202,25 @@ static void
 put_finding(FILE *fp, const struct finding *f, const struct report_style *st)
 {
 	fprintf(fp, "  %s[%s]%s %s", C(st, BOLD), f->fault->id, C(st, RESET),
-	    f->fault->title);
-	fprintf(fp, "%s  (FAQ §%d", C(st, DIM), f->fault->section);
+	    _(f->fault->title));
+	fprintf(fp, _("%s  (FAQ §%d"), C(st, DIM), f->fault->section);
 	if (f->fault->code)
-		fprintf(fp, ", code %ld", f->fault->code);
+		fprintf(fp, _(", code %ld"), f->fault->code);
 	fprintf(fp, ")%s\n", C(st, RESET));
 	if (f->evidence && *f->evidence) {
-		fprintf(fp, "      evidence:\n");
+		fprintf(fp, "      %s\n", _("evidence:"));
 		put_indented(fp, f->evidence, "        ");
 	}
 	if (f->pb != NULL)
-		fprintf(fp, "      fix: playbook %s (%s)\n", f->pb->name,
-		    finding_state_name(f->state));
+		fprintf(fp, _("      fix: playbook %s (%s)\n"), f->pb->name,
+		    _(finding_state_name(f->state)));
 	else
-		fprintf(fp, "      no playbook: advice below\n");
-	if (f->note)
-		put_indented(fp, f->note, "      note: ");
+		fprintf(fp, "      %s\n", _("no playbook: advice below"));
+	if (f->note) {
+		char *indent = xasprintf("      %s ", _("note:"));
+		put_indented(fp, _(f->note), indent);
+		free(indent);
+	}
 }
 
 static const char *
@@ -237,31 +242,32 @@ put_run(FILE *fp, const struct report *r, size_t i,
 	size_t j, k;
 
 	fprintf(fp, "  %zu. %s%s%s: %s\n", i + 1, C(st, BOLD), run->pb->name,
-	    C(st, RESET), run->pb->summary);
+	    C(st, RESET), _(run->pb->summary));
 	if (run->finding != (size_t)-1 && run->finding < r->nfindings)
-		fprintf(fp, "     fixes %s; result: %s%s%s\n",
+		fprintf(fp, _("     fixes %s; result: %s%s%s\n"),
 		    r->findings[run->finding].fault->id,
 		    outcome_colour(run->outcome, st), r->dry_run &&
-		    run->outcome == OUT_CHANGED ? "would change" :
-		    outcome_name(run->outcome), C(st, RESET));
+		    run->outcome == OUT_CHANGED ? _("would change") :
+		    _(outcome_name(run->outcome)), C(st, RESET));
 	for (j = 0; j < run->nrecords; j++) {
 		const struct step_record *rec = &run->records[j];
 
 		if (rec->changes.n == 0) {
-			fprintf(fp, "     step %d %s: %s%s%s\n", rec->index,
+			fprintf(fp, _("     step %d %s: %s%s%s\n"), rec->index,
 			    rec->type, outcome_colour(rec->outcome, st),
-			    rec->message ? rec->message : outcome_name(
-			    rec->outcome), C(st, RESET));
+			    rec->message ? _(rec->message) : _(outcome_name(
+			    rec->outcome)), C(st, RESET));
 			continue;
 		}
 		for (k = 0; k < rec->changes.n; k++) {
 			const struct change *c = rec->changes.v[k];
-			const char *m = c->message ? c->message :
-			    outcome_name(c->outcome);
+			const char *m = c->message ? _(c->message) :
+			    _(outcome_name(c->outcome));
 			int multi = strchr(m, '\n') != NULL;
-			fprintf(fp, "     step %d %s: %s  %s[%s]%s\n", rec->index,
-			    rec->type, c->summary, outcome_colour(c->outcome, st),
-			    multi ? outcome_name(c->outcome) : m, C(st, RESET));
+			fprintf(fp, _("     step %d %s: %s  %s[%s]%s\n"),
+			    rec->index, rec->type, _(c->summary),
+			    outcome_colour(c->outcome, st), multi ?
+			    _(outcome_name(c->outcome)) : m, C(st, RESET));
 			if (multi)
 				put_indented(fp, m, "          | ");
 			if (c->kind == CHANGE_FILE && (st->verbose ||
@@ -270,8 +276,12 @@ put_run(FILE *fp, const struct report *r, size_t i,
 			if (c->kind != CHANGE_FILE && c->display &&
 			    c->kind == CHANGE_ACTION)
 				fprintf(fp, "          $ %s\n", c->display);
-			if (c->note)
-				put_indented(fp, c->note, "          note: ");
+			if (c->note) {
+				char *ind = xasprintf("          %s ",
+				    _("note:"));
+				put_indented(fp, _(c->note), ind);
+				free(ind);
+			}
 		}
 	}
 }
@@ -283,12 +293,12 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 
 	if (st->quiet && r->exit_code == 0)
 		return;
-	fprintf(fp, "%sjobfix %s%s on %s%s%s%s\n", C(st, BOLD), r->command,
+	fprintf(fp, _("%sjobfix %s%s on %s%s%s%s\n"), C(st, BOLD), r->command,
 	    r->dry_run ? " --dry-run" : "", r->host, *r->root ? " (" : "",
 	    r->root, *r->root ? ")" : "");
 	fprintf(fp, "%s", C(st, RESET));
 	if (r->show_facts && r->facts != NULL) {
-		fprintf(fp, "\nFacts (%zu)\n", r->facts->n);
+		fprintf(fp, _("\nFacts (%zu)\n"), r->facts->n);
 		for (i = 0; i < r->facts->n; i++) {
 			const struct fact *f = &r->facts->v[i];
 			char *line = xasprintf("  %s = %s%s%s", f->name,
@@ -300,15 +310,16 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 	}
 	fprintf(fp, "\n");
 	if (r->nfindings == 0)
-		fprintf(fp, "%sNo faults found.%s\n", C(st, GREEN), C(st, RESET));
+		fprintf(fp, "%s%s%s\n", C(st, GREEN), _("No faults found."),
+		    C(st, RESET));
 	else {
-		fprintf(fp, "Findings (%zu)\n", r->nfindings);
+		fprintf(fp, _("Findings (%zu)\n"), r->nfindings);
 		for (i = 0; i < r->nfindings; i++)
 			put_finding(fp, &r->findings[i], st);
 	}
 	if (r->nruns > 0) {
-		fprintf(fp, "\n%s\n", r->dry_run ? "Plan (nothing has been "
-		    "changed)" : "What was done");
+		fprintf(fp, "\n%s\n", r->dry_run ? _("Plan (nothing has been "
+		    "changed)") : _("What was done"));
 		for (i = 0; i < r->nruns; i++)
 			put_run(fp, r, i, st);
 	}
@@ -320,14 +331,15 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 		    (f->state == FINDING_FIXED || f->state == FINDING_PLANNED)))
 			continue;
 		if (nadvice++ == 0)
-			fprintf(fp, "\nWhat a person should do\n");
+			fprintf(fp, "\n%s\n", _("What a person should do"));
 		fprintf(fp, "  [%s] ", f->fault->id);
-		put_indented(fp, f->advice, "");
+		put_indented(fp, f->advice_text ? f->advice_text : f->advice,
+		    "");
 	}
 	if (r->nnotes > 0) {
-		fprintf(fp, "\nNotes\n");
+		fprintf(fp, "\n%s\n", _("Notes"));
 		for (i = 0; i < r->nnotes; i++)
-			put_indented(fp, r->notes[i], "  - ");
+			put_indented(fp, _(r->notes[i]), "  - ");
 	}
 	fprintf(fp, "\n");
 	(void)nfix;

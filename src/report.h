@@ -28,6 +28,7 @@ struct finding {
 	const struct fault *fault;
 	char *evidence;   /* "fact = value (how)" lines, secrets masked */
 	char *advice;     /* expanded, secrets masked */
+	char *advice_text; /* the same in the user's language (text only) */
 	const struct playbook *pb;
 	enum finding_state state;
 	char *note;       /* why held or blocked, ... */
@@ -56,6 +57,7 @@ struct report {
 	struct facts *facts;  /* not owned; shown by `facts` and --verbose */
 	int show_facts;
 	int exit_code;
+	int gate_hold;        /* gate.h: why the gate first held this run */
 	int64_t start_ms;     /* now_ms() when the report was made */
 };
 

@@ -29,7 +29,8 @@ site_new(struct conf *conf, struct transport *tp, const char *host)
 
 	s = xcalloc(1, sizeof *s);
 	s->conf = conf;
-	s->tp = tp;
+	s->writable = tp;
+	s->tp = transport_readonly_new(tp);
 	if (host == NULL || *host == '\0') {
 		char name[256];
 		if (gethostname(name, sizeof name) != 0)
@@ -60,6 +61,7 @@ site_free(struct site *s)
 {
 	if (s == NULL)
 		return;
+	transport_free(s->tp);
 	free(s->host);
 	free(s->state_dir);
 	free(s->probe_stats);
@@ -169,13 +171,58 @@ mkdirs(const char *path, char **cause)
 	return r;
 }
 
+/*
+ * Each part of sub under the state directory, if it exists, is a real
+ * directory (not a link planted there: backups -> elsewhere), owned by root
+ * or by us, and writable by no one else.
+ */
+static int
+state_parts_trusted(struct site *s, const char *sub, char **cause)
+{
+	char *p = xstrdup(sub), *q, *part, c;
+	struct stat st;
+	int r = 0;
+
+	for (q = p; r == 0; q++) {
+		if (*q != '/' && *q != '\0')
+			continue;
+		c = *q;
+		*q = '\0';
+		part = path_join(s->state_dir, p);
+		if (lstat(part, &st) != 0)
+			; /* not made yet */
+		else if (!S_ISDIR(st.st_mode))
+			r = set_cause(cause, JF_ERR_REFUSED, "state directory: "
+			    "\"%s\" is %s, not a directory: refusing to use it",
+			    part, S_ISLNK(st.st_mode) ? "a symbolic link" :
+			    "a file");
+		else if ((st.st_uid != 0 && st.st_uid != geteuid()) ||
+		    (st.st_mode & 022) != 0)
+			r = set_cause(cause, JF_ERR_REFUSED, "state directory: "
+			    "\"%s\" is owned by uid %ld with mode %04o: it must "
+			    "be owned by root or by uid %ld and writable by no "
+			    "one else", part, (long)st.st_uid,
+			    (unsigned)(st.st_mode & 07777), (long)geteuid());
+		free(part);
+		*q = c;
+		if (c == '\0')
+			break;
+	}
+	free(p);
+	return r;
+}
+
 int
 site_state_subdir(struct site *s, const char *sub, char **out, char **cause)
 {
 	char *dir = sub ? path_join(s->state_dir, sub) : xstrdup(s->state_dir);
 	int r;
 
-	if ((r = mkdirs(dir, cause)) != 0) {
+	/* checked before anything is made through a planted link, and again
+	 * after, for what mkdirs made */
+	if ((sub != NULL && (r = state_parts_trusted(s, sub, cause)) != 0) ||
+	    (r = mkdirs(dir, cause)) != 0 ||
+	    (sub != NULL && (r = state_parts_trusted(s, sub, cause)) != 0)) {
 		free(dir);
 		return r;
 	}

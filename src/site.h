@@ -26,10 +26,20 @@ struct probe_stat {
 
 struct site {
 	struct conf *conf;       /* not owned */
-	struct transport *tp;    /* not owned */
+	/* The read-only view of the host (transport.h): what probes, steps
+	 * planning and commands use.  Owned by the site. */
+	struct transport *tp;
+	/* The writable transport (not owned): the executor's alone (exec.c
+	 * reads it when a change passes the gate; tests/integration/19-invariant.sh
+	 * checks that no other file names it). */
+	struct transport *writable;
 	char *host;              /* "localhost" or the remote host name */
 	char *state_dir;         /* local directory for this host's state */
 	int local;               /* tp is the local transport */
+	/* This run may write jobfix's own state (a command that changes
+	 * things, not in a dry run): probes keep their incremental state
+	 * (log offsets) then.  0 (the default): nothing is written. */
+	int keep_state;
 	/* Probe threads still running on this site, abandoned ones too
 	 * (probe.c); site_drain() waits for them before anything they use
 	 * is freed. */

@@ -104,7 +104,8 @@ out:
 }
 
 static int
-check(struct change *c, struct exec_ctx *ctx, char **cause)
+check(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct wait_data *d = c->data;
 	int64_t start = now_ms(), deadline = start + d->timeout_ms;
@@ -114,6 +115,7 @@ check(struct change *c, struct exec_ctx *ctx, char **cause)
 	struct buf why = BUF_INIT;
 	int r;
 
+	(void)tp;
 	for (;;) {
 		v = exec_refresh_fact(ctx, "agent.healthy");
 		if (v != NULL && strcmp(v, "yes") == 0) {

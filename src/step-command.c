@@ -102,7 +102,7 @@ expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
 }
 
 static int
-run_argv(struct exec_ctx *ctx, char **argv, const struct run_data *d,
+run_argv(struct transport *tp, char **argv, const struct run_data *d,
     char **cause)
 {
 	struct trun_result res;
@@ -111,19 +111,19 @@ run_argv(struct exec_ctx *ctx, char **argv, const struct run_data *d,
 	int r;
 
 	trun_result_init(&res);
-	r = ctx->tp->ops->run(ctx->tp, (const char *const *)argv, NULL,
+	r = tp->ops->run(tp, (const char *const *)argv, NULL,
 	    d->has_in ? d->in.data : NULL, d->in.len, d->timeout_ms, &res,
 	    cause);
 	if (r == 0 && res.timed_out)
 		r = set_cause(cause, JF_ERR_TIMEOUT, "%s: \"%s\" timed out "
-		    "after %d ms", ctx->tp->host, argv[0], d->timeout_ms);
+		    "after %d ms", tp->host, argv[0], d->timeout_ms);
 	else if (r == 0 && res.status != 0) {
 		/* what the program said, to show why it failed */
 		text = res.err.len ? res.err.data : (res.out.len ?
 		    res.out.data : "");
 		err = xstrdup(text);
 		r = set_cause(cause, JF_ERR_IO, "%s: \"%s\" exited with status "
-		    "%d%s%.400s", ctx->tp->host, argv[0], res.status,
+		    "%d%s%.400s", tp->host, argv[0], res.status,
 		    *str_trim(err) ? ": " : "", str_trim(err));
 		free(err);
 	}
@@ -132,21 +132,25 @@ run_argv(struct exec_ctx *ctx, char **argv, const struct run_data *d,
 }
 
 static int
-apply_run(struct change *c, struct exec_ctx *ctx, char **cause)
+apply_run(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct run_data *d = c->data;
 
-	return run_argv(ctx, d->argv, d, cause);
+	(void)ctx;
+	return run_argv(tp, d->argv, d, cause);
 }
 
 static int
-undo_run(struct change *c, struct exec_ctx *ctx, char **cause)
+undo_run(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct run_data *d = c->data;
 	struct run_data u = *d;
 
+	(void)ctx;
 	u.has_in = 0; /* undo commands take no secret input */
-	return run_argv(ctx, d->undo_argv, &u, cause);
+	return run_argv(tp, d->undo_argv, &u, cause);
 }
 
 static int
@@ -213,10 +217,60 @@ command_prepare(const struct step *st, struct exec_ctx *ctx,
 	    out, cause);
 }
 
+/*
+ * A ${fact} naming a secret (its last part a secret key name, such as
+ * jobconf.app.secret) in an argument: NULL if none, else the reference.
+ * argv is visible to every user in /proc, so no secret goes there.
+ */
+static char *
+secret_reference(const char *arg)
+{
+	const char *p, *end, *last;
+	char *name;
+
+	for (p = arg; (p = strstr(p, "${")) != NULL; p = end) {
+		if ((end = strchr(p + 2, '}')) == NULL)
+			return NULL;
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		last = strrchr(name, '.');
+		if (is_secret_key(last != NULL ? last + 1 : name) ||
+		    is_secret_key(name))
+			return name;
+		free(name);
+	}
+	return NULL;
+}
+
+static int
+no_secret_in_argv(const struct step *st, const char *param, char **cause)
+{
+	const struct step_param *p = step_param(st, param);
+	char *name;
+	size_t i;
+	int r;
+
+	for (i = 0; p != NULL && p->is_list && p->values[i] != NULL; i++) {
+		if ((name = secret_reference(p->values[i])) == NULL)
+			continue;
+		r = set_cause(cause, JF_ERR_PARSE, "%s[%zu] holds ${%s}, a "
+		    "secret: every user can read a command's arguments in "
+		    "/proc; pass it on stdin (stdin = \"${%s}\") or in an "
+		    "environment file the program reads", param, i, name, name);
+		free(name);
+		return r;
+	}
+	return 0;
+}
+
 static int
 command_validate(const struct step *st, char **cause)
 {
 	const struct step_param *p = step_param(st, "argv");
+	int r;
+
+	if ((r = no_secret_in_argv(st, "argv", cause)) != 0 ||
+	    (r = no_secret_in_argv(st, "undo_argv", cause)) != 0)
+		return r;
 
 	if (!p->is_list || p->values[0] == NULL)
 		return set_cause(cause, JF_ERR_PARSE, "argv must be a list: "

@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include <regex.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report.h"
 #include "rule.h"
 #include "step-common.h"
 
@@ -65,6 +67,50 @@ out:
 	return r;
 }
 
+char *
+step_more_readable(struct exec_ctx *ctx, const char *target,
+    const char *source)
+{
+	struct tstat ts, ss;
+	mode_t extra, want;
+	char *msg, *args, *out;
+	size_t n;
+
+	if (tp_stat(ctx->tp, target, &ts, NULL) != 0 || !ts.exists ||
+	    tp_stat(ctx->tp, source, &ss, NULL) != 0 || !ss.exists)
+		return NULL;
+	extra = ts.mode & 0077 & ~(ss.mode & 0077);
+	if (extra == 0)
+		return NULL;
+	want = (ts.mode & 07777) & ~extra;
+	msg = xasprintf("%s (mode %04o) is more readable than %s (mode %04o), "
+	    "where the secret comes from", target, (unsigned)(ts.mode & 07777),
+	    source, (unsigned)(ss.mode & 07777));
+	args = xasprintf("%04o %s", (unsigned)want, target);
+	n = strlen(msg);
+	out = xmalloc(n + 1 + strlen(args) + 1);
+	memcpy(out, msg, n + 1);
+	memcpy(out + n + 1, args, strlen(args) + 1);
+	free(msg);
+	free(args);
+	return out;
+}
+
+void
+report_note_if(struct exec_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	if (ctx->report == NULL)
+		return;
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	report_note(ctx->report, "%s", s);
+	free(s);
+}
+
 int
 step_is_placeholder(const char *value)
 {
@@ -86,7 +132,7 @@ step_find_template(struct exec_ctx *ctx, const char *path, char **out,
 {
 	const char *root = conf_str(ctx->conf, "site.root");
 	const char *tdir = conf_str(ctx->conf, "site.templates_dir");
-	char **mods = NULL, *rel, *name, *cand;
+	char **mods = NULL, *rel, *name, *cand, *canon = NULL;
 	size_t n = 0, i, len;
 	struct tstat st;
 	int found = 0;
@@ -103,10 +149,14 @@ step_find_template(struct exec_ctx *ctx, const char *path, char **out,
 	for (name = rel; *name != '\0'; name++)
 		if (*name == '/')
 			*name = '#';
-	if (ctx->tp->ops->list_dir(ctx->tp, tdir, &mods, &n, NULL) != 0) {
+	/* the default is ROOT/../src: name it as it is */
+	if (ctx->tp->ops->realpath(ctx->tp, tdir, &canon, NULL) != 0 ||
+	    ctx->tp->ops->list_dir(ctx->tp, canon, &mods, &n, NULL) != 0) {
+		free(canon);
 		free(rel);
 		return 0; /* no template tree on this host */
 	}
+	tdir = canon;
 	for (i = 0; i < n && !found; i++) {
 		static const char *const suffixes[] = { "", ".tpl" };
 		size_t k;
@@ -122,6 +172,7 @@ step_find_template(struct exec_ctx *ctx, const char *path, char **out,
 	}
 	names_free(mods, n);
 	free(rel);
+	free(canon);
 	(void)cause;
 	return 0;
 }

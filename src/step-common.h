@@ -25,6 +25,18 @@ int step_edit_file(struct exec_ctx *, const char *path, edit_fn, void *arg,
 int step_find_template(struct exec_ctx *, const char *path, char **out,
     char **cause);
 
+/*
+ * Is the file target readable by someone source's mode keeps out (a group or
+ * other permission bit source lacks)?  NULL when not (or when either cannot
+ * be stat'ed: then nothing is claimed); else a message naming both modes,
+ * followed, after its NUL, by the chmod arguments that would fix it
+ * ("0640 PATH").  Freed by the caller.
+ */
+char *step_more_readable(struct exec_ctx *, const char *target,
+    const char *source);
+/* Adds a note to the run's report, when there is one. */
+void report_note_if(struct exec_ctx *, const char *fmt, ...) JF_PRINTF(2, 3);
+
 /* Does a template value hold a __PLACEHOLDER__ the renderer fills in? */
 int step_is_placeholder(const char *value);
 

@@ -49,6 +49,7 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 {
 	struct props_edit e;
 	char *file, *key, *value = NULL, *summary = NULL, *tpl = NULL;
+	char *why = NULL;
 	size_t before;
 	int secret = 0, r;
 
@@ -78,6 +79,17 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 	/* the template, so that `bkcec render` keeps the fix */
 	if ((r = step_find_template(ctx, file, &tpl, cause)) != 0 || tpl == NULL)
 		goto out;
+	/* a secret never goes into a file more readable than its source */
+	if (secret && out->n > before && (why = step_more_readable(ctx, tpl,
+	    file)) != NULL) {
+		out->v[before]->note = xasprintf("%s: jobfix did not write %s "
+		    "into it; make it no more readable (chmod %s, with the "
+		    "owner and group of %s), then run jobfix again, or "
+		    "`bkcec render job` will write the old value back", why,
+		    key, why + strlen(why) + 1, file);
+		report_note_if(ctx, "%s", out->v[before]->note);
+		goto out;
+	}
 	memset(&e, 0, sizeof e);
 	e.key = key;
 	e.value = value;
@@ -93,6 +105,7 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 		    "from is right, or `bkcec render job` will write it back",
 		    tpl, key);
 out:
+	free(why);
 	free(tpl);
 	free(summary);
 	free(file);

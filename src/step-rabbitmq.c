@@ -84,10 +84,12 @@ argv_display(char *const *v)
 	return buf_detach(&b);
 }
 
-/* Runs rabbitmqctl; its stdout into out (may be NULL). */
+/* Runs rabbitmqctl through tp (the executor's, to change); tp NULL: a
+ * listing, through the read-only view's query entry.  Its stdout into out
+ * (may be NULL). */
 static int
-ctl_run(struct exec_ctx *ctx, char *const *argv, const char *in,
-    struct buf *out, char **cause)
+ctl_run(struct exec_ctx *ctx, struct transport *tp, char *const *argv,
+    const char *in, struct buf *out, char **cause)
 {
 	struct trun_result res;
 	const char *const *env = conf_list(ctx->conf, "rabbitmq.ctl_env");
@@ -100,11 +102,20 @@ ctl_run(struct exec_ctx *ctx, char *const *argv, const char *in,
 	if (argv[0][0] != '/')
 		return set_cause(cause, JF_ERR_USAGE, "rabbitmq.ctl \"%s\" is "
 		    "not an absolute path", argv[0]);
+	/* the query entry is for listings only */
+	if (tp == NULL && strncmp(argv[argv[1] && strcmp(argv[1], "-n") == 0 ?
+	    4 : 2], "list_", 5) != 0)
+		return set_cause(cause, JF_ERR_PROGRAM, "rabbitmqctl %s while "
+		    "planning: only list_* may run outside the executor",
+		    argv[argv[1] && strcmp(argv[1], "-n") == 0 ? 4 : 2]);
 	trun_result_init(&res);
 	res.out.max = 4 << 20;
-	r = ctx->tp->ops->run(ctx->tp, (const char *const *)argv,
-	    env[0] ? env : NULL, in, in ? strlen(in) : 0, (int)timeout, &res,
-	    cause);
+	if (tp != NULL)
+		r = tp->ops->run(tp, (const char *const *)argv, env[0] ? env :
+		    NULL, in, in ? strlen(in) : 0, (int)timeout, &res, cause);
+	else
+		r = tp_query(ctx->tp, (const char *const *)argv, env[0] ? env :
+		    NULL, in, in ? strlen(in) : 0, (int)timeout, &res, cause);
 	if (r == 0 && res.timed_out)
 		r = set_cause(cause, JF_ERR_TIMEOUT, "%s: %s %s timed out after "
 		    "%ld ms", ctx->tp->host, argv[0], argv[argv[1] &&
@@ -125,19 +136,21 @@ ctl_run(struct exec_ctx *ctx, char *const *argv, const char *in,
 }
 
 static int
-apply_rmq(struct change *c, struct exec_ctx *ctx, char **cause)
+apply_rmq(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct rmq_data *d = c->data;
 
-	return ctl_run(ctx, d->argv, d->secret, NULL, cause);
+	return ctl_run(ctx, tp, d->argv, d->secret, NULL, cause);
 }
 
 static int
-undo_rmq(struct change *c, struct exec_ctx *ctx, char **cause)
+undo_rmq(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct rmq_data *d = c->data;
 
-	return ctl_run(ctx, d->undo, NULL, NULL, cause);
+	return ctl_run(ctx, tp, d->undo, NULL, NULL, cause);
 }
 
 static void
@@ -275,13 +288,13 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 	/* what exists */
 	args[0] = "list_vhosts"; args[1] = "name"; args[2] = NULL;
 	argv = ctl_argv(ctx, args);
-	r = ctl_run(ctx, argv, NULL, &vhosts, cause);
+	r = ctl_run(ctx, NULL, argv, NULL, &vhosts, cause);
 	strv_free(argv);
 	if (r != 0)
 		goto out;
 	args[0] = "list_users"; args[1] = NULL;
 	argv = ctl_argv(ctx, args);
-	r = ctl_run(ctx, argv, NULL, &users, cause);
+	r = ctl_run(ctx, NULL, argv, NULL, &users, cause);
 	strv_free(argv);
 	if (r != 0)
 		goto out;
@@ -291,7 +304,7 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 		args[0] = "list_permissions"; args[1] = "-p"; args[2] = vhost;
 		args[3] = NULL;
 		argv = ctl_argv(ctx, args);
-		r = ctl_run(ctx, argv, NULL, &perms, cause);
+		r = ctl_run(ctx, NULL, argv, NULL, &perms, cause);
 		strv_free(argv);
 		if (r != 0)
 			goto out;

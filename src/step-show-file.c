@@ -36,7 +36,8 @@ show_free(void *p)
 }
 
 static int
-show(struct change *c, struct exec_ctx *ctx, char **cause)
+show(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct show_data *d = c->data;
 	struct buf b = BUF_INIT;
@@ -46,6 +47,7 @@ show(struct change *c, struct exec_ctx *ctx, char **cause)
 	long n;
 	char *head;
 
+	(void)tp;
 	(void)cause;
 	b.secret = 1;
 	for (;;) {

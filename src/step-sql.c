@@ -47,6 +47,8 @@ sql_data_free(void *p)
 }
 
 /* A value that can stand in SET GLOBAL x = VALUE as it is. */
+static int select_in(MYSQL *, const char *, const char *, char **, char **);
+
 static int
 plain_word(const char *s)
 {
@@ -82,15 +84,50 @@ disconnect_db(MYSQL *db, char *ep)
 	free(ep);
 }
 
-/* The first value of the first row of a SELECT ("" for NULL). */
+/* A statement that only reads: SELECT or SHOW. */
+static int
+sql_is_query(const char *sql)
+{
+	while (isspace((unsigned char)*sql) || *sql == '(')
+		sql++;
+	return (strncasecmp(sql, "SELECT", 6) == 0 && !isalnum((unsigned
+	    char)sql[6])) || (strncasecmp(sql, "SHOW", 4) == 0 &&
+	    !isalnum((unsigned char)sql[4]));
+}
+
+/*
+ * The read-only query entry of planning: the first value of the first row
+ * of a SELECT or SHOW ("" for NULL), inside a READ ONLY transaction that is
+ * rolled back, so a check can read and never write.
+ */
 static int
 select_one(MYSQL *db, const char *ep, const char *sql, char **out,
+    char **cause)
+{
+	int r;
+
+	*out = NULL;
+	if (!sql_is_query(sql))
+		return set_cause(cause, JF_ERR_PROGRAM, "MySQL at %s: \"%s\" "
+		    "while planning: only SELECT and SHOW may run outside the "
+		    "executor", ep, sql);
+	if (mysql_query(db, "START TRANSACTION READ ONLY") != 0)
+		return set_cause(cause, JF_ERR_IO, "MySQL at %s: START "
+		    "TRANSACTION READ ONLY: %s", ep, mysql_error(db));
+	r = select_in(db, ep, sql, out, cause);
+	if (mysql_query(db, "ROLLBACK") != 0 && r == 0)
+		r = set_cause(cause, JF_ERR_IO, "MySQL at %s: ROLLBACK: %s", ep,
+		    mysql_error(db));
+	return r;
+}
+
+static int
+select_in(MYSQL *db, const char *ep, const char *sql, char **out,
     char **cause)
 {
 	MYSQL_RES *res;
 	MYSQL_ROW row;
 
-	*out = NULL;
 	if (mysql_query(db, sql) != 0)
 		return set_cause(cause, JF_ERR_IO, "MySQL at %s: \"%s\": %s",
 		    ep, sql, mysql_error(db));
@@ -123,18 +160,22 @@ run_statement(struct exec_ctx *ctx, const char *sql, char **cause)
 }
 
 static int
-apply_sql(struct change *c, struct exec_ctx *ctx, char **cause)
+apply_sql(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct sql_data *d = c->data;
 
+	(void)tp;
 	return run_statement(ctx, d->statement, cause);
 }
 
 static int
-undo_sql(struct change *c, struct exec_ctx *ctx, char **cause)
+undo_sql(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct sql_data *d = c->data;
 
+	(void)tp;
 	return run_statement(ctx, d->undo, cause);
 }
 
@@ -267,6 +308,10 @@ validate(const struct step *st, char **cause)
 	if ((step_str(st, "check") != NULL) != (step_str(st, "equals") != NULL))
 		return set_cause(cause, JF_ERR_PARSE, "check and equals go "
 		    "together");
+	if (step_str(st, "check") != NULL && !sql_is_query(step_str(st,
+	    "check")))
+		return set_cause(cause, JF_ERR_PARSE, "check must be a SELECT or "
+		    "SHOW: it runs while planning, dry runs included");
 	return 0;
 }
 

@@ -68,13 +68,15 @@ holds(const struct verify_data *d, const char *v)
 }
 
 static int
-check(struct change *c, struct exec_ctx *ctx, char **cause)
+check(struct change *c, struct exec_ctx *ctx, struct transport *tp,
+    char **cause)
 {
 	struct verify_data *d = c->data;
 	int64_t deadline = now_ms() + d->timeout_ms;
 	const char *v;
 	struct timespec ts;
 
+	(void)tp;
 	for (;;) {
 		v = exec_refresh_fact(ctx, d->fact);
 		if (holds(d, v)) {

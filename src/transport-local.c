@@ -17,6 +17,21 @@
  * write of the same target removes those older than a minute (younger ones
  * may belong to a concurrent writer).
  *
+ * A checked write (struct tcheck) replaces the file only if it still holds
+ * what the caller read, so a person's edit made meanwhile is never lost.
+ * The check comes last, after the temp file is complete: open the target
+ * without following links, hash it, compare.  Then, where the file system
+ * can, the temp file and the target are exchanged atomically (renameat2
+ * RENAME_EXCHANGE) rather than renamed over: the old file is then at the
+ * temp name, not gone, and is checked again (the same inode, the same hash).
+ * If someone changed or replaced it between our hash and the exchange, the
+ * two are exchanged back and nothing is lost; only a write that lands in
+ * the microseconds between that second check and the removal of the old
+ * file can be.  Without RENAME_EXCHANGE (EINVAL: some file systems), a stat
+ * right before a plain rename keeps the window as small as it gets.  "Must
+ * not exist" is RENAME_NOREPLACE, or link(2) where that is missing: both
+ * fail rather than replace a file created meanwhile.
+ *
  * run starts a program the way OpenSSH's subprocess() does (STYLE.md 8):
  * an absolute argv[0], execve, never a shell, a minimal environment, stdin
  * from the caller's bytes or /dev/null, every other descriptor closed, its
@@ -54,10 +69,13 @@
 #include <sys/random.h>
 #endif
 
+#include <openssl/evp.h>
+
 #include "log.h"
 #include "transport-local.h"
 #include "transport.h"
 #include "util.h"
+#include "i18n.h"
 
 #define CHUNK 65536
 /* Longest part of the target's name kept in a temp file name, so that
@@ -527,7 +545,7 @@ remove_stale_temps(int dfd, const char *dir, const char *prefix)
 		if (now - st.st_mtime < TLOCAL_STALE_TEMP_SEC)
 			continue;
 		if (unlinkat(dfd, de->d_name, 0) == 0)
-			info("\"%s/%s\": removed a stale temp file", dir,
+			info(_("\"%s/%s\": removed a stale temp file"), dir,
 			    de->d_name);
 	}
 	closedir(d);
@@ -555,9 +573,188 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Hex SHA-256 of the whole file open at fd, read from offset 0. */
 static int
-local_write_file(struct transport *t, const char *path, const void *data,
-    size_t len, mode_t mode, char **cause)
+hash_fd(int fd, char out[65])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE], *chunk;
+	unsigned int n = 0, i;
+	EVP_MD_CTX *ctx;
+	off_t off = 0;
+	ssize_t got;
+	int r = -1;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		fatal("out of memory");
+	chunk = xmalloc(CHUNK);
+	if (EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatal("SHA-256 failed");
+	for (;;) {
+		got = pread(fd, chunk, CHUNK, off);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1)
+			goto out;
+		if (got == 0)
+			break;
+		if (EVP_DigestUpdate(ctx, chunk, (size_t)got) != 1)
+			fatal("SHA-256 failed");
+		off += got;
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &n) != 1 || n != 32)
+		fatal("SHA-256 failed");
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[64] = '\0';
+	r = 0;
+out:
+	free(chunk);
+	EVP_MD_CTX_free(ctx);
+	return r;
+}
+
+/*
+ * What is at dir/base now, for the conflict report: its hash in found, ""
+ * when there is no file.  Returns -1 (errno set) when it cannot be read.
+ */
+static int
+hash_at(int dfd, const char *base, char found[65])
+{
+	int fd, r;
+
+	found[0] = '\0';
+	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd == -1)
+		return errno == ENOENT ? 0 : -1;
+	r = hash_fd(fd, found);
+	close_keep_errno(fd);
+	return r;
+}
+
+static int
+conflict_cause(struct transport *t, const char *path, int dfd,
+    const char *base, struct tcheck *k, char **cause)
+{
+	if (hash_at(dfd, base, k->found) == -1)
+		snprintf(k->found, sizeof k->found, "unreadable");
+	return set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": changed since "
+	    "it was read (now %s, expected %s): not replaced", t->host, path,
+	    k->found[0] != '\0' ? k->found : "no file",
+	    k->expect == TEXPECT_ABSENT ? "no file" : k->sha256);
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/*
+ * Puts the complete temp file tmp in place of base if base still is what k
+ * expects (see the top of this file).  *tmp_gone: tmp no longer exists;
+ * *keep_tmp: tmp holds someone else's version and must stay.
+ */
+static int
+replace_checked(struct transport *t, const char *path, int dfd,
+    const char *tmp, const char *base, struct tcheck *k, int *tmp_gone,
+    int *keep_tmp, char **cause)
+{
+	char h[65];
+	struct stat st1, st2;
+	int ofd = -1, r = 0;
+
+	if (k->expect == TEXPECT_ABSENT) {
+#ifdef HAVE_RENAMEAT2
+		if (renameat2(dfd, tmp, dfd, base, RENAME_NOREPLACE) == 0) {
+			*tmp_gone = 1;
+			return 0;
+		}
+		if (errno == EEXIST)
+			return conflict_cause(t, path, dfd, base, k, cause);
+		if (errno != EINVAL && errno != ENOSYS)
+			return sys_cause(t, cause, errno, path, "rename");
+#endif
+		if (linkat(dfd, tmp, dfd, base, 0) == 0)
+			return 0; /* the caller removes the temp name */
+		if (errno == EEXIST)
+			return conflict_cause(t, path, dfd, base, k, cause);
+		return sys_cause(t, cause, errno, path, "link");
+	}
+
+	ofd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (ofd == -1) {
+		if (errno == ENOENT || errno == ELOOP)
+			return conflict_cause(t, path, dfd, base, k, cause);
+		return sys_cause(t, cause, errno, path, "open");
+	}
+	if (fstat(ofd, &st1) == -1 || hash_fd(ofd, h) == -1) {
+		r = sys_cause(t, cause, errno, path, "read");
+		goto out;
+	}
+	if (!S_ISREG(st1.st_mode) || strcmp(h, k->sha256) != 0) {
+		r = conflict_cause(t, path, dfd, base, k, cause);
+		goto out;
+	}
+#ifdef HAVE_RENAMEAT2
+	if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == 0) {
+		/* tmp now names what was at base: the file we hashed? */
+		if (fstatat(dfd, tmp, &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    st2.st_dev == st1.st_dev && st2.st_ino == st1.st_ino &&
+		    hash_fd(ofd, h) == 0 && strcmp(h, k->sha256) == 0)
+			goto out; /* the caller removes the old file at tmp */
+		/* changed in the moment between: give it back its name */
+		if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == -1) {
+			*keep_tmp = 1;
+			r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": changed "
+			    "while being replaced, and putting the other "
+			    "version back failed (%s): it is in \"%s\" in "
+			    "the same directory", t->host, path,
+			    strerror(errno), tmp);
+			goto out;
+		}
+		r = conflict_cause(t, path, dfd, base, k, cause);
+		goto out;
+	}
+	if (errno == ENOENT) {
+		r = conflict_cause(t, path, dfd, base, k, cause);
+		goto out;
+	}
+	if (errno != EINVAL && errno != ENOSYS) {
+		r = sys_cause(t, cause, errno, path, "rename");
+		goto out;
+	}
+#endif
+	if (fstatat(dfd, base, &st2, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    fstat(ofd, &st1) == -1 || !same_file(&st1, &st2) ||
+	    hash_fd(ofd, h) == -1 || strcmp(h, k->sha256) != 0) {
+		r = conflict_cause(t, path, dfd, base, k, cause);
+		goto out;
+	}
+	if (renameat(dfd, tmp, dfd, base) == -1) {
+		r = sys_cause(t, cause, errno, path, "rename");
+		goto out;
+	}
+	*tmp_gone = 1;
+out:
+	if (ofd != -1)
+		close(ofd);
+	return r;
+}
+
+static int
+write_file(struct transport *t, const char *path, int follow,
+    const void *data, size_t len, mode_t mode, struct tcheck *check,
+    char **cause)
 {
 	char *target = NULL, *dir = NULL, *base = NULL, *prefix = NULL;
 	char *tmp = NULL, rnd[TEMP_RANDOM + 1];
@@ -565,12 +762,20 @@ local_write_file(struct transport *t, const char *path, const void *data,
 	mode_t want_mode;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
-	int dfd = -1, fd = -1, exists = 0, renamed = 0, tries, r = 0;
+	int dfd = -1, fd = -1, exists = 0, renamed = 0, keep_tmp = 0, tries;
+	int r = 0;
 
+	if (check != NULL)
+		check->found[0] = '\0';
 	if (data == NULL && len > 0)
 		return set_cause(cause, JF_ERR_USAGE, "%s: \"%s\": no data",
 		    t->host, path);
-	if ((r = resolve_target(t, path, 0, &target, cause)) != 0)
+	if (!follow) {
+		if (*path == '\0')
+			return set_cause(cause, JF_ERR_USAGE, "%s: empty path",
+			    t->host);
+		target = xstrdup(path);
+	} else if ((r = resolve_target(t, path, 0, &target, cause)) != 0)
 		return r;
 	split_path(target, &dir, &base);
 	if ((dfd = open_retry(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
@@ -578,7 +783,13 @@ local_write_file(struct transport *t, const char *path, const void *data,
 		goto out;
 	}
 
-	if (fstatat(dfd, base, &st, 0) == 0) {
+	if (fstatat(dfd, base, &st, follow ? 0 : AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			r = set_cause(cause, JF_ERR_REFUSED, "%s: \"%s\": a "
+			    "symbolic link, not followed in the state "
+			    "directory: not replacing it", t->host, path);
+			goto out;
+		}
 		if (!S_ISREG(st.st_mode)) {
 			r = set_cause(cause, JF_ERR_USAGE,
 			    "%s: \"%s\": %s, not replacing it", t->host, path,
@@ -587,8 +798,8 @@ local_write_file(struct transport *t, const char *path, const void *data,
 		}
 		exists = 1;
 		if (st.st_nlink > 1)
-			warnx("\"%s\": has %ju hard links; the others keep the "
-			    "old contents", path, (uintmax_t)st.st_nlink);
+			warnx(_("\"%s\": has %ju hard links; the others keep the "
+			    "old contents"), path, (uintmax_t)st.st_nlink);
 		want_mode = st.st_mode & 07777;
 		uid = st.st_uid;
 		gid = st.st_gid;
@@ -650,11 +861,15 @@ local_write_file(struct transport *t, const char *path, const void *data,
 	if (transport_local_crash_hook != NULL)
 		transport_local_crash_hook("after-fsync");
 
-	if (renameat(dfd, tmp, dfd, base) == -1) {
+	if (check != NULL && check->expect != TEXPECT_ANY) {
+		if ((r = replace_checked(t, path, dfd, tmp, base, check,
+		    &renamed, &keep_tmp, cause)) != 0)
+			goto out;
+	} else if (renameat(dfd, tmp, dfd, base) == -1) {
 		r = sys_cause(t, cause, errno, path, "rename");
 		goto out;
-	}
-	renamed = 1;
+	} else
+		renamed = 1;
 	/* Some file systems cannot fsync a directory (EINVAL): nothing to do. */
 	if (fsync(dfd) == -1 && errno != EINVAL) {
 		r = sys_cause(t, cause, errno, path, "fsync directory");
@@ -663,7 +878,7 @@ local_write_file(struct transport *t, const char *path, const void *data,
 out:
 	if (fd != -1)
 		close(fd);
-	if (tmp != NULL && !renamed && dfd != -1)
+	if (tmp != NULL && !renamed && !keep_tmp && dfd != -1)
 		unlinkat(dfd, tmp, 0);
 	if (dfd != -1)
 		close(dfd);
@@ -672,6 +887,25 @@ out:
 	free(target);
 	free(dir);
 	free(base);
+	return r;
+}
+
+static int
+local_write_file(struct transport *t, const char *path, const void *data,
+    size_t len, mode_t mode, struct tcheck *check, char **cause)
+{
+	return write_file(t, path, 1, data, len, mode, check, cause);
+}
+
+int
+tlocal_write_nofollow(const char *path, const void *data, size_t len,
+    mode_t mode, char **cause)
+{
+	struct transport *t = transport_local_new();
+	int r;
+
+	r = write_file(t, path, 0, data, len, mode, NULL, cause);
+	transport_free(t);
 	return r;
 }
 
@@ -1195,7 +1429,7 @@ local_run(struct transport *t, const char *const *argv,
 #endif
 	if ((inp[1] != -1 && set_nonblock(inp[1]) == -1) ||
 	    set_nonblock(outp[0]) == -1 || set_nonblock(errp[0]) == -1)
-		warnx("\"%s\": cannot make pipes non-blocking: %s", argv[0],
+		warnx(_("\"%s\": cannot make pipes non-blocking: %s"), argv[0],
 		    strerror(errno));
 	if (inp[1] != -1 && wleft == 0)
 		close_fd(&inp[1]);

@@ -26,6 +26,14 @@
 #define TLOCAL_LIST_DIR_MAX ((size_t)1 << 20)
 
 /*
+ * write_file() for jobfix's own files in its state directory: a symbolic
+ * link at path is never followed (-JF_ERR_REFUSED), so a link planted there
+ * cannot redirect the write to another file.
+ */
+int tlocal_write_nofollow(const char *path, const void *data, size_t len,
+    mode_t mode, char **cause);
+
+/*
  * For tests only: when set, write_file calls it with "after-fsync" once the
  * temp file is written and synced, right before the rename, so a test can
  * simulate a crash there (by _exit() in a forked child).

@@ -54,12 +54,13 @@ s_read_range(struct transport *t, const char *path, uint64_t offset,
 
 static int
 s_write_file(struct transport *t, const char *path, const void *data,
-    size_t len, mode_t mode, char **cause)
+    size_t len, mode_t mode, struct tcheck *check, char **cause)
 {
 	int r;
 
 	LOCK(t);
-	r = INNER(t)->ops->write_file(INNER(t), path, data, len, mode, cause);
+	r = INNER(t)->ops->write_file(INNER(t), path, data, len, mode, check,
+	    cause);
 	UNLOCK(t);
 	return r;
 }

@@ -86,6 +86,7 @@
 #include "transport-ssh.h"
 #include "transport.h"
 #include "util.h"
+#include "i18n.h"
 
 #define CHUNK 32768
 /* Start-up file noise kept while looking for the marker. */
@@ -107,6 +108,7 @@
 #define EXIT_NOTFOUND 44
 #define EXIT_WRONGTYPE 45
 #define EXIT_DIRSYNC 46
+#define EXIT_CHANGED 47
 
 /* --- the fixed remote scripts ---------------------------------------------
  * Each runs as `/bin/sh -c SCRIPT sh ARGS...`; the arguments are quoted like
@@ -178,7 +180,12 @@ static const char script_tcp[] =
     "exec cat /proc/net/tcp6\n";
 
 /*
- * $1 path, $2 mode for a new file (octal), $3 size; the data on stdin.
+ * $1 path, $2 "MODE/EXPECT": the mode for a new file (octal) and what must
+ * be there right before the rename ("-": anything, "absent": no file, or
+ * the file's SHA-256 in hex); $3 size; the data on stdin.  A file that is
+ * not what EXPECT says is left alone: its hash (empty: no file) on stdout,
+ * exit EXIT_CHANGED.  "absent" uses ln(1), which fails rather than replace
+ * a file created meanwhile.
  * Follows symlinks to the file they name; temp file in the same directory;
  * owner, group and mode copied from the old file; the size checked before
  * the rename (a connection that breaks mid-way gives cat an early EOF, not
@@ -196,6 +203,7 @@ static const char script_write[] =
     "*/*) d=${p%/*}; [ -n \"$d\" ] || d=/ ;;\n"
     "*) d=. ;;\n"
     "esac\n"
+    "m=${2%%/*} e=${2#*/}\n"
     "[ -d \"$p\" ] && { echo 'is a directory' >&2; exit 45; }\n"
     "t=$(mktemp \"$d/.jobfix-XXXXXXXXXX\") || exit 1\n"
     "trap 'rm -f -- \"$t\"' EXIT\n"
@@ -205,13 +213,25 @@ static const char script_write[] =
     "  chown -- \"${o% *}\" \"$t\" || exit 1\n"
     "  chmod -- \"${o#* }\" \"$t\" || exit 1\n"
     "else\n"
-    "  chmod -- \"$2\" \"$t\" || exit 1\n"
+    "  chmod -- \"$m\" \"$t\" || exit 1\n"
     "fi\n"
     "cat >\"$t\" || exit 1\n"
     "n=$(wc -c <\"$t\") || exit 1\n"
     "[ $n = \"$3\" ] || { echo \"short write: $n of $3 bytes arrived\" >&2; exit 1; }\n"
     "sync -- \"$t\" || exit 1\n"
-    "mv -f -- \"$t\" \"$p\" || exit 1\n"
+    "h() { [ ! -e \"$p\" ] || sha256sum <\"$p\" | cut -c1-64; }\n"
+    "case $e in\n"
+    "-) mv -f -- \"$t\" \"$p\" || exit 1 ;;\n"
+    "absent)\n"
+    "  if ! ln -- \"$t\" \"$p\" 2>/dev/null; then\n"
+    "    [ -e \"$p\" ] || [ -L \"$p\" ] || { echo 'cannot create it' >&2; exit 1; }\n"
+    "    h; exit 47\n"
+    "  fi\n"
+    "  rm -f -- \"$t\" ;;\n"
+    "*) c=$(h)\n"
+    "  [ \"$c\" = \"$e\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
+    "  mv -f -- \"$t\" \"$p\" || exit 1 ;;\n"
+    "esac\n"
     "trap - EXIT\n"
     "sync -- \"$d\" || exit 46\n";
 
@@ -771,7 +791,7 @@ check_host_key(struct ssh_conn *c, char **cause)
 		}
 		if ((r = known_hosts_append(c, line, outlen, cause)) != 0)
 			goto out;
-		info("%s: added %s key %s for \"%s\" to \"%s\"", c->host, tname,
+		info(_("%s: added %s key %s for \"%s\" to \"%s\""), c->host, tname,
 		    fp, name, c->known_hosts);
 		break;
 	default:
@@ -1761,22 +1781,43 @@ ssh_read_file(struct transport *t, const char *path, struct buf *out,
 
 static int
 ssh_write_file(struct transport *t, const char *path, const void *data,
-    size_t len, mode_t mode, char **cause)
+    size_t len, mode_t mode, struct tcheck *check, char **cause)
 {
 	struct buf out = BUF_INIT;
-	char a2[16], a3[32];
+	char a2[96], a3[32];
+	const char *expect = "-";
 	int status = -1, r;
 
 	if (*path == '\0')
 		return set_cause(cause, JF_ERR_USAGE, "%s: empty path",
 		    t->host);
-	snprintf(a2, sizeof a2, "%04o", (unsigned)(mode & 07777));
+	if (check != NULL) {
+		check->found[0] = '\0';
+		if (check->expect == TEXPECT_ABSENT)
+			expect = "absent";
+		else if (check->expect == TEXPECT_SHA256)
+			expect = check->sha256;
+	}
+	snprintf(a2, sizeof a2, "%04o/%s", (unsigned)(mode & 07777), expect);
 	snprintf(a3, sizeof a3, "%zu", len);
 	r = run_op(t, "write", path, a2, a3, data != NULL ? data : "",
 	    len, &out, 4096, NULL, &status, cause);
 	if (r != 0 && status == EXIT_DIRSYNC)
 		set_cause(cause, JF_ERR_IO, "%s: \"%s\": replaced, but its directory "
 		    "could not be synced", t->host, path);
+	if (r != 0 && status == EXIT_CHANGED && check != NULL) {
+		size_t n = out.data != NULL ? strspn(out.data,
+		    "0123456789abcdef") : 0;
+
+		if (n == 64)
+			memcpy(check->found, out.data, 65);
+		check->found[n == 64 ? 64 : 0] = '\0';
+		r = set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": changed since "
+		    "it was read (now %s, expected %s): not replaced", t->host,
+		    path, check->found[0] != '\0' ? check->found : "no file",
+		    check->expect == TEXPECT_ABSENT ? "no file" :
+		    check->sha256);
+	}
 	buf_free(&out);
 	return r;
 }

@@ -5,6 +5,15 @@
  * transport-ssh.c (a remote host over one libssh2 session).  Code above this
  * interface never knows which one it has.  All functions return 0 or a
  * negative jf_err with a message in *cause naming the host and path.
+ *
+ * Two views of one host.  The writable transport is the executor's alone
+ * (exec.c, the gate); everything else (probes, the planning half of every
+ * step, the commands) gets the read-only view, transport_readonly_new():
+ * reads, stat, realpath, listings, the process and socket tables pass
+ * through; write_file, unlink and run refuse with -JF_ERR_PROGRAM, a
+ * programming error a test catches.  A program that only reads (rabbitmqctl
+ * list_*, a status query) is run through tp_query(), the explicit
+ * read-only entry that works on either view.
  */
 #ifndef JOBFIX_TRANSPORT_H
 #define JOBFIX_TRANSPORT_H
@@ -40,6 +49,33 @@ struct tsock {
 	int state; /* TCP_ESTABLISHED = 1, TCP_LISTEN = 10, as in the kernel */
 	uint64_t inode;
 };
+
+/*
+ * What write_file must find at the path right before it replaces it, so a
+ * person's edit made since jobfix read the file is never lost (STYLE.md 13).
+ * The comparison is made as late as the platform allows: after the new
+ * content is written and synced, right before the rename.  A mismatch is
+ * -JF_ERR_CHANGED, the file untouched, and found says what is there.
+ */
+enum texpect {
+	TEXPECT_ANY = 0,  /* no check: jobfix's own files */
+	TEXPECT_ABSENT,   /* the path must not exist (a new file) */
+	TEXPECT_SHA256,   /* the file must hold exactly the content hashed */
+};
+
+struct tcheck {
+	enum texpect expect;
+	char sha256[65];  /* TEXPECT_SHA256: lower-case hex */
+	/* Set on -JF_ERR_CHANGED: the hex SHA-256 of what the file holds
+	 * now, or "" when there is no file. */
+	char found[65];
+};
+
+/* Expect content (exists = 1) or no file (exists = 0). */
+void tcheck_expect(struct tcheck *, const void *content, size_t len,
+    int exists);
+/* Lower-case hex SHA-256 of data. */
+void tsha256_hex(const void *data, size_t len, char out[65]);
 
 /* What run() gives back. */
 struct trun_result {
@@ -77,10 +113,13 @@ struct transport_ops {
 	 * Replace path with data atomically: temp file in the same directory,
 	 * fsync, rename, fsync the directory.  Mode, owner and group of the old
 	 * file are kept (mode is used for a new file).  A symlink is followed:
-	 * its target is replaced and the link stays.
+	 * its target is replaced and the link stays.  With check (NULL: no
+	 * check), the file is replaced only if it still holds what check
+	 * expects; otherwise -JF_ERR_CHANGED, nothing changed, check->found
+	 * set.
 	 */
 	int (*write_file)(struct transport *, const char *path, const void *data,
-	    size_t len, mode_t mode, char **cause);
+	    size_t len, mode_t mode, struct tcheck *check, char **cause);
 	int (*stat)(struct transport *, const char *path, struct tstat *,
 	    char **cause);
 	/* Resolve symlinks; the result is what write_file would replace. */
@@ -130,6 +169,21 @@ int transport_read_batch(struct transport *, struct tread *r, size_t n,
     char **cause);
 void tread_free(struct tread *r, size_t n);
 
+/* The read-only view of inner (not owned: free the view first).  Its host
+ * name is inner's; ops->name is inner's too, so messages read the same. */
+struct transport *transport_readonly_new(struct transport *inner);
+/* 1 when t is a read-only view. */
+int transport_is_readonly(const struct transport *);
+/*
+ * Runs a program that only reads (a listing, a status): the same contract
+ * as ops->run, allowed through the read-only view.  The caller promises the
+ * program changes nothing; this is the one door for it, so every such
+ * program is found by grepping for tp_query.
+ */
+int tp_query(struct transport *, const char *const *argv,
+    const char *const *env, const void *stdin_data, size_t stdin_len,
+    int timeout_ms, struct trun_result *, char **cause);
+
 void trun_result_init(struct trun_result *);
 void trun_result_free(struct trun_result *);
 void tprocs_free(struct tproc *, size_t);
@@ -137,7 +191,9 @@ void names_free(char **, size_t);
 
 /* Convenience wrappers calling through ops. */
 #define tp_read(t, p, b, m, c) ((t)->ops->read_file((t), (p), (b), (m), (c)))
-#define tp_write(t, p, d, l, m, c) ((t)->ops->write_file((t), (p), (d), (l), (m), (c)))
+#define tp_write(t, p, d, l, m, c) ((t)->ops->write_file((t), (p), (d), (l), (m), NULL, (c)))
+#define tp_write_checked(t, p, d, l, m, k, c) \
+	((t)->ops->write_file((t), (p), (d), (l), (m), (k), (c)))
 #define tp_stat(t, p, s, c) ((t)->ops->stat((t), (p), (s), (c)))
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "i18n.h"
 #include "util.h"
 
 void
@@ -24,7 +25,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fprintf(stderr, "jobfix: fatal: ");
+	fprintf(stderr, "%s", _("jobfix: fatal: "));
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -415,8 +416,106 @@ iso_time(char out[32])
 	snprintf(out, 32, "%.20s.%03dZ", tmp, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
+static int read_local(const char *, struct buf *, size_t, int, char **);
+
 int
 read_file_local(const char *path, struct buf *out, size_t max, char **cause)
+{
+	return read_local(path, out, max, 0, cause);
+}
+
+int
+read_file_local_nofollow(const char *path, struct buf *out, size_t max,
+    char **cause)
+{
+	return read_local(path, out, max, O_NOFOLLOW, cause);
+}
+
+/* One directory of a state dir's path: see state_dir_trusted(). */
+static int
+dir_trusted(const char *dir, const char *whole, int final, char **cause)
+{
+	struct stat st;
+
+	if (stat(dir, &st) == -1)
+		return errno == ENOENT ? 1 : set_cause(cause, JF_ERR_REFUSED,
+		    "state directory \"%s\": \"%s\": %s", whole, dir,
+		    strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return set_cause(cause, JF_ERR_REFUSED, "state directory "
+		    "\"%s\": \"%s\" is not a directory", whole, dir);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return set_cause(cause, JF_ERR_REFUSED, "state directory "
+		    "\"%s\": \"%s\" is owned by uid %ld, not by root or the "
+		    "running user (uid %ld): refusing to use it", whole, dir,
+		    (long)st.st_uid, (long)geteuid());
+	if ((st.st_mode & 022) != 0 && (final || st.st_uid != 0 ||
+	    !(st.st_mode & S_ISVTX)))
+		return set_cause(cause, JF_ERR_REFUSED, "state directory "
+		    "\"%s\": \"%s\" is writable by %s (mode %04o): refusing "
+		    "to use it", whole, dir, (st.st_mode & 002) ? "every user" :
+		    "its group", (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+/* Every directory from / down to path, as written (no resolving). */
+static int
+walk_trusted(const char *path, const char *whole, char **cause)
+{
+	char *copy = xstrdup(path), *p, c;
+	int r, last;
+
+	r = dir_trusted("/", whole, path[strspn(path, "/")] == '\0', cause);
+	for (p = copy + 1; r == 0; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		if (p[-1] != '/') { /* a component ends here */
+			c = *p;
+			*p = '\0';
+			last = c == '\0' || p[1 + strspn(p + 1, "/")] == '\0';
+			r = dir_trusted(copy, whole, last, cause);
+			*p = c;
+		}
+		if (r == 1) { /* missing: jobfix makes the rest, 0700 */
+			r = 0;
+			break;
+		}
+		if (*p == '\0')
+			break;
+	}
+	free(copy);
+	return r;
+}
+
+int
+state_dir_trusted(const char *dir, char **cause)
+{
+	char *abs, *real;
+	int r;
+
+	if (dir == NULL || *dir == '\0')
+		return set_cause(cause, JF_ERR_USAGE, "no state directory is set "
+		    "(state_dir in jobfix.conf)");
+	if (*dir != '/') {
+		char cwd[4096];
+		if (getcwd(cwd, sizeof cwd) == NULL)
+			return set_cause(cause, JF_ERR_IO, "state directory "
+			    "\"%s\": getcwd: %s", dir, strerror(errno));
+		abs = path_join(cwd, dir);
+	} else
+		abs = xstrdup(dir);
+	if ((r = walk_trusted(abs, dir, cause)) == 0 &&
+	    (real = realpath(abs, NULL)) != NULL) {
+		r = walk_trusted(real, dir, cause);
+		free(real);
+	}
+	free(abs);
+	return r;
+}
+
+static int
+read_local(const char *path, struct buf *out, size_t max, int flags,
+    char **cause)
 {
 	struct stat st;
 	char chunk[65536];
@@ -425,9 +524,11 @@ read_file_local(const char *path, struct buf *out, size_t max, char **cause)
 
 	if (max == 0)
 		max = BUF_DEFAULT_MAX;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags)) == -1)
 		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
-		    JF_ERR_IO, "\"%s\": %s", path, strerror(errno));
+		    JF_ERR_IO, "\"%s\": %s%s", path, flags & O_NOFOLLOW &&
+		    errno == ELOOP ? "a symbolic link, not followed in the "
+		    "state directory: " : "", strerror(errno));
 	if (fstat(fd, &st) == -1) {
 		r = set_cause(cause, JF_ERR_IO, "\"%s\": %s", path,
 		    strerror(errno));
@@ -516,6 +617,36 @@ secret_clear_all(void)
  * covered bytes as one mask, so overlapping or adjacent secrets leave no
  * part of either visible ("xyz123" and "123abc" in "xyz123abc").
  */
+/*
+ * The userinfo of every URL ("scheme://USER:PASSWORD@host/...") is masked
+ * too, wherever a URL appears: a setting, a fact, an error message.
+ */
+static void
+mask_url_userinfo(const char *s, size_t len, unsigned char *mask)
+{
+	const char *p = s, *q, *at;
+	size_t k;
+
+	while ((p = strstr(p, "://")) != NULL) {
+		q = p + 3;
+		at = NULL;
+		for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) ==
+		    NULL; k++)
+			;
+		if (q[k] == '@') {
+			/* the last @ before the host ends the userinfo */
+			at = q + k;
+			for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>",
+			    q[k]) == NULL; k++)
+				if (q[k] == '@')
+					at = q + k;
+		}
+		if (at != NULL && at > q && (size_t)(at - s) <= len)
+			memset(mask + (q - s), 1, (size_t)(at - q));
+		p = q;
+	}
+}
+
 char *
 redact(const char *s)
 {
@@ -527,12 +658,13 @@ redact(const char *s)
 	if (s == NULL)
 		return NULL;
 	pthread_mutex_lock(&secret_lock);
-	if (nsecrets == 0) {
+	if (nsecrets == 0 && strstr(s, "://") == NULL) {
 		pthread_mutex_unlock(&secret_lock);
 		return xstrdup(s);
 	}
 	len = strlen(s);
 	mask = xcalloc(len + 1, 1);
+	mask_url_userinfo(s, len, mask);
 	for (i = 0; i < nsecrets; i++) {
 		l = strlen(secrets[i]);
 		for (q = strstr(s, secrets[i]); q != NULL;

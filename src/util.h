@@ -34,6 +34,9 @@ enum jf_err {
 	JF_ERR_REFUSED = 6,  /* a peer refused (auth, host key, permission) */
 	JF_ERR_USAGE = 7,    /* the caller asked for something impossible */
 	JF_ERR_CHANGED = 8,  /* the thing changed under us */
+	JF_ERR_PROGRAM = 9,  /* a programming error: a write through the
+				read-only view (transport.h), a change
+				outside the executor's gate */
 };
 
 void *xmalloc(size_t);
@@ -101,6 +104,18 @@ char *path_join(const char *, const char *);
 
 /* Read a whole local file with a size cap (0: BUF_DEFAULT_MAX). */
 int read_file_local(const char *path, struct buf *out, size_t max, char **cause);
+/* The same, refusing a symbolic link (O_NOFOLLOW): for jobfix's own state. */
+int read_file_local_nofollow(const char *path, struct buf *out, size_t max,
+    char **cause);
+/*
+ * May jobfix keep state in dir?  As OpenSSH and sudo require of their files:
+ * dir and every directory above it (as given and as resolved) owned by root
+ * or the running user and writable by no one else; above dir, a root-owned
+ * directory with the sticky bit (/tmp) is accepted too.  Missing trailing
+ * components are fine (jobfix creates them 0700).  -JF_ERR_REFUSED with a
+ * cause naming the directory, its owner and mode.
+ */
+int state_dir_trusted(const char *dir, char **cause);
 
 /* Secret values: every output path passes text through redact(). */
 void secret_register(const char *value);

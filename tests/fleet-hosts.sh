@@ -44,7 +44,8 @@ fleet_setup() {
 	pid=$!
 	GSE_PID=$pid
 	register_server "$pid" gse_task "kill_wait $pid 5"
-	wait_for 20 "$pid" grep -q ready "$T/gse-task.out" ||
+	# a loaded machine may take long to start python
+	wait_for 90 "$pid" grep -q ready "$T/gse-task.out" ||
 		_jf_start_failed gse_task "$T/gse-task.out" "no ready line"
 	# agents are killed before the listener goes (stopped newest first)
 	register_server 2000000001 agents fleet_kill_all
@@ -67,6 +68,10 @@ agent = {
   log_dir = "\${site.agent_dir}/log";
   restart_wait_ms = 30000;
 };
+# each host's own jobfix (its lock, its maintenance flag) under its root
+remote = { state_dir = "\${site.root}/var/lib/jobfix"; };
+# the tests repair the same hosts more often than an hour's limit allows
+unattended = { max_runs = 1000; };
 ssh = {
   port = $SSHD_PORT;
   identity = "$SSH_USER_KEY";

@@ -1035,6 +1035,14 @@ write_jobfix_conf() {
 	: >"$ALL_OUT"
 }
 
+# t MSGID: jobfix's message MSGID in the language the scenario runs in
+# (LC_MESSAGES; English under make check), from the catalogue built beside
+# jobfix; tre MSGID: the same as an extended regex matching it literally.
+# A scenario that looks for a message in text output uses them, so that it
+# also passes in Chinese (tests/integration/19-zh-scenarios.sh).
+t() { TEXTDOMAINDIR="${top_builddir:-.}/locale" gettext -d jobfix -- "$1" 2>/dev/null || printf '%s' "$1"; }
+tre() { t "$1" | sed 's/[][\.*^$()+?{}|]/\\&/g'; }
+
 # jf ARGS: "$JOBFIX" -c "$CONF" --json ARGS; stdout in $OUT, exit status
 # in $RC, stdout and stderr appended to $ALL_OUT (to look for secrets).
 jf() {

@@ -165,4 +165,14 @@ done
 is "$(metric "jobfix_last_run_exit_code{host=\"127.0.0.1:$closed\"}")" "6" "the unreachable host's exit code"
 check "promtool checks the fleet's file" -- promtool check metrics <"$PROM"
 is "$(grep -c '^# TYPE jobfix_last_run_exit_code ' "$PROM")" "1" "one TYPE line per family for all hosts"
+# --- a link planted at the path is refused, never followed -----------------
+echo precious >"$T/victim"
+ln -s "$T/victim" "$TF/link.prom"
+write_conf "metrics: { textfile = \"$TF/link.prom\"; };"
+OUT=$(jf diagnose 2>&1)
+like "$OUT" "link.prom\" is a symbolic link, not a regular file" "a link at metrics.textfile is refused"
+is "$(cat "$T/victim")" precious "and the write is not redirected to its target"
+[ -L "$TF/link.prom" ]
+ok $? "and the link is left as it was"
+
 done_testing

@@ -120,6 +120,25 @@ printf '12345' >"$D/exact"
 check "a file of exactly the limit" -- tool read "$D/exact" 5
 is "$OUT" 12345 "is read whole"
 
+# checked writes: replace only what was read
+printf 'read\n' >"$D/checked.conf"
+sum=$(sha256sum <"$D/checked.conf" | cut -c1-64)
+printf 'planned\n' | "$TOOL" "${S[@]}" "$H" write "$D/checked.conf" 0644 "$sum"
+ok $? "a checked write of an unchanged file"
+is "$(cat "$D/checked.conf")" planned "replaces it"
+check_fail "a checked write of a changed file" -- tool write "$D/checked.conf" 0644 "$sum" </dev/null
+like "$OUT" 'changed since it was read' "is refused, saying so"
+like "$OUT" "now $(sha256sum <"$D/checked.conf" | cut -c1-64), expected $sum" \
+	"naming both hashes"
+like "$OUT" 'code 8' "as JF_ERR_CHANGED"
+is "$(cat "$D/checked.conf")" planned "the file untouched"
+check_fail "a new file that appeared meanwhile" -- tool write "$D/checked.conf" 0644 absent </dev/null
+like "$OUT" 'now [0-9a-f]{64}, expected no file' "is not replaced"
+printf 'fresh\n' | "$TOOL" "${S[@]}" "$H" write "$D/fresh.conf" 0600 absent
+ok $? "a checked write creates an absent file"
+is "$(cat "$D/fresh.conf")" fresh "with its content"
+is "$(find "$D" -name '.jobfix-*' | wc -l)" 0 "no temp file left by checked writes"
+
 check "read a range" -- tool range "$D/big.bin" 1000000 64
 "$TOOL" "${S[@]}" "$H" range "$D/big.bin" 1000000 64 >"$T/range.got"
 tail -c +1000001 "$T/big.bin" | head -c 64 >"$T/range.want"

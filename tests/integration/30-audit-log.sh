@@ -75,6 +75,20 @@ is "$(echo "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[
 check_rc 2 "audit show --since garbage is a usage error" -- jf audit show --since yesterdayish
 check_rc 2 "audit with no subcommand is a usage error" -- jf audit
 
+# undo -n: lists, changes nothing (no file, no record, no backup, no lock)
+nlines=$(wc -l <"$LOG")
+state_before=$(cd "$JOBFIX_STATE_DIR" && find . -printf '%p %s %T@\n' | sort)
+check_rc 1 "undo -n RUN-ID lists what it would restore (exit 1: work to do)" -- jf -n undo "$RUN"
+like "$OUT" "would-undo +.*would restore $J from $backup" "naming the file and the backup"
+like "$OUT" "dry run: nothing is changed" "and says it is a dry run"
+is "$(sha256sum <"$J" | cut -d' ' -f1)" "$new_sum" "job.conf is unchanged"
+is "$(wc -l <"$LOG")" "$nlines" "no audit record was written"
+is "$(cd "$JOBFIX_STATE_DIR" && find . -printf '%p %s %T@\n' | sort)" "$state_before" \
+	"the state directory is unchanged (no backup, no lock file written)"
+check_rc 1 "undo --dry-run --json" -- jf --dry-run --json undo "$RUN"
+is "$(echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["dry_run"], sorted(set(i["result"] for i in d["items"])))')" \
+	"True ['not-undone', 'would-undo']" "--json: a dry run, would-undo items"
+
 # undo
 check_rc 1 "undo RUN-ID restores the files (the restart cannot be undone: exit 1)" -- jf undo "$RUN"
 echo "$OUT" >>"$ALL_OUT"

@@ -22,12 +22,17 @@ EOF2
 OFF="probes: { disable = [ $REST_OTHER_PROBES, \"gsetask\", \"license\", \"cert\", \"paas\", \"cmdb\", \"consul\" ]; deadline_ms = 20000; };"
 rest_conf "$T/jobfix.conf" "$OFF" "nfs: { mountinfo = \"$T/mountinfo\"; };"
 
+share_mtime=$(stat -c %y "$T/share")
+sleep 0.01
 check "healthy: diagnose finds nothing" -- jf --json -v diagnose
 is "$(echo "$OUT" | findings)" "" "healthy: no finding at all"
 is "$(echo "$OUT" | fact ports.checked)" "job.web.port=$P1 job.api.port=$P2" "both ports checked"
 is "$(echo "$OUT" | fact nfs.status)" "ok" "the storage is a writable NFS mount"
 like "$(echo "$OUT" | fact nfs.mount)" "nas\.example:/export/job on $T/share type nfs4" "and which mount"
-is "$(ls -A "$T/share")" "" "the write probe left nothing behind"
+is "$(ls -A "$T/share")" "" "the probe left nothing behind"
+is "$(stat -c %y "$T/share")" "$share_mtime" "and wrote nothing there: the directory's mtime is unchanged"
+check "--dry-run" -- jf --json --dry-run fix
+is "$(stat -c %y "$T/share")" "$share_mtime" "a dry run writes nothing in the storage either"
 
 # --- ports --------------------------------------------------------------------
 site_conf_set "$SITE" job.api.port "$P1"
@@ -69,6 +74,18 @@ is "$(echo "$OUT" | fact nfs.status)" "not_writable" "not writable"
 like "$(echo "$OUT" | finding_field nfs.down advice)" "$T/share/file \(NFS $T/share from nas\.example:/export/job\) is not writable" \
 	"names the path and the mount"
 rm "$T/share/file"
+site_conf_set "$SITE" job.storage.path "$T/share"
+sed -i "s|$T/share rw,relatime|$T/share ro,relatime|" "$T/mountinfo"
+check_rc 1 "a read-only mount" -- jf --json -v diagnose
+is "$(echo "$OUT" | fact nfs.status)" "not_writable" "not writable"
+like "$(echo "$OUT" | finding_field nfs.down advice)" "mounted read-only \\(ro,relatime\\)" "says it is mounted read-only"
+sed -i "s|$T/share ro,relatime|$T/share rw,relatime|" "$T/mountinfo"
+chmod 0555 "$T/share"
+check_rc 1 "a storage directory nobody may write" -- jf --json -v diagnose
+like "$(echo "$OUT" | finding_field nfs.down advice)" "no write permission for anyone \\(mode 0555\\)" "says so, with the mode"
+chmod 0755 "$T/share"
+check "writable again" -- jf --json -v diagnose
+is "$(echo "$OUT" | fact nfs.status)" "ok" "ok"
 # the real mount table: the test's directory is on no NFS mount
 sed -i "s|mountinfo = \"$T/mountinfo\"|mountinfo = \"/proc/self/mountinfo\"|" "$CONF"
 site_conf_set "$SITE" job.storage.path "$T/share"
@@ -93,6 +110,10 @@ is "$(echo "$OUT" | findings)" "gse.pipeline:- timeout.agent:-" "timeout.agent"
 printf '%s ERROR [io] upload failed: 1259001 NFS storage unavailable\n' "$now" >>"$SITE/logs/job/error.log"
 check_rc 1 "code 1259001 in error.log" -- jf --json diagnose
 is "$(echo "$OUT" | findings)" "gse.pipeline:- nfs.down:1259001 timeout.agent:-" "nfs.down from the log"
+# a diagnose keeps no scan state (it changes nothing); a fixing run does
+is "$(find "$JOBFIX_STATE_DIR" -path '*logscan*' -name '*.state' 2>/dev/null | wc -l)" 0 \
+	"diagnose saved no scan state"
+check_rc 1 "a fixing run (nothing to fix: advice only)" -- jf --json --yes fix
 # an hour later the old lines no longer count
 # (the scan's state remembers when each signature was last seen)
 n=0

@@ -8,7 +8,8 @@
  * Commands:
  *   read PATH [MAX]            file to stdout
  *   range PATH OFFSET MAX      bytes to stdout
- *   write PATH MODE            stdin to PATH (MODE octal, for a new file)
+ *   write PATH MODE [EXPECT]   stdin to PATH (MODE octal, for a new file;
+ *                              EXPECT "absent" or the SHA-256 it must hold)
  *   stat PATH                  "exists MODE(octal) UID GID SIZE MTIME_NS INO"
  *   realpath PATH | ls PATH | rm PATH
  *   run [-e NAME=VALUE]... [-t MS] [-s] ARGV...
@@ -229,13 +230,24 @@ main(int argc, char **argv)
 		    strtoul(argv[2], NULL, 10), &b, &cause);
 		if (r == 0)
 			write_all(1, b.data ? b.data : "", b.len);
-	} else if (strcmp(cmd, "write") == 0 && argc == 2) {
+	} else if (strcmp(cmd, "write") == 0 && (argc == 2 || argc == 3)) {
+		/* write PATH MODE [EXPECT]: EXPECT "absent" or a SHA-256 */
+		struct tcheck k;
+
+		memset(&k, 0, sizeof k);
+		if (argc == 3 && strcmp(argv[2], "absent") == 0)
+			k.expect = TEXPECT_ABSENT;
+		else if (argc == 3) {
+			k.expect = TEXPECT_SHA256;
+			snprintf(k.sha256, sizeof k.sha256, "%s", argv[2]);
+		}
 		if (read_stdin(&b) != 0) {
 			fprintf(stderr, "ssh-tool: stdin unreadable\n");
 			rc = FAIL;
 		} else
 			r = t->ops->write_file(t, argv[0], b.data ? b.data : "",
-			    b.len, (mode_t)strtoul(argv[1], NULL, 8), &cause);
+			    b.len, (mode_t)strtoul(argv[1], NULL, 8),
+			    argc == 3 ? &k : NULL, &cause);
 	} else if (strcmp(cmd, "stat") == 0 && argc == 1) {
 		if ((r = t->ops->stat(t, argv[0], &st, &cause)) == 0)
 			printf("%d %o %ld %ld %lld %lld %llu\n", st.exists,

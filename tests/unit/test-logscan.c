@@ -113,7 +113,7 @@ idx(const char *id)
 static int
 run(struct logscan_result *r, size_t chunk)
 {
-	struct logscan_opts o = { chunk, 0 };
+	struct logscan_opts o = { chunk, 0, 0 };
 	char *cause = NULL;
 	int rv;
 
@@ -557,7 +557,7 @@ test_files(void)
 	unlink(state_path);
 	put("w", "SSLException\n");
 	{
-		struct logscan_opts o = { 0, 1 };
+		struct logscan_opts o = { 0, 1, 0 };
 		char *cause = NULL;
 		logscan_result_free(&r);
 		is_int(logscan_run(&test_tp, log_path, state_path, &o, &r, &cause), 0,

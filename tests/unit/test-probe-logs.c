@@ -92,6 +92,7 @@ main(void)
 	free(p);
 	tp = transport_local_new();
 	site = site_new(conf, tp, "localhost");
+	site->keep_state = 1; /* a fixing run: the offsets are kept */
 	is_str(probe_logs.name, "logs", "name");
 	is_str(probe_logs.prefix, "log.", "prefix");
 	is_int(probe_logs.stage, 1, "stage 1");

@@ -336,7 +336,7 @@ test_write(void)
 		ok(chown(f, 1234, 5678) == 0, "chown the original to 1234:5678");
 		chmod(f, 02754); /* chown cleared it; set-id bits must survive */
 	}
-	r = tp->ops->write_file(tp, f, "new contents\n", 13, 0600, &cause);
+	r = tp->ops->write_file(tp, f, "new contents\n", 13, 0600, NULL, &cause);
 	is_int(r, 0, "write_file: replaces a file");
 	ok(same_content(f, "new contents\n", 13), "write_file: new content");
 	stat(f, &st2);
@@ -350,22 +350,22 @@ test_write(void)
 		is_int(st2.st_mode & 07777, 0604, "write_file: mode kept");
 	is_int(count_temps(root), 0, "write_file: no temp file left");
 
-	r = tp->ops->write_file(tp, n, bin, sizeof bin - 1, 0640, &cause);
+	r = tp->ops->write_file(tp, n, bin, sizeof bin - 1, 0640, NULL, &cause);
 	stat(n, &st);
 	ok(r == 0 && (st.st_mode & 07777) == 0640,
 	    "write_file: a new file gets mode 0640 whatever the umask");
 	ok(same_content(n, bin, sizeof bin - 1), "write_file: binary data intact");
-	r = tp->ops->write_file(tp, n, "", 0, 0640, &cause);
+	r = tp->ops->write_file(tp, n, "", 0, 0640, NULL, &cause);
 	ok(r == 0 && stat(n, &st) == 0 && st.st_size == 0, "write_file: empty data");
-	r = tp->ops->write_file(tp, n, NULL, 0, 0640, &cause);
+	r = tp->ops->write_file(tp, n, NULL, 0, 0640, NULL, &cause);
 	is_int(r, 0, "write_file: NULL with length 0 is empty");
-	r = tp->ops->write_file(tp, n, NULL, 5, 0640, &cause);
+	r = tp->ops->write_file(tp, n, NULL, 5, 0640, NULL, &cause);
 	is_int(r, -JF_ERR_USAGE, "write_file: NULL with a length refused");
 
 	/* symlink: target replaced, link kept */
 	put(f, "target", 6, 0644);
 	symlink("w.conf", l);
-	r = tp->ops->write_file(tp, l, "via link", 8, 0600, &cause);
+	r = tp->ops->write_file(tp, l, "via link", 8, 0600, NULL, &cause);
 	ok(r == 0 && lstat(l, &lst) == 0 && S_ISLNK(lst.st_mode),
 	    "write_file: the symlink stays a symlink");
 	ok(same_content(f, "via link", 8), "write_file: its target replaced");
@@ -373,34 +373,34 @@ test_write(void)
 	mkdir(sub, 0755);
 	p = path_join(sub, "l2");
 	symlink("../w.link", p);
-	r = tp->ops->write_file(tp, p, "two hops", 8, 0600, &cause);
+	r = tp->ops->write_file(tp, p, "two hops", 8, 0600, NULL, &cause);
 	ok(r == 0 && same_content(f, "two hops", 8) && lstat(p, &lst) == 0 &&
 	    S_ISLNK(lst.st_mode), "write_file: chain of relative links");
 	is_int(count_temps(sub), 0, "write_file: no temp next to the link");
 	free(p);
 
 	symlink("dangling-target", dl);
-	r = tp->ops->write_file(tp, dl, "made", 4, 0620, &cause);
+	r = tp->ops->write_file(tp, dl, "made", 4, 0620, NULL, &cause);
 	ok(r == 0 && same_content(dt, "made", 4) && lstat(dl, &lst) == 0 &&
 	    S_ISLNK(lst.st_mode), "write_file: a dangling link's target created");
 	stat(dt, &st);
 	is_int(st.st_mode & 07777, 0620, "write_file: ... with the given mode");
 
-	r = tp->ops->write_file(tp, sub, "x", 1, 0600, &cause);
+	r = tp->ops->write_file(tp, sub, "x", 1, 0600, NULL, &cause);
 	ok(r < 0 && has(cause, "directory"), "write_file: will not replace a directory: %s", cause);
 	p = xasprintf("%s/", n);
-	r = tp->ops->write_file(tp, p, "x", 1, 0600, &cause);
+	r = tp->ops->write_file(tp, p, "x", 1, 0600, NULL, &cause);
 	ok(r < 0, "write_file: a path ending in / refused: %s", cause);
 	free(p);
-	r = tp->ops->write_file(tp, "", "x", 1, 0600, &cause);
+	r = tp->ops->write_file(tp, "", "x", 1, 0600, NULL, &cause);
 	is_int(r, -JF_ERR_USAGE, "write_file: empty path refused");
-	r = tp->ops->write_file(tp, "/nonexistent/dir/file", "x", 1, 0600, &cause);
+	r = tp->ops->write_file(tp, "/nonexistent/dir/file", "x", 1, 0600, NULL, &cause);
 	ok(r == -JF_ERR_NOTFOUND && has(cause, "/nonexistent/dir/file"),
 	    "write_file: missing directory: %s", cause);
 
 	/* parent is a regular file: the temp cannot be created */
 	p = xasprintf("%s/child", f);
-	r = tp->ops->write_file(tp, p, "x", 1, 0600, &cause);
+	r = tp->ops->write_file(tp, p, "x", 1, 0600, NULL, &cause);
 	ok(r < 0 && has(cause, "Not a directory"), "write_file: parent is a file: %s", cause);
 	ok(same_content(f, "two hops", 8), "write_file: ... the file untouched");
 	free(p);
@@ -408,14 +408,14 @@ test_write(void)
 	/* a hard link keeps the old contents (the rename makes a new inode) */
 	p = tpath("hard");
 	link(n, p);
-	r = tp->ops->write_file(tp, n, "after", 5, 0640, &cause);
+	r = tp->ops->write_file(tp, n, "after", 5, 0640, NULL, &cause);
 	ok(r == 0 && same_content(n, "after", 5) && same_content(p, "", 0),
 	    "write_file: a hard link elsewhere keeps the old contents");
 	free(p);
 
 	/* relative path */
 	if (chdir(root) == 0) {
-		r = tp->ops->write_file(tp, "rel.txt", "rel", 3, 0600, &cause);
+		r = tp->ops->write_file(tp, "rel.txt", "rel", 3, 0600, NULL, &cause);
 		rel = tpath("rel.txt");
 		ok(r == 0 && same_content(rel, "rel", 3), "write_file: relative path");
 		if (chdir("/") != 0)
@@ -429,7 +429,7 @@ test_write(void)
 		memset(name, 'n', 255);
 		name[255] = '\0';
 		p = path_join(root, name);
-		r = tp->ops->write_file(tp, p, "long", 4, 0600, &cause);
+		r = tp->ops->write_file(tp, p, "long", 4, 0600, NULL, &cause);
 		ok(r == 0 && same_content(p, "long", 4),
 		    "write_file: a 255-byte name: %s", r ? cause : "ok");
 		unlink(p);
@@ -446,6 +446,108 @@ test_write(void)
 	free(dt);
 	free(sub);
 	free(rel);
+}
+
+/* --- checked write: replace only what was read ----------------------------- */
+
+static const char *edit_path;
+static const char *edit_how;
+
+/* A person's edit landing after jobfix read the file, before its rename. */
+static void
+edit_before_rename(const char *stage)
+{
+	char *other;
+
+	if (strcmp(stage, "after-fsync") != 0 || edit_path == NULL)
+		return;
+	if (strcmp(edit_how, "in-place") == 0)
+		put(edit_path, "person's edit\n", 14, 0644);
+	else if (strcmp(edit_how, "rename") == 0) {
+		other = xasprintf("%s.person", edit_path);
+		put(other, "person's edit\n", 14, 0644);
+		rename(other, edit_path);
+		free(other);
+	} else if (strcmp(edit_how, "delete") == 0)
+		unlink(edit_path);
+	else if (strcmp(edit_how, "create") == 0)
+		put(edit_path, "person's edit\n", 14, 0644);
+}
+
+static void
+test_checked_write(void)
+{
+	char *f = tpath("checked.conf"), *nf = tpath("checked-new.conf");
+	char *cause = NULL, person[65];
+	static const char orig[] = "jobfix read this\n";
+	struct tcheck k;
+	int r;
+
+	put(f, orig, sizeof orig - 1, 0644);
+	tcheck_expect(&k, orig, sizeof orig - 1, 1);
+	r = tp->ops->write_file(tp, f, "planned\n", 8, 0644, &k, &cause);
+	ok(r == 0 && same_content(f, "planned\n", 8),
+	    "checked write: unchanged file replaced: %s", r ? cause : "ok");
+	is_int(count_temps(root), 0, "checked write: no temp file left");
+
+	/* the file no longer holds what was read: refused */
+	r = tp->ops->write_file(tp, f, "again\n", 6, 0644, &k, &cause);
+	is_int(r, -JF_ERR_CHANGED, "checked write: a changed file is refused");
+	tsha256_hex("planned\n", 8, person);
+	ok(strcmp(k.found, person) == 0, "checked write: found is the hash of "
+	    "what is there");
+	ok(has(cause, "changed since it was read") && has(cause, person) &&
+	    has(cause, k.sha256), "checked write: both hashes named: %s", cause);
+	ok(same_content(f, "planned\n", 8), "checked write: file untouched");
+	is_int(count_temps(root), 0, "checked write: no temp after a conflict");
+
+	/* an edit between read and rename, in place and by rename */
+	static const char *const hows[] = { "in-place", "rename", "delete" };
+	size_t i;
+	for (i = 0; i < nitems(hows); i++) {
+		put(f, orig, sizeof orig - 1, 0644);
+		tcheck_expect(&k, orig, sizeof orig - 1, 1);
+		edit_path = f;
+		edit_how = hows[i];
+		transport_local_crash_hook = edit_before_rename;
+		r = tp->ops->write_file(tp, f, "planned\n", 8, 0644, &k, &cause);
+		transport_local_crash_hook = NULL;
+		is_int(r, -JF_ERR_CHANGED, "checked write: edit %s before the "
+		    "rename detected", hows[i]);
+		if (strcmp(hows[i], "delete") == 0)
+			ok(access(f, F_OK) == -1 && k.found[0] == '\0',
+			    "checked write: a deleted file stays deleted");
+		else
+			ok(same_content(f, "person's edit\n", 14),
+			    "checked write: the person's version (%s) kept",
+			    hows[i]);
+		is_int(count_temps(root), 0, "checked write: no temp left (%s)",
+		    hows[i]);
+	}
+
+	/* a new file: must not exist */
+	unlink(nf);
+	tcheck_expect(&k, NULL, 0, 0);
+	r = tp->ops->write_file(tp, nf, "new\n", 4, 0640, &k, &cause);
+	ok(r == 0 && same_content(nf, "new\n", 4), "checked write: absent "
+	    "file created");
+	r = tp->ops->write_file(tp, nf, "other\n", 6, 0640, &k, &cause);
+	ok(r == -JF_ERR_CHANGED && same_content(nf, "new\n", 4),
+	    "checked write: a file that appeared is not replaced: %s", cause);
+	unlink(nf);
+	edit_path = nf;
+	edit_how = "create";
+	transport_local_crash_hook = edit_before_rename;
+	r = tp->ops->write_file(tp, nf, "ours\n", 5, 0640, &k, &cause);
+	transport_local_crash_hook = NULL;
+	ok(r == -JF_ERR_CHANGED && same_content(nf, "person's edit\n", 14),
+	    "checked write: a file created meanwhile is kept");
+	is_int(count_temps(root), 0, "checked write: no temp left");
+	edit_path = NULL;
+	unlink(nf);
+	free(cause);
+	free(f);
+	free(nf);
 }
 
 static void
@@ -469,7 +571,7 @@ test_crash(void)
 	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		transport_local_crash_hook = crash_exit;
-		tp->ops->write_file(tp, f, "NEW", 3, 0644, NULL);
+		tp->ops->write_file(tp, f, "NEW", 3, 0644, NULL, NULL);
 		_exit(0);
 	}
 	waitpid(pid, &status, 0);
@@ -483,7 +585,7 @@ test_crash(void)
 	    "crash: the temp holds the complete new data");
 
 	/* a fresh temp might be a concurrent writer's: it stays */
-	r = tp->ops->write_file(tp, f, "second", 6, 0644, &cause);
+	r = tp->ops->write_file(tp, f, "second", 6, 0644, NULL, &cause);
 	ok(r == 0 && same_content(f, "second", 6), "crash: next write succeeds");
 	ok(tmp != NULL && stat(tmp, &st) == 0, "crash: a young temp is left alone");
 
@@ -495,7 +597,7 @@ test_crash(void)
 	if (tmp != NULL)
 		utimensat(AT_FDCWD, tmp, ts, 0);
 	utimensat(AT_FDCWD, other, ts, 0);
-	r = tp->ops->write_file(tp, f, "third", 5, 0644, &cause);
+	r = tp->ops->write_file(tp, f, "third", 5, 0644, NULL, &cause);
 	ok(r == 0 && same_content(f, "third", 5), "crash: the write after that too");
 	ok(tmp != NULL && stat(tmp, &st) == -1 && errno == ENOENT,
 	    "crash: the stale temp was removed");
@@ -527,7 +629,7 @@ test_efbig(void)
 		setrlimit(RLIMIT_FSIZE, &rl);
 		data = xmalloc(100000);
 		memset(data, 'e', 100000);
-		r = tp->ops->write_file(tp, f, data, 100000, 0644, &cause);
+		r = tp->ops->write_file(tp, f, data, 100000, 0644, NULL, &cause);
 		code = 0;
 		if (r != -JF_ERR_IO)
 			code |= 1;
@@ -573,7 +675,7 @@ test_eacces(void)
 	if ((pid = fork()) == 0) {
 		if (setgid(65534) != 0 || setuid(65534) != 0)
 			_exit(100);
-		r = tp->ops->write_file(tp, f, "nobody's", 8, 0644, &cause);
+		r = tp->ops->write_file(tp, f, "nobody's", 8, 0644, NULL, &cause);
 		code = 0;
 		if (r >= 0 || !has(cause, "Permission denied"))
 			code |= 1;
@@ -612,18 +714,18 @@ test_tmpfs(void)
 	put(f, orig, sizeof orig - 1, 0644);
 	data = xmalloc(256 << 10);
 	memset(data, 's', 256 << 10);
-	r = tp->ops->write_file(tp, f, data, 256 << 10, 0644, &cause);
+	r = tp->ops->write_file(tp, f, data, 256 << 10, 0644, NULL, &cause);
 	is_int(r, -JF_ERR_IO, "enospc: write_file fails");
 	ok(has(cause, "localhost: \"") && has(cause, f) &&
 	    has(cause, "\": write: No space left on device"),
 	    "enospc: cause %s", cause);
 	ok(same_content(f, orig, sizeof orig - 1), "enospc: the original is intact");
 	is_int(count_temps(mnt), 0, "enospc: no temp file remains");
-	r = tp->ops->write_file(tp, f, "fits", 4, 0644, &cause);
+	r = tp->ops->write_file(tp, f, "fits", 4, 0644, NULL, &cause);
 	ok(r == 0 && same_content(f, "fits", 4), "enospc: a write that fits works after");
 
 	if (mount(NULL, mnt, NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0) {
-		r = tp->ops->write_file(tp, f, "ro", 2, 0644, &cause);
+		r = tp->ops->write_file(tp, f, "ro", 2, 0644, NULL, &cause);
 		ok(r < 0 && has(cause, "Read-only file system") && has(cause, f),
 		    "erofs: write_file fails: %s", cause);
 		ok(same_content(f, "fits", 4), "erofs: the original is intact");
@@ -1136,6 +1238,7 @@ main(void)
 	test_meta();
 	test_write();
 	test_crash();
+	test_checked_write();
 	test_efbig();
 	test_eacces();
 	test_tmpfs();
