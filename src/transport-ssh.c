@@ -348,8 +348,19 @@ conn_drop(struct ssh_conn *c)
 {
 	if (c->fd != -1)
 		shutdown(c->fd, SHUT_RDWR); /* libssh2's last sends fail fast */
-	if (c->session != NULL)
+	if (c->session != NULL) {
+		/* libssh2_session_free still sends the close of an open
+		 * channel and waits for its answer: conn_recv must not say
+		 * EAGAIN because the operation's deadline has passed, or it
+		 * returns EAGAIN and frees nothing.  The socket is shut down,
+		 * so every send and receive now fails at once; blocking mode
+		 * with a timeout bounds it all the same. */
+		c->deadline = 0;
+		c->handshaking = 0;
+		libssh2_session_set_timeout(c->session, TSSH_CLOSE_GRACE_MS);
+		libssh2_session_set_blocking(c->session, 1);
 		libssh2_session_free(c->session); /* with its channels */
+	}
 	c->session = NULL;
 	c->sh = NULL;
 	buf_reset(&c->rbuf);

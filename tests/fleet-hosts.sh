@@ -4,9 +4,9 @@
 # Host I (1-based) is the address fleet_addr I (127.0.0.2 ... 127.0.0.251,
 # then 127.1.x.y), all served by one private sshd; its files live in
 # $T/h/I (jobfix's site.root there: the inventory says root=$T/h/I), with a
-# GSE agent in $T/h/I/agent whose gsectl is tests/integration/fake-gsectl.
+# GSE agent in $T/h/I/agent whose gsectl is sandbox/fake-gsectl.
 # Its taskserver is fleet_task_addr I on $GSE_PORT, where one small listener
-# (tests/integration/gse-task-listener.py) stands in for gse_task.  Each
+# (sandbox/gse-task-listener.py) stands in for gse_task.  Each
 # host has its own taskserver address so that, although every "host" sees
 # the same process and socket tables, each agent's link is its own.
 
@@ -39,7 +39,7 @@ fleet_setup() {
 	done
 	GSE_PORT=$(free_port) || bail "free_port failed"
 	# shellcheck disable=SC2086
-	python3 "$top_srcdir/tests/integration/gse-task-listener.py" "$GSE_PORT" \
+	python3 "$top_srcdir/sandbox/gse-task-listener.py" "$GSE_PORT" \
 		$tasks >"$T/gse-task.out" 2>&1 &
 	pid=$!
 	GSE_PID=$pid
@@ -54,7 +54,7 @@ fleet_setup() {
 	for ((i = 1; i <= n; i++)); do
 		d=$T/h/$i/agent
 		mkdir -p "$d/bin" "$d/etc" "$d/log" "$d/run"
-		cp "$top_srcdir/tests/integration/fake-gsectl" "$d/bin/gsectl"
+		cp "$top_srcdir/sandbox/fake-gsectl" "$d/bin/gsectl"
 		printf '{\n  "cloudid": 0,\n  "bizid": 2,\n  "taskserver": [ { "ip": "%s", "port": %s } ]\n}\n' \
 			"$(fleet_task_addr "$i")" "$GSE_PORT" >"$d/etc/agent.conf"
 		echo "$(fleet_addr "$i") root=$T/h/$i" >>"$T/inventory"

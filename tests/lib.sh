@@ -34,6 +34,12 @@ top_builddir=${top_builddir:-$(pwd)}
 JOBFIX=${JOBFIX:-$top_builddir/jobfix}
 export top_srcdir top_builddir JOBFIX
 
+# The server recipes (ports, MariaDB, RabbitMQ, Redis, the gse_task
+# stand-in) are the ones jobfix demo runs: sandbox/servers.sh.  This file
+# adds what a test needs around them: TAP, registering each server for the
+# trap, bailing out with the server's log.
+. "$top_srcdir/sandbox/servers.sh"
+
 # ---------------------------------------------------------------- TAP
 
 _tap_n=0
@@ -266,27 +272,12 @@ trap '_jf_on_signal HUP 129' HUP
 
 # pid_alive PID: the process exists and is not a zombie.
 pid_alive() {
-	local state
-	[ -n "$1" ] && [ -r "/proc/$1/stat" ] || return 1
-	state=$(sed 's/^.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-	[ -n "$state" ] && [ "$state" != Z ]
+	srv_pid_alive "$@"
 }
 
 # kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.
 kill_wait() {
-	local pid=$1 secs=${2:-10} i
-	pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
-	kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < secs * 10; i++)); do
-		pid_alive "$pid" || break
-		sleep 0.1
-	done
-	if pid_alive "$pid"; then
-		diag "pid $pid ignored SIGTERM for ${secs}s, killing it"
-		kill -KILL "$pid" 2>/dev/null
-		sleep 0.1
-	fi
-	wait "$pid" 2>/dev/null
+	srv_kill_wait "$1" "${2:-10}" || diag "pid $1 ignored SIGTERM for ${2:-10}s, killed it"
 	return 0
 }
 
@@ -325,17 +316,7 @@ _jf_timeout() {
 # wait_for SECONDS PID CMD...: poll CMD until it succeeds; fail early if
 # PID (the server) dies.
 wait_for() {
-	local secs=$1 pid=$2 end
-	shift 2
-	end=$((SECONDS + secs))
-	while :; do
-		"$@" >/dev/null 2>&1 </dev/null && return 0
-		if [ -n "$pid" ] && ! pid_alive "$pid"; then
-			return 2
-		fi
-		[ "$SECONDS" -ge "$end" ] && return 1
-		sleep 0.1
-	done
+	srv_wait_for "$@"
 }
 
 _jf_start_failed() {	# NAME LOGFILE [how]
@@ -351,81 +332,23 @@ _jf_need_tmp() {
 # ---------------------------------------------------------------- ports
 
 _jf_port_dir() {
-	echo "${TMPDIR:-/tmp}/jobfix-test-ports"
+	srv_port_dir
 }
 
 # free_port: print a TCP (and UDP) port on 127.0.0.1 that is free now and
-# that no other running test has claimed.  Ports come at random from below
-# the kernel's ephemeral range, so outgoing connections do not take them;
-# a claim is a directory made with mkdir (atomic), named after the port and
-# holding the claiming test's pid, released by the trap (a dead owner's claim
-# is taken over).
+# that no other running test (or demo) has claimed; the claim is released
+# by the trap (see srv_free_port).
 free_port() {
-	local dir
-	dir=$(_jf_port_dir)
-	mkdir -p "$dir"
-	python3 - "$dir" "${_jf_owner:-$$}" <<'EOF'
-import os, random, socket, sys
-d, owner = sys.argv[1], sys.argv[2]
-try:
-    lo = int(open('/proc/sys/net/ipv4/ip_local_port_range').read().split()[0])
-except Exception:
-    lo = 32768
-lo = max(lo, 12000)
-def bindable(p):
-    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
-        s = socket.socket(socket.AF_INET, kind)
-        try:
-            s.bind(('127.0.0.1', p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-def alive(pid):
-    try:
-        os.kill(int(pid), 0)
-        return True
-    except (OSError, ValueError):
-        return False
-for _ in range(500):
-    p = random.randrange(10000, lo)
-    if not bindable(p):
-        continue
-    claim = os.path.join(d, str(p))
-    try:
-        os.mkdir(claim)
-    except FileExistsError:
-        try:
-            prev = open(os.path.join(claim, 'owner')).read().strip()
-        except OSError:
-            continue
-        if alive(prev):
-            continue
-    with open(os.path.join(claim, 'owner'), 'w') as f:
-        f.write(owner + '\n')
-    print(p)
-    sys.exit(0)
-sys.exit('free_port: no free port found')
-EOF
+	srv_free_port "${_jf_owner:-$$}"
 }
 
 _jf_release_ports() {
-	local dir claim
-	dir=$(_jf_port_dir)
-	[ -d "$dir" ] || return 0
-	for claim in "$dir"/*; do
-		[ -r "$claim/owner" ] || continue
-		if [ "$(cat "$claim/owner" 2>/dev/null)" = "${_jf_owner:-$$}" ]; then
-			rm -rf "$claim"
-		fi
-	done
-	return 0
+	srv_release_ports "${_jf_owner:-$$}"
 }
 
 # port_open HOST PORT: something accepts TCP connections there.
 port_open() {
-	(exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+	srv_port_open "$@"
 }
 
 # ---------------------------------------------------------------- MariaDB
@@ -453,9 +376,7 @@ start_mariadb() {
 	MYSQL_PORT=$(free_port) || bail "free_port failed"
 	export MYSQL_PORT MYSQL_SOCK MYSQL_DATADIR
 	_jf_mysql_pw=
-	if ! mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --user=root \
-		--auth-root-authentication-method=normal --skip-test-db \
-		>"$T/mysql/install.log" 2>&1; then
+	if ! srv_mariadb_install "$T/mysql"; then
 		_jf_start_failed mariadb "$T/mysql/install.log" "mariadb-install-db failed"
 	fi
 	_jf_mariadbd_start "$dfile" || _jf_start_failed mariadb "$T/mysql/error.log"
@@ -494,16 +415,9 @@ stop_mariadb() {
 }
 
 _jf_mariadbd_start() {	# [DEFAULTS-FILE]
-	local first=--no-defaults r
-	[ -n "$1" ] && first=--defaults-file=$1
-	: >"$T/mysql/error.log"
-	# The command line overrides the option file only where it must: the
-	# private datadir, socket, port and logs.
-	mariadbd "$first" --datadir="$MYSQL_DATADIR" --socket="$MYSQL_SOCK" \
-		--port="$MYSQL_PORT" --bind-address=127.0.0.1 --user=root \
-		--pid-file="$T/mysql/mysqld.pid" --log-error="$T/mysql/error.log" \
-		</dev/null >>"$T/mysql/error.log" 2>&1 &
-	MYSQL_PID=$!
+	local r
+	srv_mariadb_start "$T/mysql" "$MYSQL_PORT" "$1"
+	MYSQL_PID=$SRV_PID
 	export MYSQL_PID
 	register_server "$MYSQL_PID" mariadb "kill_wait $MYSQL_PID 30"
 	wait_for "$(_jf_timeout)" "$MYSQL_PID" sql "select 1"
@@ -546,17 +460,11 @@ RABBITMQ_PID=
 RABBITMQ_BEAM_PID=
 RMQ_EPMD_PORT=
 RMQ_EPMD_PID=
-_jf_rmq_bin=/usr/lib/rabbitmq/bin
-
-_jf_rmq_env() {
-	env HOME="$RMQ_HOME" ERL_EPMD_PORT="$RMQ_EPMD_PORT" \
-		RABBITMQ_NODENAME="$RABBITMQ_NODENAME" \
-		RABBITMQ_CONF_ENV_FILE="$RMQ_HOME/rabbitmq-env.conf" "$@"
-}
+_jf_rmq_bin=$SRV_RABBITMQ_BIN
 
 # rmqctl ARGS...: rabbitmqctl against this test's node.
 rmqctl() {
-	_jf_rmq_env "$_jf_rmq_bin/rabbitmqctl" -n "$RABBITMQ_NODENAME" "$@"
+	srv_rabbitmqctl "$RMQ_HOME" "$RMQ_EPMD_PORT" "$RABBITMQ_NODENAME" "$@"
 }
 
 # start_rabbitmq: a private broker with vhost bk_job (no users but guest;
@@ -570,14 +478,6 @@ start_rabbitmq() {
 	[ -x "$_jf_rmq_bin/rabbitmq-server" ] || skip_all "rabbitmq-server is not installed"
 	require_cmd epmd
 	RMQ_HOME=$T/rmq
-	mkdir -p "$RMQ_HOME/mnesia" "$RMQ_HOME/log"
-	echo '[].' >"$RMQ_HOME/enabled_plugins"
-	: >"$RMQ_HOME/rabbitmq-env.conf"
-	: >"$RMQ_HOME/rabbitmq.conf"
-	# The Erlang cookie, made before the server or the CLI could race to
-	# create it: both read it from $RMQ_HOME.
-	tr -dc 'A-Z' </dev/urandom 2>/dev/null | head -c 20 >"$RMQ_HOME/.erlang.cookie"
-	chmod 0400 "$RMQ_HOME/.erlang.cookie"
 	AMQP_PORT=$(free_port) || bail "free_port failed"
 	RMQ_EPMD_PORT=$(free_port) || bail "free_port failed"
 	local dist_port
@@ -585,31 +485,24 @@ start_rabbitmq() {
 	RABBITMQ_NODENAME=jobfixtest-${_jf_owner:-$$}-$AMQP_PORT@localhost
 	export AMQP_PORT RABBITMQ_NODENAME RMQ_HOME RMQ_EPMD_PORT
 
-	epmd -port "$RMQ_EPMD_PORT" -address 127.0.0.1 </dev/null >"$RMQ_HOME/epmd.log" 2>&1 &
-	RMQ_EPMD_PID=$!
+	srv_epmd_start "$RMQ_HOME" "$RMQ_EPMD_PORT"
+	RMQ_EPMD_PID=$SRV_PID
 	register_server "$RMQ_EPMD_PID" epmd "kill_wait $RMQ_EPMD_PID 5"
 	wait_for 10 "$RMQ_EPMD_PID" port_open 127.0.0.1 "$RMQ_EPMD_PORT" ||
 		_jf_start_failed epmd "$RMQ_HOME/epmd.log"
 
-	_jf_rmq_env RABBITMQ_NODE_PORT="$AMQP_PORT" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
-		RABBITMQ_DIST_PORT="$dist_port" \
-		RABBITMQ_MNESIA_BASE="$RMQ_HOME/mnesia" RABBITMQ_LOG_BASE="$RMQ_HOME/log" \
-		RABBITMQ_CONFIG_FILE="$RMQ_HOME/rabbitmq" \
-		RABBITMQ_ADVANCED_CONFIG_FILE="$RMQ_HOME/advanced.config" \
-		RABBITMQ_ENABLED_PLUGINS_FILE="$RMQ_HOME/enabled_plugins" \
-		RABBITMQ_PLUGINS_EXPAND_DIR="$RMQ_HOME/plugins-expand" \
-		"$_jf_rmq_bin/rabbitmq-server" </dev/null >"$RMQ_HOME/server.out" 2>&1 &
-	RABBITMQ_PID=$!
+	srv_rabbitmq_start "$RMQ_HOME" "$AMQP_PORT" "$RMQ_EPMD_PORT" "$dist_port" "$RABBITMQ_NODENAME"
+	RABBITMQ_PID=$SRV_PID
 	export RABBITMQ_PID
 	register_server "$RABBITMQ_PID" rabbitmq "_jf_rmq_stop"
 	# The server writes the Erlang cookie into $RMQ_HOME when it starts;
 	# the CLI needs it, so wait for the node before asking anything.
 	if ! wait_for "$(_jf_timeout)" "$RABBITMQ_PID" \
-		rmqctl await_startup --timeout 5; then
+		srv_rabbitmq_ready "$RMQ_HOME" "$RMQ_EPMD_PORT" "$RABBITMQ_NODENAME" "$AMQP_PORT"; then
 		cat "$RMQ_HOME"/log/*.log >>"$RMQ_HOME/server.out" 2>/dev/null
 		_jf_start_failed rabbitmq "$RMQ_HOME/server.out"
 	fi
-	RABBITMQ_BEAM_PID=$(rmqctl eval 'list_to_integer(os:getpid()).' 2>/dev/null)
+	RABBITMQ_BEAM_PID=$(srv_rabbitmq_beam_pid "$RABBITMQ_PID")
 	rmqctl add_vhost bk_job >/dev/null 2>&1 ||
 		_jf_start_failed rabbitmq "$RMQ_HOME/server.out" "add_vhost bk_job failed"
 	wait_for 10 "$RABBITMQ_PID" port_open 127.0.0.1 "$AMQP_PORT" ||
@@ -617,10 +510,7 @@ start_rabbitmq() {
 }
 
 _jf_rmq_stop() {
-	rmqctl stop >/dev/null 2>&1
-	kill_wait "$RABBITMQ_PID" 20
-	[ -n "$RABBITMQ_BEAM_PID" ] && kill_wait "$RABBITMQ_BEAM_PID" 10
-	return 0
+	srv_rabbitmq_stop "$RABBITMQ_PID" "$RABBITMQ_BEAM_PID"
 }
 
 # stop_rabbitmq: stop the broker now (epmd stays until the test ends).
@@ -640,11 +530,8 @@ start_redis() {
 	require_cmd redis-server redis-cli
 	REDIS_PORT=$(free_port) || bail "free_port failed"
 	export REDIS_PORT
-	mkdir -p "$T/redis-$REDIS_PORT"
-	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-		--daemonize no --dir "$T/redis-$REDIS_PORT" --logfile '' "$@" \
-		</dev/null >"$T/redis-$REDIS_PORT/redis.log" 2>&1 &
-	REDIS_PID=$!
+	srv_redis_start "$T/redis-$REDIS_PORT" "$REDIS_PORT" "$@"
+	REDIS_PID=$SRV_PID
 	export REDIS_PID
 	register_server "$REDIS_PID" redis "kill_wait $REDIS_PID 10"
 	wait_for "$(_jf_timeout)" "$REDIS_PID" _jf_redis_answers ||
@@ -652,9 +539,7 @@ start_redis() {
 }
 
 _jf_redis_answers() {	# PONG, or an auth error: either way it is serving
-	local r
-	r=$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>&1)
-	[[ $r == PONG || $r == *NOAUTH* ]]
+	srv_redis_answers "$REDIS_PORT"
 }
 
 # ---------------------------------------------------------------- sshd

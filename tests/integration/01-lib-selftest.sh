@@ -151,6 +151,9 @@ check "rabbitmq: list_vhosts" -- rmqctl list_vhosts --quiet
 like "$OUT" '(^|[[:space:]])bk_job($|[[:space:]])' "rabbitmq: vhost bk_job exists"
 check "rabbitmq: the AMQP port is open" -- port_open 127.0.0.1 "$AMQP_PORT"
 check_fail "rabbitmq: the system epmd port is not needed" -- test "$RMQ_EPMD_PORT" = 4369
+# Mnesia writes its MnesiaCore.* dumps into the VM's working directory:
+# the broker's own, never the directory make check runs in
+is "$(readlink "/proc/$RABBITMQ_BEAM_PID/cwd")" "$(readlink -f "$RMQ_HOME")" "rabbitmq: the VM runs in its own directory"
 
 # Redis.
 check "redis: ping" -- redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping

@@ -145,7 +145,7 @@ is "$(for i in 2 4 5 6; do host_field "$T/drop.json" "$(fleet_addr "$i")" result
 	fixed "the other hosts were fixed"
 is "$(host_field "$T/drop.json" "$(fleet_addr 1)" result)" healthy "the healthy host stayed so"
 is "$(find "$T/h" -name '.jobfix-*' | wc -l)" 0 "no temporary file left on any host"
-cp "$top_srcdir/tests/integration/fake-gsectl" "$T/h/3/agent/bin/gsectl"
+cp "$top_srcdir/sandbox/fake-gsectl" "$T/h/3/agent/bin/gsectl"
 fleet_agent_start 3
 
 # ---------------------------------------------------------------- guards
