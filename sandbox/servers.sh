@@ -45,6 +45,7 @@ srv_kill_wait() {
 	local pid=$1 secs=${2:-10} i r=0
 	srv_pid_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
 	kill -TERM "$pid" 2>/dev/null
+	kill -CONT "$pid" 2>/dev/null # a frozen (SIGSTOP) server acts on it
 	for ((i = 0; i < secs * 10; i++)); do
 		srv_pid_alive "$pid" || break
 		sleep 0.1
@@ -71,6 +72,16 @@ srv_wait_for() {
 		fi
 		[ "$SECONDS" -ge "$end" ] && return 1
 		sleep 0.1
+	done
+}
+
+# srv_have PROGRAM...: every PROGRAM is on PATH.  (`command -v A B` alone
+# succeeds when any one of them is: mariadb-admin of mariadb-client without
+# the server's mariadbd passed for an installed MariaDB.)
+srv_have() {
+	local p
+	for p; do
+		command -v "$p" >/dev/null 2>&1 || return 1
 	done
 }
 
@@ -106,10 +117,12 @@ try:
 except Exception:
     lo = 32768
 lo = max(lo, 12000)
-def bindable(p):
+def bindable(p, reuse=False):
     for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
         s = socket.socket(socket.AF_INET, kind)
         try:
+            if reuse:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(('127.0.0.1', p))
         except OSError:
             return False
@@ -125,7 +138,10 @@ def alive(pid):
 def claim(want):
     for i in range(1 if want else 500):
         p = int(want) if want else random.randrange(10000, lo)
-        if not bindable(p):
+        # a port asked for again (a kept sandbox's) is in TIME_WAIT for a
+        # minute after its server stopped; the servers bind with
+        # SO_REUSEADDR, so only a socket still bound to it takes it
+        if not bindable(p, reuse=bool(want)):
             continue
         c = os.path.join(d, str(p))
         try:
@@ -162,26 +178,30 @@ srv_release_ports() {
 # ---------------------------------------------------------------- MariaDB
 
 # srv_mariadb_install DIR: a fresh datadir DIR/data (root without a
-# password, no test database); its log is DIR/install.log.
+# password, no test database); its log is DIR/install.log.  Its temporary
+# files go to DIR/tmp: /tmp may be shared with servers in other PID
+# namespaces, and MariaDB names them by PID.
 srv_mariadb_install() {
-	mkdir -p "$1"
+	mkdir -p "$1/tmp"
 	mariadb-install-db --no-defaults --datadir="$1/data" --user=root \
 		--auth-root-authentication-method=normal --skip-test-db \
-		>"$1/install.log" 2>&1
+		--tmpdir="$1/tmp" >"$1/install.log" 2>&1
 }
 
 # srv_mariadb_start DIR PORT [DEFAULTS-FILE]: mariadbd on DIR/data,
 # 127.0.0.1:PORT and DIR/mysql.sock, in the background; SRV_PID is its pid.
 # It reads DEFAULTS-FILE, or no option file; the command line overrides the
-# file only where it must (the private datadir, socket, port and logs).
+# file only where it must (the private datadir, socket, port, logs and
+# tmpdir).
 srv_mariadb_start() {
 	local first=--no-defaults
 	[ -n "${3-}" ] && first=--defaults-file=$3
+	mkdir -p "$1/tmp"
 	: >"$1/error.log"
 	mariadbd "$first" --datadir="$1/data" --socket="$1/mysql.sock" \
 		--port="$2" --bind-address=127.0.0.1 --user=root \
 		--pid-file="$1/mysqld.pid" --log-error="$1/error.log" \
-		</dev/null >>"$1/error.log" 2>&1 &
+		--tmpdir="$1/tmp" </dev/null >>"$1/error.log" 2>&1 &
 	SRV_PID=$!
 }
 
@@ -218,17 +238,21 @@ srv_epmd_start() {
 	SRV_PID=$!
 }
 
-# srv_rabbitmq_start DIR AMQP-PORT EPMD-PORT DIST-PORT NODE: the broker,
-# in the background, with no plugins, its files under DIR; SRV_PID is the
-# pid of rabbitmq-server (the script; the Erlang VM is its child, see
-# srv_rabbitmq_beam_pid).  epmd must be listening on EPMD-PORT: the VM is
-# told not to start one itself (it would daemonize, out of reach).
+# srv_rabbitmq_start DIR AMQP-PORT EPMD-PORT DIST-PORT NODE [DEFINITIONS]:
+# the broker, in the background, with no plugins, its files under DIR;
+# SRV_PID is the pid of rabbitmq-server (the script; the Erlang VM is its
+# child, see srv_rabbitmq_beam_pid).  epmd must be listening on EPMD-PORT:
+# the VM is told not to start one itself (it would daemonize, out of
+# reach).  DEFINITIONS: a definitions file (JSON) the broker imports as it
+# boots, before it opens its AMQP port; it then makes no default user
+# (guest) and no default vhost.
 srv_rabbitmq_start() {
 	local d=$1
 	mkdir -p "$d/mnesia" "$d/log"
 	echo '[].' >"$d/enabled_plugins"
 	: >"$d/rabbitmq-env.conf"
 	: >"$d/rabbitmq.conf"
+	[ -n "${6-}" ] && echo "load_definitions = $6" >"$d/rabbitmq.conf"
 	# The Erlang cookie, made before the server or the CLI could race to
 	# create it: both read it from HOME.
 	if [ ! -s "$d/.erlang.cookie" ]; then
@@ -363,16 +387,16 @@ srv_run() {
 	echo "node $SRV_NODE"
 	SRV_EPMD_PORT=$ep
 
-	if [ -n "$want_my" ] && ! command -v mariadbd mariadb-install-db mariadb-admin >/dev/null 2>&1; then
+	if [ -n "$want_my" ] && ! srv_have mariadbd mariadb-install-db mariadb-admin; then
 		echo "missing mariadb mariadb-server"
 		want_my=
 	fi
 	if [ -n "$want_mq" ] && { [ ! -x "$SRV_RABBITMQ_BIN/rabbitmq-server" ] ||
-		! command -v epmd >/dev/null 2>&1; }; then
+		! srv_have epmd; }; then
 		echo "missing rabbitmq rabbitmq-server"
 		want_mq=
 	fi
-	if [ -n "$want_redis" ] && ! command -v redis-server redis-cli >/dev/null 2>&1; then
+	if [ -n "$want_redis" ] && ! srv_have redis-server redis-cli; then
 		echo "missing redis redis-server"
 		want_redis=
 	fi
@@ -420,12 +444,17 @@ srv_run() {
 				echo "failed rabbitmq $dir/rabbitmq/epmd.log"
 				exit 0
 			fi
-			srv_rabbitmq_start "$dir/rabbitmq" "$mq" "$ep" "$dist" "$SRV_NODE"
+			# vhost bk_job comes from definitions the broker imports
+			# as it boots, before it opens its AMQP port: an open
+			# port is a broker with bk_job.  Each rabbitmqctl call
+			# (await_startup, add_vhost) would start an Erlang VM, a
+			# few seconds on a loaded machine.
+			echo '{"vhosts": [{"name": "bk_job"}]}' >"$dir/rabbitmq/definitions.json"
+			srv_rabbitmq_start "$dir/rabbitmq" "$mq" "$ep" "$dist" "$SRV_NODE" \
+				"$dir/rabbitmq/definitions.json"
 			echo "$SRV_PID" >"$dir/run/rabbitmq.pid"
-			if srv_wait_for 180 "$SRV_PID" srv_rabbitmq_ready "$dir/rabbitmq" "$ep" "$SRV_NODE" "$mq" &&
-				srv_rabbitmq_beam_pid "$SRV_PID" >"$dir/run/beam.pid" &&
-				{ srv_rabbitmqctl "$dir/rabbitmq" "$ep" "$SRV_NODE" add_vhost bk_job >/dev/null 2>&1 ||
-				  srv_rabbitmqctl "$dir/rabbitmq" "$ep" "$SRV_NODE" -q list_vhosts | grep -qx bk_job; }; then
+			if srv_wait_for 180 "$SRV_PID" srv_port_open 127.0.0.1 "$mq" &&
+				srv_rabbitmq_beam_pid "$SRV_PID" >"$dir/run/beam.pid"; then
 				echo "ready rabbitmq $((SECONDS - t0))"
 			else
 				cat "$dir"/rabbitmq/log/*.log >>"$dir/rabbitmq/server.out" 2>/dev/null
@@ -455,6 +484,19 @@ srv_run() {
 	srv_run_stop
 }
 
+# srv_sweep_erlang HOME: kill what runs with the broker's HOME and is no
+# longer in reach: an epmd -daemon that an Erlang VM (a rabbitmqctl jobfix
+# ran, still ending) started once the broker's own epmd was gone.
+srv_sweep_erlang() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] && continue
+		tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "HOME=$1" &&
+			kill -KILL "${p#/proc/}" 2>/dev/null
+	done
+	return 0
+}
+
 # srv_run_stop: stop what srv_run started, newest first.
 srv_run_stop() {
 	local d=$SRV_DIR pid
@@ -472,6 +514,7 @@ srv_run_stop() {
 		srv_rabbitmq_stop "$pid" "$(cat "$d/run/beam.pid" 2>/dev/null)"
 	fi
 	pid=$(cat "$d/run/epmd.pid" 2>/dev/null) && srv_kill_wait "$pid" 5
+	srv_sweep_erlang "$d/rabbitmq"
 	pid=$(cat "$d/run/mariadb.pid" 2>/dev/null) && srv_kill_wait "$pid" 30
 	srv_release_ports "$SRV_OWNER"
 	echo stopped

@@ -33,6 +33,7 @@
 
 struct audit {
 	char *path;
+	char *real;       /* path resolved: what the head names */
 	char *head_path;
 	char *host;
 	char *user;
@@ -107,15 +108,25 @@ audit_open(const char *path, const char *state_dir, const char *host,
 	struct audit *a;
 	struct passwd pw, *pwp = NULL;
 	struct stat st;
-	char pwbuf[1024];
-	int fd;
+	char pwbuf[1024], *dir, *slash;
+	int fd, r;
 
 	if (path == NULL || *path == '\0') {
 		set_cause(cause, JF_ERR_USAGE, "no audit log is set (audit_log "
 		    "in jobfix.conf)");
 		return NULL;
 	}
-	if (make_parent(path, cause) != 0)
+	/* a directory another user may write: they could remove or swap the
+	 * log (the chain would show it) or stop every fix (no record, no
+	 * change): not used, as the state directory is not */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir] = '\0';
+	else
+		strcpy(dir, ".");
+	r = dir_path_trusted(dir, "audit log directory", cause);
+	free(dir);
+	if (r != 0 || make_parent(path, cause) != 0)
 		return NULL;
 	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 	    0600);
@@ -139,6 +150,14 @@ audit_open(const char *path, const char *state_dir, const char *host,
 		close(fd);
 		return NULL;
 	}
+	/* a second name elsewhere: records would go into that file too */
+	if (st.st_nlink > 1) {
+		set_cause(cause, JF_ERR_REFUSED, "audit log \"%s\": it has %ld "
+		    "names (hard links): refusing to use it", path,
+		    (long)st.st_nlink);
+		close(fd);
+		return NULL;
+	}
 	if ((st.st_mode & 077) != 0 && fchmod(fd, 0600) == -1) {
 		set_cause(cause, JF_ERR_IO, "audit log \"%s\": chmod 0600: %s",
 		    path, strerror(errno));
@@ -148,6 +167,7 @@ audit_open(const char *path, const char *state_dir, const char *host,
 	a = xcalloc(1, sizeof *a);
 	a->fd = fd;
 	a->path = xstrdup(path);
+	a->real = realpath(path, NULL);
 	a->head_path = audit_head_path(state_dir);
 	a->host = xstrdup(host ? host : "localhost");
 	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof pwbuf, &pwp) == 0 &&
@@ -167,6 +187,7 @@ audit_close(struct audit *a)
 	close(a->fd);
 	transport_free(a->local);
 	free(a->path);
+	free(a->real);
 	free(a->head_path);
 	free(a->host);
 	free(a->user);
@@ -254,29 +275,93 @@ read_tail(struct audit *a, struct tail *t, char **cause)
 	return 0;
 }
 
-static void
-read_head(const char *path, struct head *h)
+/* A head file is small: a seq, a hash and a path. */
+#define HEAD_MAX 8192
+
+/*
+ * Reads the head file: 0 when it was read, -JF_ERR_NOTFOUND when there is
+ * none, else negative with *cause saying why it cannot be used (a FIFO, a
+ * symbolic link, too big, not a head).  It is opened without blocking and
+ * must be a regular file (read_file_local_nofollow).
+ */
+static int
+read_head(const char *path, struct head *h, char **cause)
 {
 	struct buf b = BUF_INIT;
 	json_t *o = NULL, *s, *hh, *l;
+	const char *hash;
+	int r;
 
 	memset(h, 0, sizeof *h);
-	if (read_file_local_nofollow(path, &b, 4096, NULL) != 0)
+	if ((r = read_file_local_nofollow(path, &b, HEAD_MAX, cause)) != 0)
 		goto out;
 	o = json_loadb(b.data ? b.data : "", b.len, 0, NULL);
 	s = json_object_get(o, "seq");
 	hh = json_object_get(o, "hash");
 	l = json_object_get(o, "log");
-	if (!json_is_integer(s) || !json_is_string(hh) ||
-	    strlen(json_string_value(hh)) != 64)
+	hash = json_string_value(hh);
+	if (!json_is_object(o) || !json_is_integer(s) ||
+	    json_integer_value(s) < 1 || hash == NULL || strlen(hash) != 64 ||
+	    strspn(hash, "0123456789abcdef") != 64 ||
+	    (l != NULL && (!json_is_string(l) ||
+	    *json_string_value(l) == '\0'))) {
+		r = set_cause(cause, JF_ERR_PARSE, "\"%s\": not a head file "
+		    "(a JSON object with seq, hash and log)", path);
 		goto out;
+	}
 	h->exists = 1;
 	h->seq = (long)json_integer_value(s);
-	memcpy(h->hash, json_string_value(hh), 65);
-	h->log = json_is_string(l) ? xstrdup(json_string_value(l)) : NULL;
+	memcpy(h->hash, hash, 65);
+	h->log = l != NULL ? xstrdup(json_string_value(l)) : NULL;
 out:
 	json_decref(o);
 	buf_free(&b);
+	return r;
+}
+
+/* path as a canonical string: its directory resolved, its name kept (for
+ * a file that is not there to stat). */
+static char *
+canon_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *out;
+
+	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	real = realpath(dir, NULL);
+	out = real != NULL ? path_join(real, slash ? slash + 1 : path) : NULL;
+	free(dir);
+	free(real);
+	return out;
+}
+
+/*
+ * Do the two paths name the same file, however spelled (a symbolic link,
+ * "//", "./", relative)?  By device and inode when both are there, else by
+ * their resolved directories and names.
+ */
+static int
+same_file(const char *a, const struct stat *ast, const char *b)
+{
+	struct stat x, y;
+	char *ca, *cb;
+	int r;
+
+	if (ast == NULL && stat(a, &x) == 0)
+		ast = &x;
+	if (ast != NULL && stat(b, &y) == 0)
+		return ast->st_dev == y.st_dev && ast->st_ino == y.st_ino;
+	if (ast != NULL)
+		return 0; /* one is there, the other is not */
+	if (stat(b, &y) == 0)
+		return 0;
+	ca = canon_path(a);
+	cb = canon_path(b);
+	r = ca != NULL && cb != NULL ? strcmp(ca, cb) == 0 : strcmp(a, b) == 0;
+	free(ca);
+	free(cb);
+	return r;
 }
 
 static int
@@ -288,7 +373,8 @@ write_head(struct audit *a, long seq, const char *hash, char **cause)
 
 	json_object_set_new(o, "seq", json_integer(seq));
 	json_object_set_new(o, "hash", json_string(hash));
-	json_object_set_new(o, "log", json_string(a->path));
+	json_object_set_new(o, "log", json_string(a->real ? a->real :
+	    a->path));
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (text == NULL)
@@ -377,9 +463,10 @@ audit_append(struct audit *a, json_t *rec, long *seqp, char **cause)
 {
 	struct tail t;
 	struct head h;
-	char hash[65], prev[65];
+	struct stat st;
+	char hash[65], prev[65], *hcause = NULL;
 	long seq;
-	int r, same, torn;
+	int r, hr, same, torn;
 	json_t *brk;
 
 	if (flock(a->fd, LOCK_EX) == -1)
@@ -388,8 +475,10 @@ audit_append(struct audit *a, json_t *rec, long *seqp, char **cause)
 	memset(&h, 0, sizeof h);
 	if ((r = read_tail(a, &t, cause)) != 0)
 		goto out;
-	read_head(a->head_path, &h);
-	same = h.exists && (h.log == NULL || strcmp(h.log, a->path) == 0);
+	hr = read_head(a->head_path, &h, &hcause);
+	/* the head names the log resolved; an older one, as configured */
+	same = h.exists && (h.log == NULL || same_file(a->path, fstat(a->fd,
+	    &st) == 0 ? &st : NULL, h.log));
 	torn = t.torn;
 	brk = NULL;
 	if (t.empty) {
@@ -405,16 +494,27 @@ audit_append(struct audit *a, json_t *rec, long *seqp, char **cause)
 	} else {
 		memcpy(prev, t.hash, 65);
 		seq = t.parsed ? t.seq + 1 : (same ? h.seq : 0) + 1;
-		if (!t.parsed || torn || (same && strcmp(h.hash, t.hash) != 0 &&
+		/* a head that is missing or cannot be read could have hidden
+		 * records cut off the end: the new head must not bless it */
+		if (!t.parsed || torn || hr != 0 ||
+		    (same && strcmp(h.hash, t.hash) != 0 &&
 		    !(h.seq == t.seq - 1 && strcmp(h.hash, t.prev) == 0))) {
+			char *why = !t.parsed ? xstrdup("the last line of the "
+			    "log is not a record") : torn ? xstrdup("the log "
+			    "ended in a line cut short") : hr ==
+			    -JF_ERR_NOTFOUND ? xstrdup("the head file was "
+			    "missing: records cut off the end before this one "
+			    "would not show") : hr != 0 ? xasprintf(
+			    "the head file could not be used (%s): records cut "
+			    "off the end before this one would not show",
+			    hcause) : xstrdup("the end of the log is not the "
+			    "record the head names: records were cut off or "
+			    "edited");
 			brk = json_object();
 			json_object_set_new(brk, "event",
 			    json_string("chain-break"));
-			json_object_set_new(brk, "why", json_string(!t.parsed ?
-			    "the last line of the log is not a record" : torn ?
-			    "the log ended in a line cut short" :
-			    "the end of the log is not the record the head "
-			    "names: records were cut off or edited"));
+			json_object_set_new(brk, "why", json_string(why));
+			free(why);
 			if (same) {
 				json_object_set_new(brk, "head_seq",
 				    json_integer(h.seq));
@@ -442,6 +542,7 @@ audit_append(struct audit *a, json_t *rec, long *seqp, char **cause)
 		*seqp = seq;
 out:
 	free(h.log);
+	free(hcause);
 	flock(a->fd, LOCK_UN);
 	return r;
 }
@@ -493,15 +594,67 @@ next_line(FILE *fp, struct buf *b, int *nl, int *toolong)
 	return b->len > 0 || *toolong;
 }
 
+static void
+close_errno(int fd)
+{
+	int e = errno;
+
+	close(fd);
+	errno = e;
+}
+
+/*
+ * Opens an audit log to read it: without blocking (a FIFO planted at its
+ * path would hang the reader), and only a regular file.  0, or
+ * -JF_ERR_NOTFOUND, or negative with *cause naming the file.
+ */
+static int
+open_log(const char *path, FILE **fpp, struct stat *st, char **cause)
+{
+	int fd, fl;
+
+	*fpp = NULL;
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)) ==
+	    -1)
+		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
+		    JF_ERR_IO, "audit log \"%s\": %s", path, strerror(errno));
+	if (fstat(fd, st) == -1) {
+		close_errno(fd);
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s",
+		    path, strerror(errno));
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s, not "
+		    "a regular file: refusing to read it", path,
+		    file_kind(st->st_mode));
+	}
+	if ((fl = fcntl(fd, F_GETFL)) != -1)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if ((*fpp = fdopen(fd, "re")) == NULL) {
+		close(fd);
+		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s",
+		    path, strerror(errno));
+	}
+	return 0;
+}
+
 int
 audit_verify(const char *const *files, size_t nfiles, const char *head_path,
-    struct audit_check *chk, char **cause)
+    const char *log_path, struct audit_check *chk, char **cause)
 {
 	struct buf b = BUF_INIT;
 	struct head h;
+	struct stat st, last_st;
+	int last_there = 0, hr, for_last, at_end;
+	char *hcause = NULL;
 	char last_hash[65] = "", last_prev[65] = "", hash[65];
 	long last_seq = 0, seq, line, index = 0;
-	const char *prev, *ev;
+	/* the first gap in seq, and a record of it found further on: then
+	 * the records were moved, not deleted */
+	long gap_lo = 0, gap_hi = 0, gap_index = 0, gap_seq = 0, gap_after = 0;
+	long moved_seq = 0, moved_line = 0;
+	const char *prev, *ev, *moved_file = NULL;
 	json_t *o;
 	size_t fi;
 	FILE *fp;
@@ -510,12 +663,24 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 	memset(chk, 0, sizeof *chk);
 	b.max = AUDIT_LINE_MAX + 1;
 	for (fi = 0; fi < nfiles; fi++) {
-		if ((fp = fopen(files[fi], "re")) == NULL) {
-			if (errno == ENOENT && fi == nfiles - 1 && nfiles == 1)
+		if ((hr = open_log(files[fi], &fp, &st, &hcause)) != 0) {
+			if (hr == -JF_ERR_NOTFOUND && fi == nfiles - 1 &&
+			    nfiles == 1) {
+				free(hcause);
+				hcause = NULL;
 				break; /* no log yet: the head says if it should be */
+			}
 			buf_free(&b);
-			return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s",
-			    files[fi], strerror(errno));
+			audit_check_free(chk);
+			if (cause != NULL)
+				*cause = hcause;
+			else
+				free(hcause);
+			return hr;
+		}
+		if (fi == nfiles - 1) {
+			last_st = st;
+			last_there = 1;
 		}
 		line = 0;
 		while (next_line(fp, &b, &nl, &toolong)) {
@@ -548,24 +713,42 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 					    xstrdup("record 1 does not start a "
 					    "chain (its prev is not zero)"));
 				else if (seq > 1 && json_object_get(o,
-				    "continues") == NULL)
+				    "continues") == NULL) {
+					/* cut, unless those records turn up
+					 * further on (a swap with record 1) */
+					gap_lo = 1;
+					gap_hi = seq - 1;
+					gap_index = index;
+					gap_seq = seq;
+					gap_after = 0;
 					check_bad(chk, index, files[fi], line,
 					    xasprintf("the log starts at record "
 					    "%ld: records before it were cut "
 					    "from the start", seq));
+				}
 				else if (seq > 1)
 					chk->note = xasprintf("the log starts "
 					    "at record %ld, continuing a rotated "
 					    "log: give the older file first to "
 					    "check across both", seq);
 			} else if (last_seq != 0 && seq != last_seq + 1) {
+				if (seq > last_seq + 1 && gap_index == 0 &&
+				    chk->bad_record == 0) {
+					gap_lo = last_seq + 1;
+					gap_hi = seq - 1;
+					gap_index = index;
+					gap_seq = seq;
+					gap_after = last_seq;
+				}
 				check_bad(chk, index, files[fi], line, seq >
 				    last_seq + 1 ? (seq == last_seq + 2 ?
 				    xasprintf("record %ld is missing (deleted)",
 				    last_seq + 1) : xasprintf("records %ld to "
 				    "%ld are missing (deleted)", last_seq + 1,
-				    seq - 1)) : xasprintf("record %ld comes "
-				    "after record %ld", seq, last_seq));
+				    seq - 1)) : seq == last_seq ? xasprintf(
+				    "record %ld is there twice", seq) :
+				    xasprintf("records out of order: record %ld "
+				    "comes after record %ld", seq, last_seq));
 			} else if (strcmp(prev, last_hash) != 0) {
 				/* the one before was changed after it was
 				 * written: that is the broken record */
@@ -583,6 +766,12 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 				    json_string_value(json_object_get(o,
 				    "why")) ? json_string_value(json_object_get(
 				    o, "why")) : "?"));
+			if (gap_index != 0 && index > gap_index &&
+			    moved_seq == 0 && seq >= gap_lo && seq <= gap_hi) {
+				moved_seq = seq;
+				moved_file = files[fi];
+				moved_line = line;
+			}
 			memcpy(last_prev, prev, 65);
 			memcpy(last_hash, hash, 65);
 			last_seq = seq;
@@ -592,13 +781,60 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 	}
 	buf_free(&b);
 	chk->records = index;
+	if (moved_seq != 0 && chk->bad_record == gap_index) {
+		free(chk->why);
+		chk->why = gap_after == 0 ? xasprintf("records out of order: "
+		    "the log starts at record %ld, and record %ld is further on "
+		    "(%s line %ld): moved or swapped, not cut from the start",
+		    gap_seq, moved_seq, moved_file, moved_line) : xasprintf(
+		    "records out of order: record %ld comes right after record "
+		    "%ld, and record %ld is further on (%s line %ld): moved or "
+		    "swapped, not deleted", gap_seq, gap_after, moved_seq,
+		    moved_file, moved_line);
+	}
 	if (head_path == NULL || nfiles == 0)
 		return 0;
-	read_head(head_path, &h);
-	if (h.exists && h.log != NULL && strcmp(h.log, files[nfiles - 1]) != 0) {
-		if (chk->note == NULL)
-			chk->note = xasprintf("the head file is for \"%s\": not "
-			    "checked", h.log);
+	hr = read_head(head_path, &h, &hcause);
+	/* the head proves the end by its hash, whatever file it names */
+	at_end = hr == 0 && index > 0 && ((h.seq == last_seq &&
+	    strcmp(h.hash, last_hash) == 0) || (h.seq == last_seq - 1 &&
+	    strcmp(h.hash, last_prev) == 0));
+	for_last = hr == 0 && (h.log == NULL || same_file(files[nfiles - 1],
+	    last_there ? &last_st : NULL, h.log));
+	if (hr == 0 && !for_last && !at_end) {
+		if (log_path != NULL && same_file(files[nfiles - 1],
+		    last_there ? &last_st : NULL, log_path) && index > 0) {
+			/* the configured log: its head must be its own */
+			chk->head_missing = 1;
+			if (chk->why == NULL)
+				chk->why = xasprintf("the head file %s is for "
+				    "\"%s\", not for this log: the end of the "
+				    "log can no longer be checked (records cut "
+				    "off the end would not show)", head_path,
+				    h.log);
+		} else if (index > 0) {
+			/* a rotated log, or a copy, on its own */
+			chk->tail_unchecked = 1;
+			free(chk->note);
+			chk->note = xasprintf("the head file is for \"%s\", "
+			    "not for this file: give the files oldest first, "
+			    "ending with that one, to check across them", h.log);
+		}
+	} else if (hr != 0 && hr != -JF_ERR_NOTFOUND) {
+		/* a FIFO, a link, a directory, garbage: not a head */
+		chk->head_missing = 1;
+		if (chk->why == NULL)
+			chk->why = xasprintf("the head file cannot be used: %s: "
+			    "the end of the log can no longer be checked "
+			    "(records cut off the end would not show)", hcause);
+	} else if (hr != 0 && index > 0) {
+		/* nothing to compare the end with: records cut off the end
+		 * leave a chain that looks whole */
+		chk->head_missing = 1;
+		if (chk->why == NULL)
+			chk->why = xasprintf("the head file %s is missing: the "
+			    "end of the log can no longer be checked (records "
+			    "cut off the end would not show)", head_path);
 	} else if (h.exists && index == 0 && h.seq > 0) {
 		chk->head_bad = 1;
 		free(chk->why);
@@ -628,6 +864,7 @@ audit_verify(const char *const *files, size_t nfiles, const char *head_path,
 		}
 	}
 	free(h.log);
+	free(hcause);
 	return 0;
 }
 
@@ -636,18 +873,22 @@ audit_read(const char *path, json_t **records, size_t *bad, char **cause)
 {
 	struct buf b = BUF_INIT;
 	json_t *arr = json_array(), *o;
+	struct stat st;
 	FILE *fp;
-	int nl, toolong;
+	int nl, toolong, r;
 
 	*bad = 0;
-	if ((fp = fopen(path, "re")) == NULL) {
-		if (errno == ENOENT) {
+	if ((r = open_log(path, &fp, &st, cause)) != 0) {
+		if (r == -JF_ERR_NOTFOUND) {
+			if (cause != NULL) {
+				free(*cause);
+				*cause = NULL;
+			}
 			*records = arr;
 			return 0;
 		}
 		json_decref(arr);
-		return set_cause(cause, JF_ERR_IO, "audit log \"%s\": %s", path,
-		    strerror(errno));
+		return r;
 	}
 	b.max = AUDIT_LINE_MAX + 1;
 	while (next_line(fp, &b, &nl, &toolong)) {

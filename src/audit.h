@@ -56,17 +56,33 @@ struct audit_check {
 	const char *bad_file;
 	char *why;        /* what is wrong, when bad_record or head_bad */
 	int head_bad;     /* the head file disagrees with the end of the log */
+	int head_missing; /* records, but no head file to check their end by:
+			     records cut off the end would not show (why
+			     says so) */
+	int tail_unchecked; /* the head is for another file (the last file
+			       given is a rotated log or a copy, not the
+			       configured log): the chain was checked, its
+			       end was not; note says so */
 	char *note;       /* a remark that is not a failure (rotation) */
 };
 void audit_check_free(struct audit_check *);
 
 /*
  * Checks files (oldest first) as one chain, then the last one against the
- * head file (head_path NULL: no head check).  Returns 0 when it could read
+ * head file (head_path NULL: no head check).  The head names its log by
+ * its resolved path; it is compared by device and inode, so any spelling
+ * of the same file is checked.  A head for another file fails the check
+ * (head_missing) when the last file is log_path, the configured log;
+ * otherwise (a rotated log verified alone) it sets tail_unchecked.  A head
+ * that is not a regular file, a symbolic link, too big or not a head sets
+ * head_missing, why naming it; an audit log that is not a regular file is
+ * an error.  Nothing is opened in a way that blocks.  Records that are all there
+ * but not in seq order are named out of order, not missing.  Returns 0 when it could read
  * them (the verdict is in *chk), negative when a file cannot be read.
  */
 int audit_verify(const char *const *files, size_t nfiles,
-    const char *head_path, struct audit_check *chk, char **cause);
+    const char *head_path, const char *log_path, struct audit_check *chk,
+    char **cause);
 
 /* Every record of a log that parses, in order, as a JSON array (a missing
  * file is empty).  Lines that do not parse are skipped and counted. */

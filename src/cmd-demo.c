@@ -33,6 +33,7 @@
 
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -41,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -204,9 +206,9 @@ static const struct demo_file files[] = {
 	  "}\n" },
 	{ "gse/agent/log/agent.log", 0644, 1,
 	  "2026-11-22 00:00:07 gse_agent: killed by the OOM killer\n" },
-	{ "jobfix.conf", 0644, 1,
-	  "# jobfix.conf of the demo sandbox: its private servers' ports and\n"
-	  "# rabbitmqctl's node; everything else follows from the root\n"
+	{ "jobfix.conf", 0644, 0,
+	  "# jobfix.conf of the demo sandbox: its root and, when the demo runs\n"
+	  "# them, its private servers' ports and rabbitmqctl's node\n"
 	  "site: {\n"
 	  "  root = \"@ROOT@\";\n"
 	  "  templates_dir = \"@ROOT@/src\";\n"
@@ -215,34 +217,31 @@ static const struct demo_file files[] = {
 	  "state_dir = \"@ROOT@/state\";\n"
 	  "audit_log = \"@ROOT@/state/audit.log\";\n"
 	  "playbook_dirs = [ ];\n"
-	  "probes: { only = [ @PROBES@ ]; deadline_ms = 5000; };\n"
+	  "@PROBES_CONF@"
 	  "# the sandbox's Job, not any java process of this machine\n"
 	  "job: { process_pattern = \"java .*@ROOT@/job/\"; restart_wait_ms = 2000; };\n"
-	  "rabbitmq: {\n"
-	  "  ctl = \"/usr/lib/rabbitmq/bin/rabbitmqctl\";\n"
-	  "  node = \"@NODE@\";\n"
-	  "  ctl_env = [ \"HOME=@ROOT@/rabbitmq\", \"ERL_EPMD_PORT=@EPMD_PORT@\",\n"
-	  "              \"RABBITMQ_CONF_ENV_FILE=@ROOT@/rabbitmq/rabbitmq-env.conf\" ];\n"
-	  "};\n"
-	  "agent: {\n"
-	  "  process_pattern = \"@ROOT@/gse/agent/bin/gse_agent( |$)\";\n"
-	  "  port = @GSE_PORT@;\n"
-	  "  log_dir = \"@ROOT@/gse/agent/log\";\n"
-	  "};\n" },
-	{ "jobfix.conf", 0644, 2,
-	  "# jobfix.conf of the demo sandbox\n"
-	  "site: {\n"
-	  "  root = \"@ROOT@\";\n"
-	  "  templates_dir = \"@ROOT@/src\";\n"
-	  "  agent_dir = \"@ROOT@/gse/agent\";\n"
-	  "};\n"
-	  "state_dir = \"@ROOT@/state\";\n"
-	  "audit_log = \"@ROOT@/state/audit.log\";\n"
-	  "playbook_dirs = [ ];\n"
-	  "# nothing real runs in the sandbox: only its files, Job and its logs\n"
-	  "probes: { network = false; only = [ \"job\", \"logs\" ]; };\n"
-	  "job: { restart_wait_ms = 2000; };\n" },
+	  "@SERVERS_CONF@" },
 };
+
+/* jobfix.conf's @PROBES_CONF@ and @SERVERS_CONF@: with the servers, and
+ * for --files-only. */
+static const char conf_probes_servers[] =
+    "probes: { only = [ @PROBES@ ]; deadline_ms = 5000; };\n";
+static const char conf_probes_files[] =
+    "# nothing real runs in the sandbox: only its files, Job and its logs\n"
+    "probes: { network = false; only = [ \"job\", \"logs\" ]; };\n";
+static const char conf_servers[] =
+    "rabbitmq: {\n"
+    "  ctl = \"/usr/lib/rabbitmq/bin/rabbitmqctl\";\n"
+    "  node = \"@NODE@\";\n"
+    "  ctl_env = [ \"HOME=@ROOT@/rabbitmq\", \"ERL_EPMD_PORT=@EPMD_PORT@\",\n"
+    "              \"RABBITMQ_CONF_ENV_FILE=@ROOT@/rabbitmq/rabbitmq-env.conf\" ];\n"
+    "};\n"
+    "agent: {\n"
+    "  process_pattern = \"@ROOT@/gse/agent/bin/gse_agent( |$)\";\n"
+    "  port = @GSE_PORT@;\n"
+    "  log_dir = \"@ROOT@/gse/agent/log\";\n"
+    "};\n";
 
 /* The text with @ROOT@, @MYSQL_PORT@, ... replaced. */
 static char *
@@ -279,6 +278,15 @@ fill(const struct demo *d, const char *text, int files_only)
 			buf_addstr(&b, d->node);
 		else if (strcmp(v, "PROBES") == 0)
 			buf_addstr(&b, probes.data);
+		else if (strcmp(v, "PROBES_CONF") == 0 ||
+		    strcmp(v, "SERVERS_CONF") == 0) {
+			char *part = fill(d, v[0] == 'P' ? (files_only ?
+			    conf_probes_files : conf_probes_servers) :
+			    files_only ? "" : conf_servers, files_only);
+
+			buf_addstr(&b, part);
+			free(part);
+		}
 		else {
 			/* not a placeholder: keep the '@' and go on after it */
 			buf_addch(&b, '@');
@@ -551,9 +559,11 @@ sup_start(struct demo *d)
 		error(_("demo: the server helper: %s"), strerror(errno));
 		return -1;
 	}
-	if (!d->tty)
+	if (!d->tty) {
 		printf(_("Starting private servers on 127.0.0.1 "
 		    "(RabbitMQ takes a few seconds)...\n"));
+		fflush(stdout); /* a pipe or file sees it now, not at the end */
+	}
 	for (;;) {
 		if (d->tty)
 			progress(d, t0);
@@ -569,9 +579,11 @@ sup_start(struct demo *d)
 		    (i = srv_index(name)) >= 0) {
 			d->state[i] = 1;
 			d->secs[i] = secs;
-			if (!d->tty)
+			if (!d->tty) {
 				printf(_("  %-9s ready on 127.0.0.1:%d\n"),
 				    servers[i].title, srv_port(d, i));
+				fflush(stdout);
+			}
 		} else if (sscanf(line, "failed %63s %899s", name, rest) == 2 &&
 		    (i = srv_index(name)) >= 0) {
 			d->state[i] = -2;
@@ -619,6 +631,58 @@ sup_stop(struct demo *d)
 	if (d->sup_out >= 0) {
 		close(d->sup_out);
 		d->sup_out = -1;
+	}
+}
+
+/*
+ * Kills and reaps every child of the demo but keep (the supervisor): what a
+ * stage left when a signal ended it.  The demo is its children's subreaper,
+ * so their orphans come to it, not to init: a rabbitmqctl the stage ran (in
+ * a process group of its own, out of the terminal's Ctrl-C; its Erlang VM
+ * ignores SIGINT) and the epmd such a VM starts, on every address, when the
+ * sandbox's epmd has gone.  Killing a child hands its own children to the
+ * demo too, so it goes on until there are none.
+ */
+static void
+reap_strays(pid_t keep)
+{
+	char path[64], stat[512], *p;
+	struct dirent *de;
+	long ppid;
+	pid_t pid;
+	ssize_t n;
+	DIR *dir;
+	int fd, found, round;
+
+	for (round = 0; round < 20; round++) {
+		if ((dir = opendir("/proc")) == NULL)
+			return;
+		found = 0;
+		while ((de = readdir(dir)) != NULL) {
+			pid = (pid_t)strtol(de->d_name, &p, 10);
+			if (*p != '\0' || pid <= 0 || pid == keep)
+				continue;
+			snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+				continue;
+			n = read(fd, stat, sizeof stat - 1);
+			close(fd);
+			if (n <= 0)
+				continue;
+			stat[n] = '\0';
+			/* pid (comm) state ppid ...; comm may hold ") " */
+			if ((p = strrchr(stat, ')')) == NULL ||
+			    sscanf(p + 1, " %*c %ld", &ppid) != 1 ||
+			    ppid != (long)getpid())
+				continue;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+				;
+			found = 1;
+		}
+		closedir(dir);
+		if (!found)
+			return;
 	}
 }
 
@@ -1040,7 +1104,9 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 	}
 
 	/* From here on every way out goes through "out": the servers are
-	 * stopped and the sandbox removed, on Ctrl-C and errors too. */
+	 * stopped and the sandbox removed, on Ctrl-C and errors too; what a
+	 * stage started and left comes to the demo (reap_strays). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = demo_on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -1077,7 +1143,10 @@ demo_exec(struct cmd_ctx *c, int argc, char **argv)
 		print_keep(&d, files_only);
 out:
 	fflush(stdout);
+	reap_strays(d.sup);	/* first, so none of it outlives its server */
 	sup_stop(&d);
+	reap_strays(0);		/* servers whose starter was killed */
+	prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
 	if (keep == NULL)
 		nftw(d.root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 	if (demo_signal) {

@@ -60,10 +60,10 @@ facts_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_diagnose = {
 	"diagnose", "", N_("find faults; change nothing"),
-	CMD_SITE | CMD_PLAYBOOKS, diagnose_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS, diagnose_exec,
 };
 
 const struct cmd_entry cmd_facts = {
 	"facts", "", N_("show every fact and how it was found"),
-	CMD_SITE | CMD_PLAYBOOKS, facts_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS, facts_exec,
 };

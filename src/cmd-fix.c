@@ -163,10 +163,10 @@ run_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_fix = {
 	"fix", "", N_("diagnose, then run the playbooks of what was found"),
-	CMD_SITE | CMD_PLAYBOOKS | CMD_CHANGES, fix_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS | CMD_CHANGES, fix_exec,
 };
 
 const struct cmd_entry cmd_run = {
 	"run", "PLAYBOOK", N_("run one playbook, whatever was found"),
-	CMD_SITE | CMD_PLAYBOOKS | CMD_CHANGES, run_exec,
+	CMD_SITE | CMD_INSTALL | CMD_PLAYBOOKS | CMD_CHANGES, run_exec,
 };

@@ -101,7 +101,7 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 	o.progress = isatty(STDERR_FILENO);
 	/* argv[-1] is "fleet": getopt skips its argv[0] */
 	optind = 0;
-	while ((ch = getopt_long(argc + 1, argv - 1, "+i:f:nyqvh",
+	while ((ch = getopt_long(argc + 1, argv - 1, "+:i:f:nyqvh",
 	    fleet_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'i': inv_path = optarg; break;
@@ -134,6 +134,7 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 		case FO_ALLOW_RESTART: o.allow_restart = 1; break;
 		case FO_NO_PROGRESS: o.progress = 0; break;
 		default:
+			cmd_getopt_error(ch, argv - 1);
 			fleet_usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -166,9 +167,12 @@ fleet_exec(struct cmd_ctx *c, int argc, char **argv)
 		error(_("fleet needs an inventory: -i FILE"));
 		return EXIT_USAGE;
 	}
-	if ((inv = inventory_load(inv_path, &cause)) == NULL) {
+	if ((inv = inventory_load(inv_path, &cause)) == NULL ||
+	    inventory_check_ports(inv, (int)conf_int(c->conf, "ssh.port"),
+	    &cause) != 0) {
 		error("%s", cause);
 		free(cause);
+		inventory_free(inv);
 		return EXIT_USAGE;
 	}
 	if (inv->n == 0) {

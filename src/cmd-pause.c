@@ -55,5 +55,5 @@ pause_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_pause = {
 	"pause", "[REASON]", N_("stop unattended changes (maintenance flag)"),
-	CMD_SITE | CMD_STATE, pause_exec,
+	CMD_SITE | CMD_STATE | CMD_THIS_HOST, pause_exec,
 };

@@ -22,7 +22,7 @@ show(const struct playbook *pb)
 	size_t i, j, k;
 
 	printf(_("name:    %s\nsummary: %s\nfrom:    %s\npolicy:  %s\nfixes:  "),
-	    pb->name, pb->summary, pb->origin, pb->policy);
+	    pb->name, _(pb->summary), pb->origin, pb->policy);
 	for (i = 0; pb->fixes[i] != NULL; i++)
 		printf(" %s", pb->fixes[i]);
 	printf("\n");
@@ -101,7 +101,7 @@ playbooks_exec(struct cmd_ctx *c, int argc, char **argv)
 			printf("%-28s %-8s", pb->name, pb->policy);
 			for (j = 0; pb->fixes[j] != NULL; j++)
 				printf("%s%s", j ? "," : "", pb->fixes[j]);
-			printf("\n    %s\n", pb->summary);
+			printf("\n    %s\n", _(pb->summary));
 		}
 		return EXIT_HEALTHY;
 	}

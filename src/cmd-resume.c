@@ -52,5 +52,5 @@ resume_exec(struct cmd_ctx *c, int argc, char **argv)
 
 const struct cmd_entry cmd_resume = {
 	"resume", "", N_("allow unattended changes again"),
-	CMD_SITE | CMD_STATE, resume_exec,
+	CMD_SITE | CMD_STATE | CMD_THIS_HOST, resume_exec,
 };

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,14 +45,21 @@ lock_holder(const char *state_dir)
 {
 	char *path = path_join(state_dir, "lock"), buf[32];
 	long pid = 0;
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+	/* without blocking: a FIFO there must not hang status */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) ==
+	    -1) {
 		free(path);
 		return 0;
 	}
 	free(path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1; /* not a lock jobfix made: held by whom, unknown */
+	}
 	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
 		close(fd);
 		return 0;
@@ -102,6 +110,23 @@ playbook_status(struct cmd_ctx *c, const struct playbook *pb,
 	return o;
 }
 
+/* The audit_chain of the JSON, as a person reads it */
+static const char *
+chain_word(const char *chain)
+{
+	if (chain == NULL)
+		return "?";
+	if (strcmp(chain, "whole") == 0)
+		return _("whole");
+	if (strcmp(chain, "broken") == 0)
+		return _("broken");
+	if (strcmp(chain, "unchecked_tail") == 0)
+		return _("tail unchecked");
+	if (strcmp(chain, "unreadable") == 0)
+		return _("unreadable");
+	return chain;
+}
+
 static int
 status_exec(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -132,16 +157,26 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 	json_object_set_new(doc, "lock_held", json_boolean(holder != 0));
 	if (holder > 0)
 		json_object_set_new(doc, "lock_pid", json_integer(holder));
-	last = heal_last_run_load(c->site);
+	/* a state file that cannot be read is said, not taken for none */
+	if (heal_state_read(c->site, "last-run.json", &last, &cause) != 0) {
+		json_object_set_new(doc, "last_run_problem", heal_jstr(cause));
+		free(cause);
+		cause = NULL;
+		last = NULL;
+	} else if (json_object_size(last) == 0) {
+		json_decref(last);
+		last = NULL;
+	}
 	json_object_set_new(doc, "last_run", last ? last : json_null());
 	files[0] = conf_str(c->conf, "audit_log");
 	head = audit_head_path(c->site->state_dir);
 	json_object_set_new(doc, "audit_log", heal_jstr(files[0]));
-	if (audit_verify(files, 1, head, &chk, &cause) == 0) {
+	if (audit_verify(files, 1, head, files[0], &chk, &cause) == 0) {
 		json_object_set_new(doc, "audit_records",
 		    json_integer(chk.records));
 		json_object_set_new(doc, "audit_chain", json_string(
-		    chk.bad_record || chk.head_bad ? "broken" : "whole"));
+		    chk.bad_record || chk.head_bad ? "broken" :
+		    chk.head_missing ? "unchecked_tail" : "whole"));
 		if (chk.why)
 			json_object_set_new(doc, "audit_problem",
 			    heal_jstr(chk.why));
@@ -189,12 +224,19 @@ status_exec(struct cmd_ctx *c, int argc, char **argv)
 		    json_is_true(json_object_get(last, "unattended")) ?
 		    _(" (unattended)") : "", (long long)json_integer_value(
 		    json_object_get(last, "exit_code")));
+	else if (json_object_get(doc, "last_run_problem") != NULL)
+		printf(_("  last run     unreadable: %s\n"), json_string_value(
+		    json_object_get(doc, "last_run_problem")));
 	else
 		printf(_("  last run     none recorded\n"));
+	if (json_object_get(doc, "counters_problem") != NULL)
+		printf(_("  rate limits  unreadable: %s\n"), json_string_value(
+		    json_object_get(doc, "counters_problem")));
 	printf(_("  audit log    %s: %lld records, chain %s%s%s\n"), files[0],
 	    (long long)json_integer_value(json_object_get(doc,
-	    "audit_records")), json_string_value(json_object_get(doc,
-	    "audit_chain")), json_object_get(doc, "audit_problem") ? ": " : "",
+	    "audit_records")), chain_word(json_string_value(json_object_get(
+	    doc, "audit_chain"))), json_object_get(doc, "audit_problem") ?
+	    ": " : "",
 	    json_object_get(doc, "audit_problem") ? json_string_value(
 	    json_object_get(doc, "audit_problem")) : "");
 	printf(_("\nPlaybooks, unattended (%s)\n"), _(SEMANTICS));

@@ -262,8 +262,8 @@ undo_exec(struct cmd_ctx *c, int argc, char **argv)
 	}
 	files[0] = path;
 	head = audit_head_path(c->site->state_dir);
-	if (audit_verify(files, 1, head, &chk, NULL) == 0 && (chk.bad_record ||
-	    chk.head_bad))
+	if (audit_verify(files, 1, head, path, &chk, NULL) == 0 &&
+	    (chk.bad_record || chk.head_bad))
 		warnx(_("the audit log is damaged (%s): undo goes on, checking "
 		    "each file's sha256 before it touches it"), chk.why);
 	audit_check_free(&chk);

@@ -37,6 +37,10 @@
 #define CMD_LOCK 0x40     /* takes the run lock though it changes only
 			     jobfix's state (reset: the counters a run
 			     updates); CMD_CHANGES implies it */
+#define CMD_INSTALL 0x100 /* looks at the install: its root must hold one */
+#define CMD_THIS_HOST 0x200 /* acts on this machine's own flag (pause,
+			     resume): -H is refused, for the flag holds every
+			     run from this machine, not one host's */
 
 struct cmd_opts {
 	const char *conf_file;
@@ -56,6 +60,7 @@ struct cmd_opts {
 	const char *known_hosts;
 	const char *identity;
 	const char *since;     /* audit show --since TIME */
+	int no_head;           /* audit verify --no-head */
 	int unattended;        /* --auto: a run from cron or a timer */
 };
 
@@ -82,5 +87,8 @@ const struct cmd_entry *cmd_find(const char *name);
 /* Shared by diagnose, fix and run: prints the report, returns the exit code. */
 int cmd_output(struct cmd_ctx *, struct report *);
 void cmd_usage(FILE *);
+/* What getopt_long() returned '?' or ':' for (optstring starting with ':'
+ * after any '+'), on stderr in the user's language. */
+void cmd_getopt_error(int ch, char *const *argv);
 
 #endif

@@ -9,7 +9,11 @@
  * (${jobsh.path}) are left alone: the executor expands those from facts.
  *
  * Expanded values are cached; the cache is guarded by a mutex because probes
- * read settings from their own threads.
+ * read settings from their own threads.  Each cached entry is allocated on
+ * its own and never moves, so the strings and lists handed out stay put
+ * while the cache grows.  Every lookup by name (the table, the file's
+ * values, the overrides, the cache) goes through the string map
+ * (strmap.h).
  */
 #include "config.h"
 
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "strmap.h"
 
 static const struct conf_key keys[] = {
 	/* The install and its files. */
@@ -59,17 +64,19 @@ static const struct conf_key keys[] = {
 	/* How to act on services. */
 	{ "commands.job_restart", CONF_LIST, "${jobsh.path},restart", "argv restarting Job" },
 	{ "commands.job_status", CONF_LIST, "${jobsh.path},status", "argv asking Job's status" },
-	{ "job.process_pattern", CONF_STR, "java .*(job|ijobs)", "extended regex matching the command line of Job's JVM" },
+	{ "job.process_pattern", CONF_STR, "", "extended regex matching the command line of Job's JVM; empty: derived from the jar or main class Job's start script launches, else " JOB_PROCESS_FALLBACK },
 	{ "job.console_log", CONF_STR, "job_jvm_console.log", "NOHUPLOG value that gives Job a console log" },
 	{ "job.restart_wait_ms", CONF_INT, "5000", "how long to wait for Job's console log after a restart" },
 
 	/* What job.conf must hold. */
-	{ "jobconf.required", CONF_LIST, "ijobs.amqp.addresses,ijobs.amqp.username,ijobs.amqp.password,app.code,app.secret,bk.paas.host,gse.taskserver.ip", "keys of job.conf that must be present and not empty (start.credentials)" },
+	{ "jobconf.required", CONF_LIST, "${keys.amqp_addresses},${keys.amqp_username},${keys.amqp_password},app.code,app.secret,bk.paas.host,gse.taskserver.ip", "keys of job.conf that must be present and not empty (start.credentials); ${keys.NAME}: the key that setting names" },
 
 	/* MySQL option files. */
 	{ "mysql.groups", CONF_LIST, "mysqld,server,mariadb,mariadbd", "option-file groups the server reads; the first is where jobfix writes" },
 	{ "mysql.log_schema", CONF_STR, "jobLog", "schema of Job's partitioned log tables (partition headroom)" },
 	{ "mysql.event_schemas", CONF_LIST, "jobLog", "schemas whose events in information_schema.EVENTS are Job's" },
+	{ "mysql.admin_defaults_file", CONF_STR, "", "a MySQL client option file ([client] user, password; mode 600) naming a login allowed to change the running server (SET GLOBAL); the sql step uses it instead of Job's login (empty: Job's login)" },
+	{ "mysql.admin_socket", CONF_STR, "", "the running server's Unix socket on this host: the sql step logs in there as the user running jobfix (root) by socket authentication (empty: Job's login)" },
 	{ "commands.mysql_restart", CONF_LIST, "/bin/systemctl,restart,mysql", "argv restarting MySQL (a guess: set it to how this site restarts its MySQL); runs only with --allow-restart or policy.PLAYBOOK.allow_restart" },
 
 	/* Where Job's connection settings are in job.conf.  The MySQL and Redis
@@ -178,26 +185,34 @@ struct conf_value {
 	int line;
 };
 
+/* Values by name, in the order first set. */
+struct conf_values {
+	struct conf_value *v;
+	size_t n, cap;
+	struct strmap *index; /* name -> position in v */
+};
+
 struct conf_cache {
 	char *name;
 	char *value;
 	char **list;
 };
 
+/* Expanded values by name; each entry allocated on its own. */
+struct conf_cache_set {
+	struct conf_cache **v;
+	size_t n, cap;
+	struct strmap *index;
+};
+
 struct conf {
 	char *path;
-	struct conf_value *vals;
-	size_t nvals;
-	struct conf_value *over;
-	size_t nover;
-	struct conf_cache *cache;
-	size_t ncache;
+	struct conf_values vals;
+	struct conf_values over;
+	struct conf_cache_set cache;
 	/* Caches an override made stale.  Their strings were handed out by
 	 * conf_str() and may still be in use, so they live until conf_free. */
-	struct retired_cache {
-		struct conf_cache *v;
-		size_t n;
-	} *retired;
+	struct conf_cache_set *retired;
 	size_t nretired;
 	pthread_mutex_t lock;
 };
@@ -209,15 +224,28 @@ conf_keys(size_t *n)
 	return keys;
 }
 
+/* The table by name, built once. */
+static struct strmap *key_index;
+static pthread_once_t key_index_once = PTHREAD_ONCE_INIT;
+
+static void
+key_index_build(void)
+{
+	size_t i;
+
+	key_index = strmap_new();
+	for (i = 0; i < nitems(keys); i++)
+		strmap_put(key_index, keys[i].name, i);
+}
+
 static const struct conf_key *
 key_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < nitems(keys); i++)
-		if (strcmp(keys[i].name, name) == 0)
-			return &keys[i];
-	return NULL;
+	pthread_once(&key_index_once, key_index_build);
+	i = strmap_get(key_index, name);
+	return i == STRMAP_NONE ? NULL : &keys[i];
 }
 
 static int
@@ -232,26 +260,58 @@ is_dynamic(const char *name)
 }
 
 static void
-value_add(struct conf_value **vals, size_t *n, const char *name,
-    const char *value, char **list, int line)
+values_init(struct conf_values *vs)
+{
+	memset(vs, 0, sizeof *vs);
+	vs->index = strmap_new();
+}
+
+static void
+values_free(struct conf_values *vs)
 {
 	size_t i;
 
-	for (i = 0; i < *n; i++)
-		if (strcmp((*vals)[i].name, name) == 0)
-			break;
-	if (i == *n) {
-		*vals = xreallocarray(*vals, *n + 1, sizeof **vals);
-		(*n)++;
-	} else {
-		free((*vals)[i].name);
-		free((*vals)[i].value);
-		strv_free((*vals)[i].list);
+	for (i = 0; i < vs->n; i++) {
+		free(vs->v[i].name);
+		free(vs->v[i].value);
+		strv_free(vs->v[i].list);
 	}
-	(*vals)[i].name = xstrdup(name);
-	(*vals)[i].value = value ? xstrdup(value) : NULL;
-	(*vals)[i].list = list;
-	(*vals)[i].line = line;
+	free(vs->v);
+	strmap_free(vs->index);
+}
+
+static const struct conf_value *
+values_find(const struct conf_values *vs, const char *name)
+{
+	size_t i = strmap_get(vs->index, name);
+
+	return i == STRMAP_NONE ? NULL : &vs->v[i];
+}
+
+/* Sets name; takes list. */
+static void
+value_add(struct conf_values *vs, const char *name, const char *value,
+    char **list, int line)
+{
+	struct conf_value *e;
+	size_t i = strmap_get(vs->index, name);
+
+	if (i == STRMAP_NONE) {
+		if (vs->n == vs->cap) {
+			vs->cap = vs->cap ? vs->cap * 2 : 16;
+			vs->v = xreallocarray(vs->v, vs->cap, sizeof *vs->v);
+		}
+		e = &vs->v[vs->n];
+		e->name = xstrdup(name);
+		strmap_put(vs->index, e->name, vs->n++);
+	} else {
+		e = &vs->v[i]; /* its name (the index's key) stays */
+		free(e->value);
+		strv_free(e->list);
+	}
+	e->value = value ? xstrdup(value) : NULL;
+	e->list = list;
+	e->line = line;
 }
 
 /* Walks the libconfig tree, checking every leaf against the table. */
@@ -301,7 +361,7 @@ walk(struct conf *c, config_setting_t *s, const char *prefix, char **cause)
 			}
 			list[i] = xstrdup(config_setting_get_string(e));
 		}
-		value_add(&c->vals, &c->nvals, name, NULL, list, line);
+		value_add(&c->vals, name, NULL, list, line);
 		goto out;
 	}
 	if (k != NULL && k->type == CONF_LIST) {
@@ -357,10 +417,25 @@ walk(struct conf *c, config_setting_t *s, const char *prefix, char **cause)
 		    line, name);
 		goto out;
 	}
-	value_add(&c->vals, &c->nvals, name, str, NULL, line);
+	value_add(&c->vals, name, str, NULL, line);
 out:
 	free(name);
 	return r;
+}
+
+static void cache_init(struct conf_cache_set *);
+
+static struct conf *
+conf_alloc(const char *path)
+{
+	struct conf *c = xcalloc(1, sizeof *c);
+
+	pthread_mutex_init(&c->lock, NULL);
+	c->path = xstrdup(path);
+	values_init(&c->vals);
+	values_init(&c->over);
+	cache_init(&c->cache);
+	return c;
 }
 
 struct conf *
@@ -371,9 +446,7 @@ conf_load(const char *path, char **cause)
 	struct buf b = BUF_INIT;
 	int r;
 
-	c = xcalloc(1, sizeof *c);
-	pthread_mutex_init(&c->lock, NULL);
-	c->path = xstrdup(path ? path : "(defaults)");
+	c = conf_alloc(path ? path : "(defaults)");
 	if (path == NULL)
 		return c;
 	/* Read it ourselves: a clear error for missing, unreadable, huge or
@@ -409,16 +482,25 @@ fail:
 }
 
 static void
-cache_free(struct conf_cache *cache, size_t n)
+cache_init(struct conf_cache_set *cs)
+{
+	memset(cs, 0, sizeof *cs);
+	cs->index = strmap_new();
+}
+
+static void
+cache_free(struct conf_cache_set *cs)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(cache[i].name);
-		free(cache[i].value);
-		strv_free(cache[i].list);
+	for (i = 0; i < cs->n; i++) {
+		free(cs->v[i]->name);
+		free(cs->v[i]->value);
+		strv_free(cs->v[i]->list);
+		free(cs->v[i]);
 	}
-	free(cache);
+	free(cs->v);
+	strmap_free(cs->index);
 }
 
 void
@@ -428,22 +510,12 @@ conf_free(struct conf *c)
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nvals; i++) {
-		free(c->vals[i].name);
-		free(c->vals[i].value);
-		strv_free(c->vals[i].list);
-	}
-	for (i = 0; i < c->nover; i++) {
-		free(c->over[i].name);
-		free(c->over[i].value);
-		strv_free(c->over[i].list);
-	}
-	cache_free(c->cache, c->ncache);
+	values_free(&c->vals);
+	values_free(&c->over);
+	cache_free(&c->cache);
 	for (i = 0; i < c->nretired; i++)
-		cache_free(c->retired[i].v, c->retired[i].n);
+		cache_free(&c->retired[i]);
 	free(c->retired);
-	free(c->vals);
-	free(c->over);
 	free(c->path);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -461,17 +533,14 @@ conf_dup(const struct conf *c)
 	struct conf *d;
 	size_t i;
 
-	d = xcalloc(1, sizeof *d);
-	pthread_mutex_init(&d->lock, NULL);
-	d->path = xstrdup(c->path);
-	for (i = 0; i < c->nvals; i++)
-		value_add(&d->vals, &d->nvals, c->vals[i].name,
-		    c->vals[i].value, c->vals[i].list ?
-		    strv_dup(c->vals[i].list) : NULL, c->vals[i].line);
-	for (i = 0; i < c->nover; i++)
-		value_add(&d->over, &d->nover, c->over[i].name,
-		    c->over[i].value, c->over[i].list ?
-		    strv_dup(c->over[i].list) : NULL, 0);
+	d = conf_alloc(c->path);
+	for (i = 0; i < c->vals.n; i++)
+		value_add(&d->vals, c->vals.v[i].name, c->vals.v[i].value,
+		    c->vals.v[i].list ? strv_dup(c->vals.v[i].list) : NULL,
+		    c->vals.v[i].line);
+	for (i = 0; i < c->over.n; i++)
+		value_add(&d->over, c->over.v[i].name, c->over.v[i].value,
+		    c->over.v[i].list ? strv_dup(c->over.v[i].list) : NULL, 0);
 	return d;
 }
 
@@ -480,15 +549,12 @@ conf_dup(const struct conf *c)
 static void
 cache_retire(struct conf *c)
 {
-	if (c->ncache == 0)
+	if (c->cache.n == 0)
 		return;
 	c->retired = xreallocarray(c->retired, c->nretired + 1,
 	    sizeof *c->retired);
-	c->retired[c->nretired].v = c->cache;
-	c->retired[c->nretired].n = c->ncache;
-	c->nretired++;
-	c->cache = NULL;
-	c->ncache = 0;
+	c->retired[c->nretired++] = c->cache;
+	cache_init(&c->cache);
 }
 
 void
@@ -497,7 +563,7 @@ conf_override(struct conf *c, const char *name, const char *value)
 	const struct conf_key *k = key_find(name);
 
 	pthread_mutex_lock(&c->lock);
-	value_add(&c->over, &c->nover, name,
+	value_add(&c->over, name,
 	    (k != NULL && k->type == CONF_LIST) ? NULL : value,
 	    (k != NULL && k->type == CONF_LIST) ? strv_split(value, ",") : NULL,
 	    0);
@@ -508,15 +574,11 @@ conf_override(struct conf *c, const char *name, const char *value)
 static const struct conf_value *
 raw_find(const struct conf *c, const char *name)
 {
-	size_t i;
+	const struct conf_value *v;
 
-	for (i = 0; i < c->nover; i++)
-		if (strcmp(c->over[i].name, name) == 0)
-			return &c->over[i];
-	for (i = 0; i < c->nvals; i++)
-		if (strcmp(c->vals[i].name, name) == 0)
-			return &c->vals[i];
-	return NULL;
+	if ((v = values_find(&c->over, name)) != NULL)
+		return v;
+	return values_find(&c->vals, name);
 }
 
 /* The unexpanded text of a scalar setting; NULL if unset. */
@@ -630,9 +692,9 @@ conf_check(const struct conf *c, char **cause)
 	int r;
 
 	for (k = 0; k < 2; k++) {
-		size_t n = k == 0 ? c->nover : c->nvals;
-		for (i = 0; i < n; i++) {
-			v = k == 0 ? &c->over[i] : &c->vals[i];
+		const struct conf_values *set = k == 0 ? &c->over : &c->vals;
+		for (i = 0; i < set->n; i++) {
+			v = &set->v[i];
 			if (k == 1 && raw_find(c, v->name) != v)
 				continue; /* overridden */
 			if ((r = check_one(c, v->name, v->value, v->line,
@@ -655,23 +717,25 @@ conf_check(const struct conf *c, char **cause)
 static struct conf_cache *
 cache_find(struct conf *c, const char *name)
 {
-	size_t i;
+	size_t i = strmap_get(c->cache.index, name);
 
-	for (i = 0; i < c->ncache; i++)
-		if (strcmp(c->cache[i].name, name) == 0)
-			return &c->cache[i];
-	return NULL;
+	return i == STRMAP_NONE ? NULL : c->cache.v[i];
 }
 
 static struct conf_cache *
 cache_add(struct conf *c, const char *name)
 {
+	struct conf_cache_set *cs = &c->cache;
 	struct conf_cache *e;
 
-	c->cache = xreallocarray(c->cache, c->ncache + 1, sizeof *c->cache);
-	e = &c->cache[c->ncache++];
-	memset(e, 0, sizeof *e);
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? cs->cap * 2 : 32;
+		cs->v = xreallocarray(cs->v, cs->cap, sizeof *cs->v);
+	}
+	e = xcalloc(1, sizeof *e);
 	e->name = xstrdup(name);
+	cs->v[cs->n] = e;
+	strmap_put(cs->index, e->name, cs->n++);
 	return e;
 }
 
@@ -758,7 +822,6 @@ conf_list(struct conf *c, const char *name)
 		e = cache_add(c, name);
 		e->list = out;
 	}
-	/* read under the lock: another thread's cache_add may move e */
 	out = e->list;
 	pthread_mutex_unlock(&c->lock);
 	return (const char *const *)out;

@@ -28,6 +28,10 @@ struct conf_key {
 
 struct conf;
 
+/* Job's JVM when the setting job.process_pattern is empty and Job's start
+ * script names no jar or main class (probe-job.c) */
+#define JOB_PROCESS_FALLBACK "java .*(job|ijobs)"
+
 /* Returns NULL (with cause) on a parse error or an unknown setting.
  * path NULL or a missing file: every setting at its default (a missing file
  * given explicitly with -c is an error the caller reports). */

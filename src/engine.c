@@ -14,11 +14,16 @@
 
 #include "engine.h"
 #include "exitcode.h"
+#include "gate.h"
 #include "heal.h"
 #include "i18n.h"
 #include "log.h"
+#include "mycnf.h"
 #include "probe.h"
 #include "rule.h"
+
+static void check_option_file(struct site *, const struct facts *,
+    struct report *);
 
 int
 engine_gather(struct site *site, struct facts *facts, char **cause)
@@ -27,7 +32,33 @@ engine_gather(struct site *site, struct facts *facts, char **cause)
 	return probe_run_all(site, facts, NULL, cause);
 }
 
-/* "${fact}" in advice: the value, masked when secret, "?" when unknown. */
+/*
+ * "${fact}" in advice: the value, masked when secret, "(not known)" when
+ * the fact is absent.  "{{...}}" is a part said only when every fact it
+ * names is known and not empty ("{{The keys ${jobconf.missing_keys} must
+ * be set. }}"), so advice never shows a hole.
+ */
+static char *expand_advice(const char *text, const struct facts *facts);
+
+static int
+segment_known(const char *s, size_t len, const struct facts *facts)
+{
+	const char *p = s, *end, *stop = s + len;
+	const struct fact *f;
+	char *name;
+	int ok = 1;
+
+	while (ok && (p = strstr(p, "${")) != NULL && p < stop &&
+	    (end = strchr(p + 2, '}')) != NULL && end < stop) {
+		name = xstrndup(p + 2, (size_t)(end - p - 2));
+		f = facts_find(facts, name);
+		ok = f != NULL && *f->value != '\0';
+		free(name);
+		p = end + 1;
+	}
+	return ok;
+}
+
 static char *
 expand_advice(const char *text, const struct facts *facts)
 {
@@ -37,11 +68,25 @@ expand_advice(const char *text, const struct facts *facts)
 	char *name;
 
 	for (p = text; *p != '\0'; p++) {
+		if (p[0] == '{' && p[1] == '{' &&
+		    (end = strstr(p + 2, "}}")) != NULL) {
+			if (segment_known(p + 2, (size_t)(end - p - 2), facts)) {
+				char *part = xstrndup(p + 2,
+				    (size_t)(end - p - 2));
+				char *x = expand_advice(part, facts);
+				buf_addstr(&b, x);
+				free(x);
+				free(part);
+			}
+			p = end + 1;
+			continue;
+		}
 		if (p[0] == '$' && p[1] == '{' &&
 		    (end = strchr(p + 2, '}')) != NULL) {
 			name = xstrndup(p + 2, (size_t)(end - p - 2));
 			f = facts_find(facts, name);
-			buf_addstr(&b, f == NULL ? "?" : ((f->flags & FACT_SECRET) ?
+			buf_addstr(&b, f == NULL ? "(not known)" :
+			    ((f->flags & FACT_SECRET) ?
 			    SECRET_MASK : f->value));
 			free(name);
 			p = end;
@@ -53,7 +98,7 @@ expand_advice(const char *text, const struct facts *facts)
 }
 
 static char *
-evidence_of(const struct buf *used, const struct facts *facts)
+evidence_of(const struct buf *used, const struct facts *facts, int text)
 {
 	struct buf b = BUF_INIT;
 	char *copy, *p, *name;
@@ -67,10 +112,55 @@ evidence_of(const struct buf *used, const struct facts *facts)
 			continue;
 		buf_printf(&b, "%s = %s%s%s\n", f->name, (f->flags & FACT_SECRET) ?
 		    SECRET_MASK : f->value, *f->evidence ? "  # " : "",
-		    f->evidence);
+		    text ? fact_evidence_text(f) : f->evidence);
 	}
 	free(copy);
 	return buf_detach(&b);
+}
+
+/*
+ * The facts that say "could not check": "<prefix>probe" (the runner: a
+ * probe failed or had no answer) and "<prefix>unchecked" (a probe: what it
+ * could not read or ask, and where).  A finding whose rule held on one of
+ * them is reported as "could not check", and no playbook runs on it.
+ * Returns the first such fact among those the rule looked at, or NULL.
+ */
+static const struct fact *
+unchecked_fact(const struct buf *used, const struct facts *facts)
+{
+	const struct fact *f, *found = NULL;
+	char *copy, *p, *name;
+
+	if (used->len == 0)
+		return NULL;
+	copy = xstrdup(used->data);
+	for (p = copy; found == NULL && (name = strsep(&p, "\n")) != NULL;) {
+		if (!str_endswith(name, ".probe") &&
+		    !str_endswith(name, ".unchecked"))
+			continue;
+		if ((f = facts_find(facts, name)) != NULL)
+			found = f;
+	}
+	free(copy);
+	return found;
+}
+
+/* The code of the FAQ row that fits: code2 when its rule holds. */
+static long
+finding_code(const struct fault *t, const struct facts *facts)
+{
+	struct rule *rule;
+	char *cause = NULL;
+	long code = t->code;
+
+	if (t->code2 == 0 || t->code2_when == NULL)
+		return code;
+	if ((rule = rule_parse(t->code2_when, &cause)) == NULL)
+		fatal("fault %s: rule \"%s\": %s", t->id, t->code2_when, cause);
+	if (rule_eval(rule, facts, NULL))
+		code = t->code2;
+	rule_free(rule);
+	return code;
 }
 
 static int
@@ -100,6 +190,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 {
 	const struct fault *t;
 	struct finding *f;
+	const struct fact *uf;
 	struct rule *rule;
 	struct buf used = BUF_INIT;
 	char *cause = NULL, *copy, *p, *id;
@@ -113,11 +204,19 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 		buf_reset(&used);
 		if (rule_eval(rule, facts, &used)) {
 			f = report_add_finding(rep, &t[i]);
-			f->evidence = evidence_of(&used, facts);
+			f->evidence = evidence_of(&used, facts, 0);
+			f->evidence_text = evidence_of(&used, facts, 1);
 			f->advice = expand_advice(t[i].advice, facts);
 			f->advice_text = expand_advice(_(t[i].advice), facts);
 			f->pb = pbs ? playbook_for_fault(pbs, t[i].id) : NULL;
 			f->state = f->pb ? FINDING_OPEN : FINDING_ADVICE;
+			f->code = finding_code(&t[i], facts);
+			if ((uf = unchecked_fact(&used, facts)) != NULL) {
+				f->state = FINDING_UNCHECKED;
+				f->note = xasprintf(_("could not check: %s%s%s%s"),
+				    uf->value, *uf->evidence ? " (" : "",
+				    uf->evidence, *uf->evidence ? ")" : "");
+			}
 		}
 		rule_free(rule);
 	}
@@ -128,7 +227,7 @@ engine_findings(const struct facts *facts, const struct playbook_set *pbs,
 	/* a symptom of an open upstream fault is not fixed on its own */
 	for (i = 0; i < rep->nfindings; i++) {
 		f = &rep->findings[i];
-		if (f->fault->upstream == NULL)
+		if (f->fault->upstream == NULL || f->state == FINDING_UNCHECKED)
 			continue;
 		copy = xstrdup(f->fault->upstream);
 		for (p = copy; (id = strsep(&p, ",")) != NULL;) {
@@ -158,12 +257,10 @@ ran_already(const struct report *r, const struct playbook *pb)
 
 /* A held finding says why: the message of the change that was refused. */
 static void
-held_note(struct exec_ctx *ctx, struct report *rep, struct finding *f)
+held_note(const struct pb_run *run, struct finding *f)
 {
-	const struct pb_run *run = &rep->runs[rep->nruns - 1];
 	size_t i, j;
 
-	(void)ctx;
 	for (i = run->nrecords; i-- > 0;)
 		for (j = 0; j < run->records[i].changes.n; j++) {
 			const struct change *c = run->records[i].changes.v[j];
@@ -190,6 +287,68 @@ held(const struct engine_opts *opts, struct exec_ctx *ctx,
 	return exec_may_run(ctx, pb, why) != 0;
 }
 
+/* A partly done run: what stands, and the step that failed. */
+static char *
+partial_note(const struct pb_run *run)
+{
+	struct buf kept = BUF_INIT;
+	const char *why = NULL;
+	char *note;
+	size_t j, k;
+	int failed = 0;
+
+	for (j = 0; j < run->nrecords; j++) {
+		const struct step_record *rec = &run->records[j];
+		for (k = 0; k < rec->changes.n; k++) {
+			const struct change *c = rec->changes.v[k];
+			if (c->kept)
+				buf_printf(&kept, "%s%s", kept.len ? "; " : "",
+				    _(c->summary));
+			else if (c->outcome == OUT_FAILED && failed == 0) {
+				failed = rec->index;
+				why = c->message;
+			}
+		}
+		if (failed == 0 && rec->outcome == OUT_FAILED) {
+			failed = rec->index;
+			why = rec->message;
+		}
+	}
+	note = xasprintf(_("partly fixed: this stands: %s; step %d failed, and "
+	    "what its group changed was undone: %s"), kept.data ? kept.data :
+	    "", failed, why ? _(why) : "?");
+	buf_free(&kept);
+	return note;
+}
+
+/* The state of the finding of run k, from the run's outcome. */
+static void
+run_state(const struct exec_ctx *ctx, struct report *rep, size_t k)
+{
+	const struct pb_run *run = &rep->runs[k];
+	struct finding *f;
+	enum outcome o = run->outcome;
+
+	if (run->finding >= rep->nfindings)
+		return;
+	f = &rep->findings[run->finding];
+	if (ctx->dry_run)
+		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
+	else if (o == OUT_FAILED || o == OUT_UNDONE)
+		f->state = FINDING_FAILED;
+	else if (o == OUT_PARTIAL) {
+		/* probed again below: still there, or (rarely) gone */
+		f->state = FINDING_REMAINS;
+		free(f->note);
+		f->note = partial_note(run);
+	}
+	else if (o == OUT_SKIPPED) {
+		f->state = FINDING_HELD;
+		held_note(run, f);
+	} else
+		f->state = FINDING_REMAINS; /* until probed again */
+}
+
 static void
 run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
     size_t fi)
@@ -199,17 +358,29 @@ run_one(struct exec_ctx *ctx, struct report *rep, const struct playbook *pb,
 
 	o = exec_playbook(ctx, pb, f);
 	report_add_run(rep, ctx, pb, fi, o);
-	if (f == NULL)
+	exec_bind_run(ctx, rep->nruns - 1);
+	run_state(ctx, rep, rep->nruns - 1);
+}
+
+/*
+ * The restarts the playbooks stopped at: each service once, after the last
+ * change of the run that needs it, then the rest of those playbooks; their
+ * findings' states follow.
+ */
+static void
+run_restarts(struct exec_ctx *ctx, struct report *rep)
+{
+	size_t *runs, n = ctx->npending, i;
+
+	if (n == 0)
 		return;
-	if (ctx->dry_run)
-		f->state = o == OUT_FAILED ? FINDING_FAILED : FINDING_PLANNED;
-	else if (o == OUT_FAILED || o == OUT_UNDONE)
-		f->state = FINDING_FAILED;
-	else if (o == OUT_SKIPPED) {
-		f->state = FINDING_HELD;
-		held_note(ctx, rep, f);
-	} else
-		f->state = FINDING_REMAINS; /* until probed again */
+	runs = xcalloc(n, sizeof *runs);
+	for (i = 0; i < n; i++)
+		runs[i] = ctx->pending[i].run;
+	exec_restarts(ctx);
+	for (i = 0; i < n; i++)
+		run_state(ctx, rep, runs[i]);
+	free(runs);
 }
 
 void
@@ -259,7 +430,8 @@ found:
 	for (i = 0; i < rep->nfindings; i++) {
 		f = &rep->findings[i];
 		pb = f->pb;
-		if (pb == NULL || f->state == FINDING_BLOCKED)
+		if (pb == NULL || f->state == FINDING_BLOCKED ||
+		    f->state == FINDING_UNCHECKED)
 			continue;
 		if (ran_already(rep, pb)) {
 			f->state = ctx.dry_run ? FINDING_PLANNED :
@@ -283,6 +455,7 @@ found:
 		acted = 1;
 	}
 verify:
+	run_restarts(&ctx, rep);
 	exec_cleanup(&ctx);
 	if (opts->dry_run || !acted)
 		return;
@@ -297,8 +470,16 @@ verify:
 	after = report_new(rep->command, rep->host, rep->root, 0);
 	engine_findings(facts, pbs, after);
 	for (i = 0; i < rep->nfindings; i++) {
+		const struct finding *a;
+
 		f = &rep->findings[i];
-		if (find_finding(after, f->fault->id) == NULL) {
+		if ((a = find_finding(after, f->fault->id)) != NULL &&
+		    a->state == FINDING_UNCHECKED && f->state == FINDING_REMAINS) {
+			f->state = FINDING_UNCHECKED;
+			free(f->note);
+			f->note = xasprintf(_("after the fix, %s"), a->note);
+		}
+		if (a == NULL) {
 			if (f->state == FINDING_REMAINS || f->state ==
 			    FINDING_PLANNED || f->state == FINDING_OPEN)
 				f->state = FINDING_FIXED;
@@ -310,13 +491,122 @@ verify:
 			continue;
 		f = report_add_finding(rep, after->findings[i].fault);
 		f->evidence = xstrdup(after->findings[i].evidence);
+		f->evidence_text = after->findings[i].evidence_text ?
+		    xstrdup(after->findings[i].evidence_text) : NULL;
 		f->advice = xstrdup(after->findings[i].advice);
 		f->advice_text = xstrdup(after->findings[i].advice_text);
 		f->pb = after->findings[i].pb;
-		f->state = FINDING_OPEN;
-		f->note = xstrdup(_("found after the fixes of this run"));
+		f->code = after->findings[i].code;
+		f->state = after->findings[i].state == FINDING_UNCHECKED ?
+		    FINDING_UNCHECKED : FINDING_OPEN;
+		f->note = after->findings[i].note ? xasprintf(_("found after "
+		    "the fixes of this run; %s"), after->findings[i].note) :
+		    xstrdup(_("found after the fixes of this run"));
 	}
 	report_free(after);
+	check_option_file(site, facts, rep);
+}
+
+/*
+ * A finding is "fixed" only when what was changed is what the running
+ * thing reads.  A run that changed the MySQL option file (site.mycnf) and
+ * made the finding go away fixed the running server (SET GLOBAL); whether
+ * the change outlives a restart depends on the server reading that file:
+ * mysql.reads_mycnf (probe-mysql.c) says, or it is not known.
+ */
+static void
+check_option_file(struct site *site, const struct facts *facts,
+    struct report *rep)
+{
+	const char *mycnf = site_path(site, "site.mycnf"), *reads;
+	const struct fact *ev;
+	struct mycnf *m = NULL;
+	struct buf tree = BUF_INIT; /* "\n" + each file of my.cnf + "\n" */
+	char *why = NULL;
+	size_t i, j, k;
+
+	if (mycnf == NULL || *mycnf == '\0')
+		return;
+	/* my.cnf and the files it includes: an edit of any of them */
+	buf_addstr(&tree, "\n");
+	if (mycnf_load(site->tp, mycnf, &m, &why) == 0) {
+		for (i = 0; i < mycnf_nfiles(m); i++) {
+			const char *fp = mycnf_file_path(m, i);
+			char *real = NULL, *rwhy = NULL;
+			if (site->tp->ops->realpath(site->tp, fp, &real,
+			    &rwhy) != 0)
+				real = xstrdup(fp);
+			buf_printf(&tree, "%s\n%s\n", fp, real);
+			free(real);
+			free(rwhy);
+		}
+		mycnf_free(m);
+	} else
+		buf_printf(&tree, "%s\n", mycnf);
+	free(why);
+	for (i = 0; i < rep->nruns; i++) {
+		const struct pb_run *run = &rep->runs[i];
+		struct finding *f;
+		const char *epath = NULL;
+		int edited = 0;
+
+		if (run->finding >= rep->nfindings)
+			continue;
+		f = &rep->findings[run->finding];
+		if (f->state != FINDING_FIXED)
+			continue;
+		for (j = 0; j < run->nrecords && !edited; j++)
+			for (k = 0; k < run->records[j].changes.n; k++) {
+				const struct change *c =
+				    run->records[j].changes.v[k];
+				char *needle;
+				if (c->kind != CHANGE_FILE || c->outcome !=
+				    OUT_CHANGED || c->path == NULL)
+					continue;
+				needle = xasprintf("\n%s\n", c->path);
+				if (strstr(tree.data, needle) != NULL) {
+					edited = 1;
+					epath = c->path;
+				}
+				free(needle);
+			}
+		if (!edited)
+			continue;
+		reads = facts_get(facts, "mysql.reads_mycnf");
+		if (reads != NULL && strcmp(reads, "yes") == 0)
+			continue;
+		ev = facts_find(facts, "mysql.reads_mycnf");
+		free(f->note);
+		if (ev == NULL) {
+			const struct fact *st = facts_find(facts,
+			    "mysql.status");
+			/* nothing but the file was looked at */
+			f->state = FINDING_UNCHECKED;
+			if (st != NULL)
+				f->note = xasprintf(_("%s was changed; the "
+				    "running MySQL server could not be checked "
+				    "(mysql.status = %s), so whether it reads "
+				    "that file, and what it runs now, is not "
+				    "known"), epath, st->value);
+			else
+				f->note = xasprintf(_("%s was changed; the "
+				    "MySQL probe did not run, so whether the "
+				    "running server reads that file, and what it "
+				    "runs now, is not known"), epath);
+			continue;
+		}
+		f->state = FINDING_APPLIED;
+		/* the edited file is my.cnf or one it includes: the server
+		 * reads it exactly when it reads my.cnf */
+		if (reads != NULL && strcmp(reads, "no") == 0)
+			f->note = xasprintf(_("applied until the next restart "
+			    "(%s was changed): %s"), epath, ev->evidence);
+		else
+			f->note = xasprintf(_("applied until the next restart; "
+			    "the option file the server reads is not known (%s "
+			    "was changed): %s"), epath, ev->evidence);
+	}
+	buf_free(&tree);
 }
 
 int
@@ -343,5 +633,8 @@ engine_exit_code(const struct report *r, int fixing)
 		return EXIT_FIX_FAILED;
 	if (undone)
 		return EXIT_UNDONE;
-	return remain ? EXIT_FINDINGS : EXIT_HEALTHY;
+	/* a change the gate refused (a pause that came mid-playbook, a lock)
+	 * left the repair half done, though the files may read as fixed */
+	return remain || r->gate_hold != GATE_OPEN ? EXIT_FINDINGS :
+	    EXIT_HEALTHY;
 }

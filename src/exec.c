@@ -50,7 +50,7 @@ outcome_name(enum outcome o)
 {
 	static const char *const names[] = {
 		N_("ok"), N_("changed"), N_("skipped"), N_("failed"),
-		N_("undone"),
+		N_("undone"), N_("partial"),
 	};
 
 	return (unsigned)o < nitems(names) ? names[o] : "?";
@@ -193,6 +193,8 @@ exec_may_run(struct exec_ctx *ctx, const struct playbook *pb, char **why)
 	return r;
 }
 
+static void pending_free(struct exec_pending *);
+
 static void
 records_free(struct exec_ctx *ctx)
 {
@@ -214,6 +216,10 @@ exec_cleanup(struct exec_ctx *ctx)
 	free(ctx->applied.v);
 	memset(&ctx->applied, 0, sizeof ctx->applied);
 	records_free(ctx);
+	while (ctx->npending > 0)
+		pending_free(&ctx->pending[--ctx->npending]);
+	free(ctx->pending);
+	ctx->pending = NULL;
 	overlay_free(ctx->overlay);
 	ctx->overlay = NULL;
 	free(ctx->view);
@@ -275,12 +281,17 @@ exec_expand(struct exec_ctx *ctx, const char *text, int *secret, char **cause)
 		name = xstrndup(p + 2, (size_t)(end - p - 2));
 		if ((f = facts_find(ctx->facts, name)) != NULL) {
 			buf_addstr(&b, f->value);
-			if ((f->flags & FACT_SECRET) && secret != NULL)
+			/* a password in a URL is as secret as any */
+			if (secret != NULL && ((f->flags & FACT_SECRET) ||
+			    url_passwords(f->value, 0) > 0))
 				*secret = 1;
 		} else if ((cv = conf_str(ctx->conf, name)) != NULL &&
-		    strstr(cv, "${") == NULL)
+		    strstr(cv, "${") == NULL) {
 			buf_addstr(&b, cv);
-		else {
+			/* a jobfix.conf setting with a password in a URL */
+			if (secret != NULL && url_passwords(cv, 1) > 0)
+				*secret = 1;
+		} else {
 			set_cause(cause, JF_ERR_NOTFOUND, "${%s} is not known "
 			    "on %s (no such fact or setting)", name,
 			    ctx->site->host);
@@ -775,8 +786,13 @@ exec_change(struct exec_ctx *ctx, struct change *c)
 	return o;
 }
 
-int
-exec_undo_all(struct exec_ctx *ctx)
+/*
+ * Undoes, newest first, the applied changes of the playbook's steps in
+ * group `from` and after; those of earlier groups stand (kept).  Returns 0
+ * when every one of them was undone.
+ */
+static int
+undo_from_group(struct exec_ctx *ctx, int from, size_t *kept)
 {
 	struct transport *wtp = ctx->site->writable;
 	struct change *c;
@@ -784,8 +800,14 @@ exec_undo_all(struct exec_ctx *ctx)
 	size_t i;
 	int failed = 0, r;
 
+	*kept = 0;
 	for (i = ctx->applied.n; i-- > 0;) {
 		c = ctx->applied.v[i];
+		if (c->group_no < from) {
+			c->kept = 1;
+			(*kept)++;
+			continue;
+		}
 		if (c->kind == CHANGE_FILE)
 			r = undo_file(ctx, c, &cause);
 		else if (c->undo != NULL)
@@ -813,6 +835,14 @@ exec_undo_all(struct exec_ctx *ctx)
 	return failed ? -JF_ERR_IO : 0;
 }
 
+int
+exec_undo_all(struct exec_ctx *ctx)
+{
+	size_t kept;
+
+	return undo_from_group(ctx, 0, &kept);
+}
+
 static struct step_record *
 record_new(struct exec_ctx *ctx, const struct step *st)
 {
@@ -827,28 +857,69 @@ record_new(struct exec_ctx *ctx, const struct step *st)
 	return rec;
 }
 
-enum outcome
-exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
-    const struct finding *finding)
+/* A step that restarts a service: done once per run (exec_restarts). */
+static int
+is_restart(const struct step *st)
 {
+	const char *act = step_str(st, "action");
+
+	return (st->type->flags & STEP_RESTARTS) && act != NULL &&
+	    strcmp(act, "restart") == 0 && step_str(st, "service") != NULL;
+}
+
+/* The playbook stops at step i, its restart, prepared as cl. */
+static void
+stop_at_restart(struct exec_ctx *ctx, const struct step *st, size_t i,
+    struct change_list *cl, enum outcome worst)
+{
+	struct exec_pending *p;
+
+	ctx->pending = xreallocarray(ctx->pending, ctx->npending + 1,
+	    sizeof *ctx->pending);
+	p = &ctx->pending[ctx->npending++];
+	memset(p, 0, sizeof *p);
+	p->pb = ctx->pb;
+	p->finding = ctx->finding;
+	p->run = (size_t)-1;
+	p->step = i;
+	p->rec = ctx->nrecords - 1;
+	p->service = xstrdup(step_str(st, "service"));
+	p->restart = *cl;
+	p->applied = ctx->applied;
+	memset(&ctx->applied, 0, sizeof ctx->applied);
+	p->changed = ctx->changed;
+	p->worst = worst;
+	ctx->stopped = 1;
+}
+
+/*
+ * Runs steps from..nsteps-1 of ctx->pb, the outcome so far being worst,
+ * then undoes the playbook's changes if it failed.  Stops at a restart
+ * (ctx->stopped): the rest runs after it.
+ */
+static enum outcome
+exec_steps(struct exec_ctx *ctx, size_t from, enum outcome worst)
+{
+	const struct playbook *pb = ctx->pb;
 	struct step_record *rec;
 	struct change_list cl = { NULL, 0, 0 };
-	enum outcome worst = OUT_OK, o;
+	enum outcome o;
 	char *cause = NULL;
-	size_t i, j, k;
-	int r;
+	size_t i, j, k, kept;
+	int r, fail_group = 0;
 
-	ctx->pb = pb;
-	ctx->finding = finding;
-	ctx->changed = 0;
-	ctx->applied.n = 0;
-	for (i = 0; i < pb->nsteps; i++) {
+	/* resumed after a restart that failed: the restart step's group */
+	if (worst == OUT_FAILED && from > 0)
+		fail_group = pb->steps[from - 1].group_no;
+	for (i = from; i < pb->nsteps && worst != OUT_FAILED &&
+	    worst != OUT_SKIPPED; i++) {
 		const struct step *st = &pb->steps[i];
 
 		rec = record_new(ctx, st);
 		memset(&cl, 0, sizeof cl);
 		r = st->type->prepare(st, ctx, &cl, &cause);
 		rec = &ctx->records[ctx->nrecords - 1];
+		fail_group = st->group_no;
 		if (r != 0) {
 			rec->outcome = OUT_FAILED;
 			rec->message = redact(cause ? cause : "failed");
@@ -858,13 +929,20 @@ exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
 			worst = OUT_FAILED;
 			break;
 		}
-		rec->changes = cl;
+		for (j = 0; j < cl.n; j++)
+			cl.v[j]->group_no = st->group_no;
 		if (cl.n == 0) {
 			rec->outcome = OUT_OK;
 			if (rec->message == NULL)
 				rec->message = xstrdup(N_("nothing to do"));
 			continue;
 		}
+		if (is_restart(st) && cl.n == 1 && cl.v[0]->refused == NULL) {
+			rec->outcome = OUT_OK;
+			stop_at_restart(ctx, st, i, &cl, worst);
+			return worst;
+		}
+		rec->changes = cl;
 		o = OUT_OK;
 		for (j = 0; j < cl.n; j++) {
 			enum outcome co = exec_change(ctx, cl.v[j]);
@@ -881,21 +959,167 @@ exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
 		rec->outcome = o;
 		if (o > worst)
 			worst = o;
-		if (o == OUT_FAILED || o == OUT_SKIPPED)
-			break;
 	}
 	if (worst == OUT_FAILED && !ctx->dry_run && ctx->applied.n == 0)
 		worst = OUT_UNDONE; /* nothing was changed: the host is as it was */
 	else if (worst == OUT_FAILED && !ctx->dry_run) {
-		if (exec_undo_all(ctx) == 0)
-			worst = OUT_UNDONE;
-		/* mark the records of undone changes */
+		/* the failing step's group falls; the groups before it
+		 * completed, each with its own checks, and stand */
+		if (undo_from_group(ctx, fail_group, &kept) == 0)
+			worst = kept > 0 ? OUT_PARTIAL : OUT_UNDONE;
+		/* mark the records of undone and of kept changes */
 		for (k = 0; k < ctx->nrecords; k++)
-			for (j = 0; j < ctx->records[k].changes.n; j++)
-				if (ctx->records[k].changes.v[j]->outcome ==
-				    OUT_UNDONE &&
+			for (j = 0; j < ctx->records[k].changes.n; j++) {
+				struct change *c = ctx->records[k].changes.v[j];
+				if (c->outcome == OUT_UNDONE &&
 				    ctx->records[k].outcome == OUT_CHANGED)
 					ctx->records[k].outcome = OUT_UNDONE;
+				if (c->kept) {
+					free(c->message);
+					c->message = xstrdup(N_("kept: the "
+					    "steps of its group all passed"));
+				}
+			}
 	}
 	return worst;
+}
+
+enum outcome
+exec_playbook(struct exec_ctx *ctx, const struct playbook *pb,
+    const struct finding *finding)
+{
+	ctx->pb = pb;
+	ctx->finding = finding;
+	ctx->changed = 0;
+	ctx->applied.n = 0;
+	ctx->stopped = 0;
+	return exec_steps(ctx, 0, OUT_OK);
+}
+
+void
+exec_bind_run(struct exec_ctx *ctx, size_t run)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->npending; i++)
+		if (ctx->pending[i].run == (size_t)-1)
+			ctx->pending[i].run = run;
+	ctx->stopped = 0;
+}
+
+static void
+pending_free(struct exec_pending *p)
+{
+	free(p->service);
+	change_list_free(&p->restart);
+	free(p->applied.v); /* the changes are owned by the records */
+	memset(p, 0, sizeof *p);
+}
+
+/* Goes on with a stopped playbook once its service was restarted (or the
+ * restart failed: ro). */
+static void
+resume(struct exec_ctx *ctx, struct exec_pending *p, enum outcome ro)
+{
+	struct pb_run *run = &ctx->report->runs[p->run];
+	enum outcome worst = p->worst;
+
+	ctx->pb = p->pb;
+	ctx->finding = p->finding;
+	free(ctx->applied.v);
+	ctx->applied = p->applied;
+	memset(&p->applied, 0, sizeof p->applied);
+	ctx->changed = p->changed;
+	ctx->stopped = 0;
+	records_free(ctx);
+	ctx->records = run->records;
+	ctx->nrecords = run->nrecords;
+	run->records = NULL;
+	run->nrecords = 0;
+	if (ro > worst)
+		worst = ro;
+	worst = exec_steps(ctx, p->step + 1, worst);
+	run = &ctx->report->runs[p->run];
+	run->records = ctx->records;
+	run->nrecords = ctx->nrecords;
+	ctx->records = NULL;
+	ctx->nrecords = 0;
+	run->outcome = worst;
+	if (ctx->stopped) /* at a restart of another service */
+		exec_bind_run(ctx, p->run);
+}
+
+void
+exec_restarts(struct exec_ctx *ctx)
+{
+	struct exec_pending *group, *owner;
+	struct step_record *rec;
+	struct pb_run *run;
+	enum outcome ro, co;
+	size_t n, i, j, keep;
+
+	while (ctx->npending > 0) {
+		/* every playbook waiting for the first one's service */
+		group = xcalloc(ctx->npending, sizeof *group);
+		n = keep = 0;
+		for (i = 0; i < ctx->npending; i++) {
+			if (strcmp(ctx->pending[i].service,
+			    ctx->pending[0].service) == 0)
+				group[n++] = ctx->pending[i];
+			else
+				ctx->pending[keep++] = ctx->pending[i];
+		}
+		ctx->npending = keep;
+		/* once, as a step of the last of them: after every change
+		 * that needs it */
+		owner = &group[n - 1];
+		run = &ctx->report->runs[owner->run];
+		rec = &run->records[owner->rec];
+		rec->changes = owner->restart;
+		memset(&owner->restart, 0, sizeof owner->restart);
+		ctx->pb = owner->pb;
+		ctx->finding = owner->finding;
+		free(ctx->applied.v);
+		ctx->applied = owner->applied;
+		memset(&owner->applied, 0, sizeof owner->applied);
+		ctx->changed = owner->changed;
+		ro = OUT_OK;
+		for (j = 0; j < rec->changes.n; j++) {
+			co = exec_change(ctx, rec->changes.v[j]);
+			if (co > ro)
+				ro = co;
+			if (co == OUT_FAILED || co == OUT_SKIPPED)
+				break;
+		}
+		rec->outcome = ro;
+		owner->applied = ctx->applied;
+		memset(&ctx->applied, 0, sizeof ctx->applied);
+		owner->changed = ctx->changed;
+		/* the others say where it was done */
+		for (i = 0; i + 1 < n; i++) {
+			rec = &ctx->report->runs[group[i].run].records[
+			    group[i].rec];
+			free(rec->message);
+			rec->message = xstrdup(ro == OUT_FAILED ?
+			    N_("the one restart of this service in this run "
+			    "failed (see the last playbook that restarts it)") :
+			    ro == OUT_SKIPPED ? N_("the one restart of this "
+			    "service in this run was not done (see the last "
+			    "playbook that restarts it)") : ctx->dry_run ?
+			    N_("would be done once in this run, after the last "
+			    "change that needs it, by the last playbook that "
+			    "restarts this service") : N_("done once in this "
+			    "run, after the last change that needs it, by the "
+			    "last playbook that restarts this service"));
+			rec->outcome = ro == OUT_CHANGED ? OUT_OK : ro;
+		}
+		for (i = 0; i < n; i++) {
+			resume(ctx, &group[i], i + 1 < n && ro == OUT_CHANGED ?
+			    OUT_OK : ro);
+			pending_free(&group[i]);
+		}
+		free(group);
+	}
+	free(ctx->pending);
+	ctx->pending = NULL;
 }

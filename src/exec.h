@@ -31,6 +31,9 @@ enum outcome {
 	OUT_SKIPPED,     /* not run: held, refused, not allowed */
 	OUT_FAILED,      /* failed, and what it changed is still in place */
 	OUT_UNDONE,      /* failed, and what the run changed was undone */
+	OUT_PARTIAL,     /* failed in a later group of steps: that group was
+			    undone, the changes of the groups before it stand
+			    (playbook.h: groups) */
 };
 const char *outcome_name(enum outcome);
 
@@ -74,6 +77,9 @@ struct change {
 	int conflict;   /* CHANGE_FILE: someone changed the file meanwhile;
 			   their version was kept (message says more) */
 	int step_index;
+	int group_no;   /* its step's group (struct step) */
+	int kept;       /* its playbook failed in a later group, and it
+			   stands */
 	/* audit: this change reverses record `undoes` of run undo_of_run
 	 * (jobfix undo); 0 and NULL otherwise */
 	long undoes;
@@ -104,6 +110,28 @@ struct exec_opts {
 	const char *run_id; /* NULL: the report's */
 };
 
+/*
+ * A restart the run does once, as Ansible's handlers do: a playbook that
+ * reaches a `service` step with action "restart" stops there (its changes
+ * so far applied); exec_restarts(), after the last playbook of the run,
+ * restarts each such service once, after every change that needs it, and
+ * then runs the rest of each stopped playbook (its checks after the
+ * restart).
+ */
+struct exec_pending {
+	const struct playbook *pb;
+	const struct finding *finding;
+	size_t run;                 /* its entry in report->runs; (size_t)-1
+				       until exec_bind_run() */
+	size_t step;                /* the restart step (0-based) */
+	size_t rec;                 /* the restart step's record */
+	char *service;
+	struct change_list restart; /* prepared, not run yet */
+	struct change_list applied; /* the playbook's changes so far */
+	int changed;
+	enum outcome worst;         /* its outcome so far */
+};
+
 struct exec_ctx {
 	struct site *site;
 	struct conf *conf;
@@ -124,6 +152,11 @@ struct exec_ctx {
 	/* What the executor did, step by step (report.h). */
 	struct step_record *records;
 	size_t nrecords;
+	/* Playbooks stopped at a restart the run does once (exec_restarts);
+	 * stopped: the last exec_playbook() stopped so. */
+	struct exec_pending *pending;
+	size_t npending;
+	int stopped;
 };
 
 /* One step as run: kept for the report. */
@@ -158,9 +191,18 @@ char *exec_expand(struct exec_ctx *, const char *text, int *secret,
 
 /* The gate: applies (or, in a dry run, records) one change. */
 enum outcome exec_change(struct exec_ctx *, struct change *);
-/* Runs a playbook's steps; returns the worst outcome. */
+/* Runs a playbook's steps; returns the worst outcome.  A restart of a
+ * service is not run here: the playbook stops at it (ctx->stopped set), and
+ * exec_restarts() goes on with it. */
 enum outcome exec_playbook(struct exec_ctx *, const struct playbook *,
     const struct finding *);
+/* The report entry of the playbook exec_playbook() just ran is runs[run]
+ * (report_add_run): its pending restart, if any, is bound to it. */
+void exec_bind_run(struct exec_ctx *, size_t run);
+/* Restarts each service the stopped playbooks wait for, once, then runs
+ * the rest of each of them; their report entries (records, outcome) are
+ * updated.  Until no playbook waits. */
+void exec_restarts(struct exec_ctx *);
 /* Records (add = 1) or forgets (add = 0) a file about to be written, so
  * a crash's temp file beside it can be found by the next run. */
 void exec_pending(struct site *, const char *path, int add);

@@ -8,7 +8,8 @@
 enum jobfix_exit {
 	EXIT_HEALTHY = 0,     /* healthy, or everything found was fixed and verified */
 	EXIT_FINDINGS = 1,    /* findings remain: diagnose found faults, a dry run
-				 has work to do, advice only, or a fix was held */
+				 has work to do, advice only, a fix was held,
+				 or partly done (playbook groups) */
 	EXIT_USAGE = 2,       /* usage or configuration error; nothing changed */
 	EXIT_UNDONE = 3,      /* a fix failed and was undone, or failed having
 				 changed nothing: the host is as it was */

@@ -30,6 +30,8 @@ struct fault {
 	const char *advice;  /* what a person should do; ${fact} expanded */
 	const char *upstream; /* comma-separated fault IDs that cause this one */
 	int warning;         /* a warning, not an error (headroom, expiry) */
+	const char *code2_when; /* a rule: when it holds, the finding carries
+	                         * code2 (the FAQ row that fits), not code */
 };
 
 struct errcode {

@@ -109,8 +109,7 @@ result_word(const struct fleet *fl, const struct host_result *h)
 		return "not run";
 	if (h->held)
 		return "held";
-	if (h->gate_hold != GATE_OPEN && h->changed == 0 &&
-	    h->exit == EXIT_FINDINGS)
+	if (h->gate_hold != GATE_OPEN && h->exit == EXIT_FINDINGS)
 		return gate_hold_word(h->gate_hold);
 	switch (h->exit) {
 	case EXIT_HEALTHY:
@@ -142,6 +141,9 @@ host_conf(struct fleet *fl, const struct inv_host *h)
 	size_t i, j, n;
 	int own_disable = 0, own_required = 0;
 
+	/* the controller's own name is not the host's: a host is named by
+	 * its inventory name=, or its address */
+	conf_override(c, "site.host_name", "");
 	for (i = 0; i < h->nset; i++) {
 		conf_override(c, h->set[i].key, h->set[i].value);
 		if (strcmp(h->set[i].key, "probes.disable") == 0)
@@ -210,8 +212,8 @@ failure_of(const struct report *rep)
 				m = rec->message;
 			if (m != NULL)
 				return xasprintf("playbook %s, step %d (%s): "
-				    "%.*s", rep->runs[i].pb->name, rec->index +
-				    1, rec->type, MESSAGE_MAX, m);
+				    "%.*s", rep->runs[i].pb->name, rec->index,
+				    rec->type, MESSAGE_MAX, m);
 		}
 	if (rep->nnotes > 0)
 		return xstrndup(rep->notes[0], MESSAGE_MAX);
@@ -388,7 +390,7 @@ run_host(struct fleet *fl, size_t idx)
 	struct engine_opts eo;
 	struct buf ids = BUF_INIT;
 	const char *name;
-	char *cause = NULL, *dir = NULL;
+	char *cause = NULL, *dir = NULL, *hname;
 	int64_t start = now_ms(), deadline;
 	size_t i;
 	int r, arrived = 0, lockfd = -1;
@@ -402,11 +404,14 @@ run_host(struct fleet *fl, size_t idx)
 		cause = NULL;
 		goto out;
 	}
+	/* its inventory name=, else named as -H names it (remote_host_name):
+	 * the audit records, the state directory and `jobfix -H HOST undo`
+	 * agree; host_conf dropped the controller's own site.host_name */
 	name = conf_str(conf, "site.host_name");
-	/* named as -H names it (the host, without user and port): the
-	 * audit records, the state directory and `jobfix -H HOST undo` agree */
+	hname = remote_host_name(h->host, h->port);
 	site = site_new(conf, tp, name != NULL && *name != '\0' ? name :
-	    h->host);
+	    hname);
+	free(hname);
 	site->keep_state = fl->fixing && !fl->o->dry_run;
 	rep = report_new(fl->o->command, site->host, conf_str(conf,
 	    "site.root"), fl->o->dry_run);
@@ -474,7 +479,7 @@ run_host(struct fleet *fl, size_t idx)
 	res->changed = count_changed(rep);
 	if (res->exit >= EXIT_USAGE)
 		res->message = failure_of(rep);
-	else if (res->gate_hold != GATE_OPEN && res->changed == 0)
+	else if (res->gate_hold != GATE_OPEN)
 		res->message = held_why(rep);
 	else if (rep->nnotes > 0 && fl->o->verbose)
 		res->message = xstrndup(rep->notes[0], MESSAGE_MAX);

@@ -441,8 +441,16 @@ gate_may_run(struct gate *h, const struct playbook *pb, char **why)
 	char *cause = NULL;
 	int r;
 
-	if ((r = host_held(h, why)) != GATE_OPEN)
+	if ((r = host_held(h, why)) != GATE_OPEN) {
+		/* every hold is a record: a pause or a lock as much as the
+		 * rate limit (which records the start of its hold) */
+		if (h->audit != NULL && heal_audit_event(h->audit, h->run_id,
+		    "held", pb->name, *why, &cause) != 0) {
+			warnx("%s", cause);
+			free(cause);
+		}
 		return r;
+	}
 	if (!h->guarded)
 		return GATE_OPEN;
 	if (heal_counters_load(h->site, &counters, &cause) != 0) {

@@ -295,6 +295,8 @@ register_site_secrets(struct site *site)
 	for (i = 0; i < n; i++)
 		if (is_secret_key(props_key_at(p, i)))
 			secret_register(props_get(p, props_key_at(p, i)));
+		else
+			url_passwords(props_get(p, props_key_at(p, i)), 1);
 	props_free(p);
 	buf_free(&b);
 }

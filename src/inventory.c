@@ -325,54 +325,84 @@ fail:
 	return r;
 }
 
+/* A host and the port it is reached on, for the duplicate check. */
+struct host_port {
+	const struct inv_host *h;
+	long port;
+};
+
 static int
 cmp_hosts(const void *a, const void *b)
 {
-	const struct inv_host *x = *(const struct inv_host *const *)a;
-	const struct inv_host *y = *(const struct inv_host *const *)b;
-	int c = strcmp(x->host, y->host);
+	const struct host_port *x = a, *y = b;
+	int c = strcmp(x->h->host, y->h->host);
 
 	if (c != 0)
 		return c;
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
-	return x->line < y->line ? -1 : x->line > y->line;
+	return x->h->line < y->h->line ? -1 : x->h->line > y->h->line;
+}
+
+/* The port h is reached on: its own, else its ssh.port setting, else
+ * defport (0: the port as written, 0 when none is). */
+static long
+host_port(const struct inv_host *h, int defport)
+{
+	long p;
+	size_t i;
+
+	if (h->port != 0 || defport == 0)
+		return h->port;
+	for (i = 0; i < h->nset; i++)
+		if (strcmp(h->set[i].key, "ssh.port") == 0 &&
+		    str_to_long(h->set[i].value, &p) == 0)
+			return p;
+	return defport;
 }
 
 /* A host listed twice (same address and port): sorted, so O(n log n). */
 static int
-check_duplicates(struct inventory *inv, char **cause)
+check_duplicates(struct inventory *inv, int defport, char **cause)
 {
-	const struct inv_host **v, *dup = NULL, *first;
+	struct host_port *v;
+	const struct host_port *dup = NULL;
 	size_t i;
+	int r = 0;
 
 	if (inv->n < 2)
 		return 0;
 	v = xreallocarray(NULL, inv->n, sizeof *v);
-	for (i = 0; i < inv->n; i++)
-		v[i] = &inv->hosts[i];
-	qsort(v, inv->n, sizeof *v, cmp_hosts);
-	for (i = 1; i < inv->n; i++) {
-		if (strcmp(v[i]->host, v[i - 1]->host) == 0 &&
-		    v[i]->port == v[i - 1]->port && (dup == NULL ||
-		    v[i]->line < dup->line)) {
-			dup = v[i];
-		}
+	for (i = 0; i < inv->n; i++) {
+		v[i].h = &inv->hosts[i];
+		v[i].port = host_port(&inv->hosts[i], defport);
 	}
+	qsort(v, inv->n, sizeof *v, cmp_hosts);
+	/* the second listing that comes first in the file; sorted by line
+	 * within a host, v[i - 1] is then an earlier listing of it */
+	for (i = 1; i < inv->n; i++)
+		if (strcmp(v[i].h->host, v[i - 1].h->host) == 0 &&
+		    v[i].port == v[i - 1].port && (dup == NULL ||
+		    v[i].h->line < dup->h->line))
+			dup = &v[i];
 	if (dup != NULL) {
-		/* the first listing of dup's address */
-		for (i = 0; i < inv->n; i++)
-			if (strcmp(inv->hosts[i].host, dup->host) == 0 &&
-			    inv->hosts[i].port == dup->port)
-				break;
-		first = &inv->hosts[i];
-		free(v);
-		return set_cause(cause, JF_ERR_PARSE, "%s:%d: host \"%s\" is "
-		    "already listed on line %d", inv->path, dup->line,
-		    dup->spec, first->line);
+		const struct host_port *first = dup;
+		while (first > v && strcmp(first[-1].h->host, dup->h->host) ==
+		    0 && first[-1].port == dup->port)
+			first--;
+		r = set_cause(cause, JF_ERR_PARSE, "%s:%d: host \"%s\" is "
+		    "already listed on line %d%s", inv->path, dup->h->line,
+		    dup->h->spec, first->h->line, strcmp(dup->h->spec,
+		    first->h->spec) != 0 ? " (the same address and port)" : "");
 	}
 	free(v);
-	return 0;
+	return r;
+}
+
+int
+inventory_check_ports(struct inventory *inv, int defport, char **cause)
+{
+	return check_duplicates(inv, defport, cause);
 }
 
 struct inventory *
@@ -410,7 +440,7 @@ inventory_parse(const char *name, const char *text, size_t len, char **cause)
 		free(line);
 		p = nl != NULL ? nl + 1 : end;
 	}
-	if (check_duplicates(inv, cause) != 0)
+	if (check_duplicates(inv, 0, cause) != 0)
 		goto fail;
 	return inv;
 fail:

@@ -53,6 +53,11 @@ struct inventory *inventory_parse(const char *name, const char *text,
     size_t len, char **cause);
 /* Reads and parses a local file. */
 struct inventory *inventory_load(const char *path, char **cause);
+/* -JF_ERR_PARSE (file and line in cause) when two hosts are reached on the
+ * same address and port once ports not written are known: the host's
+ * ssh.port setting, else defport (jobfix.conf's ssh.port).  "h" and
+ * "h:22" are one host. */
+int inventory_check_ports(struct inventory *, int defport, char **cause);
 void inventory_free(struct inventory *);
 
 /* [USER@]HOST[:PORT]; *user NULL when not given, *port 0 when not given. */

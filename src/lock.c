@@ -77,6 +77,7 @@ lock_acquire(const char *state_dir, int wait_seconds, char **cause)
 	char *path = path_join(state_dir, "lock"), pid[64], held[64];
 	int64_t deadline = now_ms() + (int64_t)wait_seconds * 1000;
 	struct timespec ts = { 0, 100 * 1000000 };
+	struct stat st;
 	ssize_t n;
 	int fd, r;
 
@@ -86,12 +87,23 @@ lock_acquire(const char *state_dir, int wait_seconds, char **cause)
 		free(path);
 		return r;
 	}
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) ==
-	    -1) {
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+	    O_NONBLOCK, 0600)) == -1) {
 		r = set_cause(cause, JF_ERR_IO, "lock \"%s\": %s", path,
 		    strerror(errno));
 		free(path);
 		return r;
+	}
+	/* a FIFO or a device there is no lock of jobfix's */
+	if (fstat(fd, &st) == -1) {
+		r = set_cause(cause, JF_ERR_IO, "lock \"%s\": %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = set_cause(cause, JF_ERR_IO, "lock \"%s\": %s, not a regular "
+		    "file: refusing to use it", path, file_kind(st.st_mode));
+		goto fail;
 	}
 	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {

@@ -31,7 +31,6 @@ void
 log_emit(enum log_level l, const char *file, const char *func, int line,
     const char *fmt, ...)
 {
-	static const char *const names[] = { "", "error", "warning", "", "debug" };
 	static const char *const colours[] = { "", "\033[31m", "\033[33m", "", "\033[2m" };
 	va_list ap;
 	char *msg, *safe;
@@ -48,9 +47,13 @@ log_emit(enum log_level l, const char *file, const char *func, int line,
 		    use_colour ? "\033[0m" : "");
 	else if (l == LOG_INFO)
 		fprintf(stderr, "jobfix: %s\n", safe);
+	else if (l == LOG_ERROR)
+		/* the prefix translated whole: "jobfix：错误：" under zh_CN */
+		fprintf(stderr, _("%sjobfix: error:%s %s\n"), use_colour ?
+		    colours[l] : "", use_colour ? "\033[0m" : "", safe);
 	else
-		fprintf(stderr, "%sjobfix: %s:%s %s\n", use_colour ? colours[l] : "",
-		    names[l], use_colour ? "\033[0m" : "", safe);
+		fprintf(stderr, _("%sjobfix: warning:%s %s\n"), use_colour ?
+		    colours[l] : "", use_colour ? "\033[0m" : "", safe);
 	free(msg);
 	free(safe);
 }

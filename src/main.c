@@ -31,7 +31,7 @@
 enum {
 	OPT_JSON = 256, OPT_NO_COLOR, OPT_VERSION, OPT_ALLOW_RESTART, OPT_WAIT,
 	OPT_KEEP, OPT_ACCEPT_NEW, OPT_KNOWN_HOSTS, OPT_SINCE, OPT_AUTO, OPT_OFFLINE,
-	OPT_LIST_COMMANDS,
+	OPT_LIST_COMMANDS, OPT_NO_HEAD,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +55,7 @@ static const struct option longopts[] = {
 	{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
 	{ "offline", no_argument, NULL, OPT_OFFLINE },
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "no-head", no_argument, NULL, OPT_NO_HEAD },
 	{ "auto", no_argument, NULL, OPT_AUTO },
 	{ "list-commands", no_argument, NULL, OPT_LIST_COMMANDS },
 	{ NULL, 0, NULL, 0 },
@@ -89,6 +90,8 @@ cmd_usage(FILE *fp)
 	    "      --offline       skip the probes that talk to services\n"
 	    "      --since TIME    audit show: records from TIME (ISO 8601, "
 	    "or 30m, 2h, 7d)\n"
+	    "      --no-head       audit verify: a copy of a log, without "
+	    "its head file\n"
 	    "      --version, -h, --help\n\ncommands:\n"), JOBFIX_SYSCONFDIR);
 	t = cmd_table(&n);
 	for (i = 0; i < n; i++)
@@ -133,6 +136,29 @@ usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n%s\n", _("try 'jobfix --help'"));
 	return EXIT_USAGE;
+}
+
+void
+cmd_getopt_error(int ch, char *const *argv)
+{
+	const char *word = argv[optind - 1];
+	size_t n;
+
+	/* a long option as typed, up to its '='; a short one by optopt
+	 * (which may sit inside a cluster such as -nZ) */
+	if (word != NULL && strncmp(word, "--", 2) == 0) {
+		n = strcspn(word, "=");
+		if (ch == ':')
+			fprintf(stderr, _("jobfix: option %.*s needs an "
+			    "argument\n"), (int)n, word);
+		else
+			fprintf(stderr, _("jobfix: unknown option %.*s\n"),
+			    (int)n, word);
+	} else if (ch == ':')
+		fprintf(stderr, _("jobfix: option -%c needs an argument\n"),
+		    optopt);
+	else
+		fprintf(stderr, _("jobfix: unknown option -%c\n"), optopt);
 }
 
 /* The configuration file: -c, else the default if it exists. */
@@ -195,7 +221,9 @@ main(int argc, char **argv)
 	struct cmd_ctx c;
 	const struct cmd_entry *e;
 	char *cause = NULL, *end, *rhost = NULL, *rhost_dir = NULL;
-	const char *optstring = "+c:r:H:i:nyqvh", *word = NULL;
+	/* ':' first: getopt reports nothing itself (its messages are
+	 * glibc's), cmd_getopt_error does, in the user's language */
+	const char *optstring = "+:c:r:H:i:nyqvh", *word = NULL;
 	struct remote_cli rcli;
 	int ch, r, lockfd = -1, verbose = 0;
 
@@ -235,6 +263,7 @@ again:
 		case OPT_KNOWN_HOSTS: c.opts.known_hosts = optarg; break;
 		case OPT_OFFLINE: c.opts.offline = 1; break;
 		case OPT_SINCE: c.opts.since = optarg; break;
+		case OPT_NO_HEAD: c.opts.no_head = 1; break;
 		case OPT_AUTO:
 			c.opts.unattended = c.opts.yes = c.opts.quiet = 1;
 			break;
@@ -242,6 +271,7 @@ again:
 			list_commands();
 			return EXIT_HEALTHY;
 		default:
+			cmd_getopt_error(ch, argv);
 			fprintf(stderr, "%s\n", _("try 'jobfix --help'"));
 			return EXIT_USAGE;
 		}
@@ -275,6 +305,13 @@ again:
 	}
 
 	r = EXIT_USAGE;
+	if ((e->flags & CMD_THIS_HOST) && c.opts.host != NULL) {
+		error(_("%s -H %s: the maintenance flag of this machine holds "
+		    "every run from it, to every host; to %s %s alone, run "
+		    "`jobfix %s` there (its remote.maintenance_file)"), e->name,
+		    c.opts.host, e->name, c.opts.host, e->name);
+		goto out;
+	}
 	if ((e->flags & (CMD_SITE | CMD_PLAYBOOKS)) &&
 	    (c.conf = load_conf(&c)) == NULL)
 		goto out;
@@ -305,6 +342,11 @@ again:
 			c.site = site_new(c.conf, c.tp, conf_str(c.conf,
 			    "site.host_name"));
 		}
+	}
+	if ((e->flags & CMD_INSTALL) && site_check_root(c.site, &cause) != 0) {
+		error("%s", cause);
+		r = EXIT_USAGE;
+		goto out;
 	}
 	/* the state directory is trusted as OpenSSH and sudo trust their
 	 * files, or not used at all (jobfix(8), STATE DIRECTORY) */

@@ -41,7 +41,7 @@
 enum family {
 	F_RUNS, F_LAST_TIME, F_LAST_DURATION, F_LAST_EXIT, F_FINDINGS,
 	F_FINDING_RUNS, F_PLAYBOOK_RUNS, F_HOLDS, F_HELD, F_MAINTENANCE,
-	F_PROBE_DURATION, F_PROBE_RESULT, F_COUNT
+	F_PROBE_DURATION, F_PROBE_RESULT, F_WRITE_FAILURES, F_COUNT
 };
 
 static const struct {
@@ -71,10 +71,13 @@ static const struct {
 	  "How long each probe took in the last run." },
 	{ "jobfix_probe_result", "gauge",
 	  "How each probe ended in the last run: 1 for its result, 0 for the others." },
+	{ "jobfix_metrics_write_failures_total", "counter",
+	  "Runs whose metrics file could not be written (jobfix_runs_total counts them all the same)." },
 };
 
-static const char *const pb_results[] = { "fixed", "held", "undone", "failed" };
-enum { R_FIXED, R_HELD, R_UNDONE, R_FAILED, R_COUNT };
+static const char *const pb_results[] = { "fixed", "held", "undone", "failed",
+	"partial" };
+enum { R_FIXED, R_HELD, R_UNDONE, R_FAILED, R_PARTIAL, R_COUNT };
 
 static const char *const probe_results[] = { "ok", "failed", "timed_out" };
 
@@ -216,6 +219,9 @@ pb_result_bits(const struct report *rep, const struct playbook *pb)
 		case OUT_FAILED:
 			bits |= 1u << R_FAILED;
 			break;
+		case OUT_PARTIAL:
+			bits |= 1u << R_PARTIAL;
+			break;
 		case OUT_SKIPPED:
 			bits |= 1u << R_HELD;
 			break;
@@ -289,17 +295,24 @@ count_run(json_t *st, const struct report *rep,
 /* Reads, updates and writes the host's totals under metrics.lock. */
 static json_t *
 update_state(struct site *site, const struct report *rep,
-    const struct playbook_set *pbs, json_t *ratelimit)
+    const struct playbook_set *pbs, json_t *ratelimit, int write_failed)
 {
 	char *dir = NULL, *path, *cause = NULL;
 	json_t *st = NULL;
+	struct stat sb;
 	int fd = -1;
 
 	if (site_state_subdir(site, NULL, &dir, &cause) != 0)
 		goto fail;
 	path = path_join(dir, "metrics.lock");
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	    0600);
 	free(path);
+	if (fd != -1 && (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))) {
+		close(fd);
+		fd = -1;
+		errno = EINVAL; /* not a regular file */
+	}
 	if (fd == -1 || flock(fd, LOCK_EX) == -1) {
 		set_cause(&cause, JF_ERR_IO, "\"%s/metrics.lock\": %s", dir,
 		    strerror(errno));
@@ -307,7 +320,10 @@ update_state(struct site *site, const struct report *rep,
 	}
 	if (heal_state_read(site, "metrics.json", &st, &cause) != 0)
 		goto fail;
-	count_run(st, rep, pbs, ratelimit);
+	if (write_failed)
+		add_int(st, "write_failures", 1);
+	else
+		count_run(st, rep, pbs, ratelimit);
 	if (heal_state_write(site, "metrics.json", st, &cause) != 0)
 		goto fail;
 	close(fd);
@@ -350,11 +366,15 @@ metrics_add(struct metrics *m, const char *host, struct site *site,
 		ratelimit = json_object();
 	pthread_mutex_lock(&m->lock);
 	if (site != NULL)
-		st = update_state(site, rep, pbs, ratelimit);
+		st = update_state(site, rep, pbs, ratelimit, 0);
 
 	if (st != NULL)
 		sample(&b[F_RUNS], F_RUNS, host, num(n1, int_at(st, "runs")),
 		    NULL);
+	/* this host's own file (a fleet's is the controller's) */
+	if (st != NULL && host == NULL)
+		sample(&b[F_WRITE_FAILURES], F_WRITE_FAILURES, host, num(n1,
+		    int_at(st, "write_failures")), NULL);
 	{
 		struct timespec ts;
 		int64_t start;
@@ -478,6 +498,10 @@ metrics_local_run(struct site *site, const struct report *rep,
 	if (metrics_write(m, path, &cause) != 0) {
 		warnx(_("metrics: %s"), cause);
 		free(cause);
+		/* The run is in jobfix_runs_total all the same: it ran, and
+		 * the next file written shows it, so increase() misses no
+		 * run.  That this file was not written is counted too. */
+		json_decref(update_state(site, rep, pbs, NULL, 1));
 	}
 	metrics_free(m);
 }

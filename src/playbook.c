@@ -36,6 +36,7 @@ playbook_free(struct playbook *pb)
 			strv_free(pb->steps[i].params[j].values);
 		}
 		free(pb->steps[i].params);
+		free(pb->steps[i].group);
 	}
 	free(pb->steps);
 	free(pb->name);
@@ -107,6 +108,16 @@ load_step(struct playbook *pb, struct step *st, config_setting_t *s,
 		line = (int)config_setting_source_line(m);
 		if (strcmp(config_setting_name(m), "type") == 0)
 			continue;
+		if (strcmp(config_setting_name(m), "group") == 0) {
+			if (config_setting_type(m) != CONFIG_TYPE_STRING ||
+			    *config_setting_get_string(m) == '\0')
+				return set_cause(cause, JF_ERR_PARSE, "%s:%d: "
+				    "step %d: \"group\" must be a name",
+				    origin, line, st->index);
+			free(st->group);
+			st->group = xstrdup(config_setting_get_string(m));
+			continue;
+		}
 		found = 0;
 		for (allowed = t->params; *allowed != NULL; allowed++) {
 			const char *a = **allowed == '!' ? *allowed + 1 : *allowed;
@@ -175,6 +186,43 @@ load_step(struct playbook *pb, struct step *st, config_setting_t *s,
 			free(why);
 			return -JF_ERR_PARSE;
 		}
+	}
+	return 0;
+}
+
+/*
+ * Steps stand or fall together by group: a step without `group` is in the
+ * group of the step before it (the first step, in the playbook's first
+ * group).  A group's steps follow one another: a group named again after
+ * another began is an error.
+ */
+static int
+number_groups(struct playbook *pb, const char *origin, char **cause)
+{
+	size_t i, j;
+	int no = 0;
+
+	for (i = 1; i < pb->nsteps; i++) {
+		struct step *st = &pb->steps[i], *prev = &pb->steps[i - 1];
+
+		if (st->group == NULL) {
+			st->group = prev->group ? xstrdup(prev->group) : NULL;
+			st->group_no = no;
+			continue;
+		}
+		if (prev->group != NULL && strcmp(st->group, prev->group) == 0) {
+			st->group_no = no;
+			continue;
+		}
+		for (j = 0; j < i; j++)
+			if (pb->steps[j].group != NULL &&
+			    strcmp(pb->steps[j].group, st->group) == 0)
+				return set_cause(cause, JF_ERR_PARSE, "%s:%d: step "
+				    "%d: group \"%s\" began at step %d and "
+				    "another came between: a group's steps "
+				    "follow one another", origin, st->line,
+				    st->index, st->group, pb->steps[j].index);
+		st->group_no = ++no;
 	}
 	return 0;
 }
@@ -289,6 +337,7 @@ playbook_parse(const char *text, const char *origin, char **cause)
 		    config_setting_get_elem(s, (unsigned)i), origin, cause)) != 0)
 			goto out;
 	}
+	r = number_groups(pb, origin, cause);
 out:
 	config_destroy(&cfg);
 	if (r != 0) {

@@ -34,6 +34,10 @@ struct step {
 	size_t nparams;
 	int line;     /* in the playbook file */
 	int index;    /* 1-based position */
+	char *group;  /* the steps that stand or fall with it: its own
+			 `group = "NAME"`, else the step before's; NULL in
+			 a playbook that names no group */
+	int group_no; /* 0 for the first group, 1 for the next, ... */
 	const struct playbook *pb;
 };
 

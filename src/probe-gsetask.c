@@ -159,6 +159,21 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		facts_set(out, "gsetask.status", "ok", 0, "TLS handshake with "
 		    "%s (CA %s, client certificate %s)", ep, cl.ca_file,
 		    cl.cert_file);
+	} else if (r == -JF_ERR_TIMEOUT) {
+		/* a frozen gse_task, or a proxy without its backend: it does
+		 * not answer Job either */
+		facts_set(out, "gsetask.status", "down", 0, "TLS handshake "
+		    "with %s: no answer", ep);
+		{
+			char *text = xasprintf("%s accepted the TCP connection "
+			    "but did not answer the TLS handshake within the "
+			    "probe's deadline (%d ms): a frozen or overloaded "
+			    "gse_task, or a proxy without its backend", ep,
+			    ctx->timeout_ms);
+			facts_setv(out, "gsetask.error", text, 0, "TLS "
+			    "handshake");
+			free(text);
+		}
 	} else {
 		char *text = xasprintf("TLS handshake with %s: %s", ep,
 		    why ? why : "failed");

@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "log.h"
 #include "logscan.h"
+#include "i18n.h"
 #include "probe.h"
 
 #define LAST_MAX 300
@@ -72,16 +73,16 @@ file_facts(struct probe_ctx *ctx, struct logfile *lf, struct facts *out)
 
 	snprintf(name, sizeof name, "log.%s.exists", lf->name);
 	facts_set(out, name, lf->res.exists ? "yes" : "no", 0,
-	    "stat \"%s\" on %s", lf->path, ctx->site->host);
+	    N_("stat \"%s\" on %s"), lf->path, ctx->site->host);
 	if (!lf->res.exists) {
 		if (strcmp(lf->name, "job") == 0)
 			facts_set(out, "log.job.fresh", "no", 0,
-			    "\"%s\" does not exist on %s", lf->path,
+			    N_("\"%s\" does not exist on %s"), lf->path,
 			    ctx->site->host);
 		return;
 	}
 	snprintf(name, sizeof name, "log.%s.size", lf->name);
-	facts_set_long(out, name, (long)lf->res.size, "stat \"%s\" on %s",
+	facts_set_long(out, name, (long)lf->res.size, N_("stat \"%s\" on %s"),
 	    lf->path, ctx->site->host);
 	if (lf->res.rotated || lf->res.truncated || lf->res.incomplete) {
 		snprintf(name, sizeof name, "log.%s.scan", lf->name);
@@ -98,7 +99,7 @@ file_facts(struct probe_ctx *ctx, struct logfile *lf, struct facts *out)
 		fresh = FRESH_DEFAULT;
 	age = (int64_t)time(NULL) - lf->res.mtime_ns / 1000000000;
 	facts_set(out, "log.job.fresh", age <= fresh ? "yes" : "no", 0,
-	    "\"%s\" modified %lld s ago (logs.fresh_seconds = %ld)",
+	    N_("\"%s\" modified %lld s ago (logs.fresh_seconds = %ld)"),
 	    lf->path, (long long)age, fresh);
 }
 
@@ -205,14 +206,14 @@ logs_run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		}
 		snprintf(name, sizeof name, "log.%s.count", sigs[i].id);
 		text = xasprintf("%llu", (unsigned long long)count);
-		facts_set(out, name, text, 0, "lines with \"%s\" in %s and %s "
-		    "since scanning began", sigs[i].texts[0], files[0].path,
+		facts_set(out, name, text, 0, N_("lines with \"%s\" in %s and %s "
+		    "since scanning began"), sigs[i].texts[0], files[0].path,
 		    files[1].path);
 		free(text);
 		snprintf(name, sizeof name, "log.%s.new", sigs[i].id);
 		text = xasprintf("%llu", (unsigned long long)new_count);
-		facts_set(out, name, text, 0, "lines with \"%s\" written since "
-		    "the previous scan", sigs[i].texts[0]);
+		facts_set(out, name, text, 0, N_("lines with \"%s\" written since "
+		    "the previous scan"), sigs[i].texts[0]);
 		free(text);
 		if (best == NULL)
 			continue;
@@ -223,8 +224,8 @@ logs_run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		free(text);
 		snprintf(name, sizeof name, "log.%s.age", sigs[i].id);
 		age = (int64_t)time(NULL) - best->last_seen;
-		facts_set_long(out, name, age < 0 ? 0L : (long)age, "last found "
-		    "by the scan of %s:%llu", bestf->path,
+		facts_set_long(out, name, age < 0 ? 0L : (long)age, N_("last found "
+		    "by the scan of %s:%llu"), bestf->path,
 		    (unsigned long long)best->last_line);
 		if (strcmp(sigs[i].id, "script_timeout") == 0)
 			timeout_fact(ctx, bestf, best, out);

@@ -5,6 +5,9 @@
  *   mycnf.status           ok | missing | invalid
  *   mycnf.event_scheduler  ON | OFF | DISABLED | unset (the value that wins
  *                          in the groups of mysql.groups), evidence FILE:LINE
+ *   mycnf.unchecked        the option files could not be read as the
+ *                          server reads them (an !include cycle, a NUL
+ *                          byte, ...): what and where
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 #include <strings.h>
 
 #include "mycnf.h"
+#include "i18n.h"
 #include "probe.h"
 
 static const char *
@@ -45,17 +49,20 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	if ((r = mycnf_load(ctx->tp, path, &m, &why)) != 0) {
 		facts_set(out, "mycnf.status", r == -JF_ERR_NOTFOUND ?
 		    "missing" : "invalid", 0, "%s", why);
+		if (r != -JF_ERR_NOTFOUND)
+			facts_set(out, "mycnf.unchecked", why, 0, "reading %s "
+			    "and its includes as the server does", path);
 		free(why);
 		return 0;
 	}
-	facts_set(out, "mycnf.status", "ok", 0, "%s and %zu included files",
+	facts_set(out, "mycnf.status", "ok", 0, N_("%s and %zu included files"),
 	    path, mycnf_nfiles(m) - 1);
 	v = mycnf_get(m, (const char *const *)groups, "event_scheduler", &file,
 	    &line);
 	if (v == NULL)
-		facts_set(out, "mycnf.event_scheduler", "unset", 0, "no "
+		facts_set(out, "mycnf.event_scheduler", "unset", 0, N_("no "
 		    "event_scheduler in the groups the server reads, in %s or "
-		    "its includes", path);
+		    "its includes"), path);
 	else
 		facts_set(out, "mycnf.event_scheduler", normalise(v), 0,
 		    "%s:%d: event_scheduler=%s", file, line, v);

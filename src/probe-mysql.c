@@ -12,6 +12,23 @@
  *   mysql.bad_keys         job.conf keys to check when the login is refused
  *                          or a setting is missing (start.credentials)
  *   mysql.version          VERSION()
+ *   mysql.server           the server that answered (always over TCP, as
+ *                          Job's JDBC connects); evidence: its @@hostname,
+ *                          @@port, @@socket.  Every fact's evidence names
+ *                          HOST:PORT
+ *   mysql.port, mysql.socket, mysql.datadir, mysql.pid_file
+ *                          @@port, @@socket, @@datadir, @@pid_file
+ *   mysql.unchecked        what could not be asked after the login
+ *   mysql.pid              the server's process, from @@pid_file read on
+ *                          this host (absent: the server runs elsewhere,
+ *                          or its pid file cannot be read)
+ *   mysql.option_files     the option files it reads, in order, from its
+ *                          command line (/proc/PID/cmdline: --no-defaults,
+ *                          --defaults-file, --defaults-extra-file), else the
+ *                          standard search order; with their includes
+ *   mysql.reads_mycnf      yes | no | unknown: whether site.mycnf is one of
+ *                          them (or included by one); evidence says how
+ *                          it was found out, or why it could not be
  *   mysql.event_scheduler  ON | OFF | DISABLED (@@event_scheduler)
  *   mysql.log_schema       present | missing: the Job log schema
  *                          (mysql.log_schema setting)
@@ -42,6 +59,7 @@
 #include <strings.h>
 
 #include "log.h"
+#include "mycnf.h"
 #include "probe-svc.h"
 
 /* MySQL's server error numbers (mysqld_error.h) that mean "login refused". */
@@ -99,6 +117,8 @@ sql_list(MYSQL *db, const char *const *names)
 struct now {
 	char *scheduler;
 	char *version;
+	char *server;   /* @@hostname, @@port, @@socket */
+	char *datadir, *pid_file, *port, *socket;
 	long to_days;   /* TO_DAYS(CURDATE()) */
 	long unix_day;  /* UNIX_TIMESTAMP(CURDATE()) */
 };
@@ -115,6 +135,11 @@ now_row(MYSQL_ROW row, unsigned long *len, void *arg)
 		n->to_days = 0;
 	if (row[3] == NULL || str_to_long(row[3], &n->unix_day) != 0)
 		n->unix_day = 0;
+	n->port = xstrdup(row[4] ? row[4] : "");
+	n->socket = xstrdup(row[5] ? row[5] : "");
+	n->datadir = xstrdup(row[6] ? row[6] : "");
+	n->pid_file = xstrdup(row[7] ? row[7] : "");
+	n->server = xstrdup(row[8] ? row[8] : "");
 }
 
 static void
@@ -391,6 +416,137 @@ out:
 	free(list);
 }
 
+/* The server's option files, as it was started: see the header. */
+static void
+option_file_facts(struct probe_ctx *ctx, struct facts *out, const char *ep,
+    const struct now *now)
+{
+	static const char *const standard[] = {
+		"/etc/my.cnf", "/etc/mysql/my.cnf",
+	};
+	struct transport *tp = ctx->tp;
+	const char *mycnf = site_path(ctx->site, "site.mycnf");
+	struct buf b = BUF_INIT, files = BUF_INIT, how = BUF_INIT;
+	char *why = NULL, *path = NULL, *want = NULL, *extra = NULL;
+	char *dfile = NULL, *p, *end;
+	const char *tops[4];
+	size_t ntops = 0, i, j;
+	long pid = 0;
+	int nodefaults = 0, found = 0;
+
+	if (now->pid_file == NULL || *now->pid_file == '\0') {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s has no "
+		    "@@pid_file: the option files the server reads are not "
+		    "known", ep);
+		goto out;
+	}
+	if (tp_read(tp, now->pid_file, &b, 64, &why) != 0 ||
+	    (str_trim(b.data ? b.data : (char *)""), str_to_long(b.data ?
+	    b.data : "", &pid) != 0) || pid <= 0) {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "@@pid_file "
+		    "of %s is %s, which cannot be read on this host (%s): the "
+		    "server may run elsewhere; the option files it reads are "
+		    "not known", ep, now->pid_file, why ? why : "no pid");
+		goto out;
+	}
+	facts_set_long(out, "mysql.pid", pid, "%s (@@pid_file of %s)",
+	    now->pid_file, ep);
+	buf_reset(&b);
+	free(why);
+	why = NULL;
+	path = xasprintf("/proc/%ld/cmdline", pid);
+	if (tp_read(tp, path, &b, 1 << 16, &why) != 0 || b.len == 0) {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s cannot "
+		    "be read (%s): how the server was started is not known",
+		    path, why ? why : "empty");
+		goto out;
+	}
+	/* argv, NUL-separated; the server takes these options first */
+	for (p = b.data, end = b.data + b.len; p < end; p += strlen(p) + 1) {
+		if (strcmp(p, "--no-defaults") == 0)
+			nodefaults = 1;
+		else if (str_startswith(p, "--defaults-file=") && dfile == NULL)
+			dfile = xstrdup(p + 16);
+		else if (str_startswith(p, "--defaults-extra-file=") &&
+		    extra == NULL)
+			extra = xstrdup(p + 22);
+	}
+	if (nodefaults) {
+		buf_printf(&how, "%s: --no-defaults: the server reads no "
+		    "option file", path);
+	} else if (dfile != NULL) {
+		tops[ntops++] = dfile;
+		buf_printf(&how, "%s: --defaults-file=%s", path, dfile);
+	} else {
+		for (i = 0; i < nitems(standard); i++)
+			tops[ntops++] = standard[i];
+		if (extra != NULL)
+			tops[ntops++] = extra;
+		buf_printf(&how, "%s: no --defaults-file, so the standard "
+		    "order /etc/my.cnf, /etc/mysql/my.cnf%s%s, ~/.my.cnf", path,
+		    extra ? ", --defaults-extra-file=" : "", extra ? extra : "");
+	}
+	if ((dfile != NULL && *dfile != '/') || (extra != NULL &&
+	    *extra != '/')) {
+		facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s: a "
+		    "relative option file path, read from the server's working "
+		    "directory", how.data);
+		goto out;
+	}
+	if (tp->ops->realpath(tp, mycnf, &want, &why) != 0)
+		want = xstrdup(mycnf);
+	free(why);
+	why = NULL;
+	for (i = 0; i < ntops; i++) {
+		struct mycnf *m = NULL;
+		char *cause = NULL;
+		int r = mycnf_load(tp, tops[i], &m, &cause);
+
+		if (r == -JF_ERR_NOTFOUND) {
+			free(cause);
+			continue;
+		}
+		if (r != 0) {
+			facts_set(out, "mysql.reads_mycnf", "unknown", 0, "%s; "
+			    "%s cannot be read as the server reads it: %s",
+			    how.data, tops[i], cause);
+			free(cause);
+			goto out;
+		}
+		for (j = 0; j < mycnf_nfiles(m); j++) {
+			const char *f = mycnf_file_path(m, j);
+			char *real = NULL, *rwhy = NULL;
+			if (tp->ops->realpath(tp, f, &real, &rwhy) != 0)
+				real = xstrdup(f);
+			free(rwhy);
+			buf_printf(&files, "%s%s", files.len ? " " : "", real);
+			if (strcmp(real, want) == 0)
+				found = 1;
+			free(real);
+		}
+		mycnf_free(m);
+	}
+	facts_set(out, "mysql.option_files", files.len ? files.data : "", 0,
+	    "%s", how.data);
+	if (found)
+		facts_set(out, "mysql.reads_mycnf", "yes", 0, "%s is among the "
+		    "option files of the server at %s (pid %ld): %s", want, ep,
+		    pid, how.data);
+	else
+		facts_set(out, "mysql.reads_mycnf", "no", 0, "%s is not among "
+		    "the option files of the server at %s (pid %ld: %s): %s",
+		    want, ep, pid, files.len ? files.data : "none", how.data);
+out:
+	buf_free(&b);
+	buf_free(&files);
+	buf_free(&how);
+	free(why);
+	free(path);
+	free(want);
+	free(extra);
+	free(dfile);
+}
+
 static int
 is_auth_error(unsigned int e)
 {
@@ -403,13 +559,14 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 {
 	struct buf from = BUF_INIT, bad = BUF_INIT;
 	const char *host, *port_s, *user, *pass, *khost, *kport, *kuser, *kpass;
-	struct now now = { NULL, NULL, 0, 0 };
+	struct now now;
 	char *ep = NULL, *h = NULL;
 	unsigned int secs, proto = MYSQL_PROTOCOL_TCP;
 	long port = 3306;
 	MYSQL *db = NULL;
 	int port_ok = 1;
 
+	memset(&now, 0, sizeof now);
 	(void)cause;
 	host = svc_key(ctx, "keys.mysql_host", "host", &khost, &from);
 	port_s = svc_key(ctx, "keys.mysql_port", "port", &kport, &from);
@@ -464,8 +621,10 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);
-	if (strcmp(host, "localhost") != 0)
-		mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
+	/* TCP, as Job connects (JDBC): the client library would take
+	 * "localhost" for its default Unix socket and ignore the port, and
+	 * so look at whichever server owns that socket */
+	mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
 	h = xstrdup(host);
 	if (mysql_real_connect(db, h, user, pass ? pass : "", NULL,
 	    (unsigned int)port, NULL, 0) == NULL) {
@@ -484,9 +643,18 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			    "refused the login made with these keys");
 		} else {
 			facts_set(out, "mysql.status", "down", 0, "connecting "
-			    "to %s (error %u, within %u s)", ep, e, secs);
-			svc_set(out, "mysql.error", from.data, "cannot "
-			    "connect to %s: %s", ep, msg);
+			    "to %s over TCP (error %u, within %u s)", ep, e,
+			    secs);
+			if (e == 2013 && strstr(msg, "initial communication") !=
+			    NULL)
+				svc_set(out, "mysql.error", from.data, "%s "
+				    "accepted the TCP connection but sent no "
+				    "greeting within %u s (a frozen or "
+				    "overloaded server, or a proxy without its "
+				    "backend)", ep, secs);
+			else
+				svc_set(out, "mysql.error", from.data, "cannot "
+				    "connect to %s: %s", ep, msg);
 		}
 		free(msg);
 		goto done;
@@ -496,17 +664,37 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	{
 		char *why = NULL;
 		if (query(db, "SELECT @@event_scheduler, VERSION(), "
-		    "TO_DAYS(CURDATE()), UNIX_TIMESTAMP(CURDATE())", now_row,
+		    "TO_DAYS(CURDATE()), UNIX_TIMESTAMP(CURDATE()), @@port, "
+		    "@@socket, @@datadir, @@pid_file, @@hostname", now_row,
 		    &now, ep, &why) != 0 || now.scheduler == NULL) {
 			facts_set(out, "mysql.query_error", why ? why : "no row",
 			    0, "SELECT @@event_scheduler failed");
+			facts_set(out, "mysql.unchecked", "no answer", 0, "%s let "
+			    "\"%s\" in, then did not answer SELECT "
+			    "@@event_scheduler: %s", ep, user, why ? why :
+			    "no row");
+			svc_set(out, "mysql.error", from.data, "%s let \"%s\" in, "
+			    "then did not answer SELECT @@event_scheduler: %s", ep,
+			    user, why ? why : "no row");
 			free(why);
 			goto done;
 		}
 	}
 	facts_set(out, "mysql.version", now.version, 0, "SELECT VERSION() on "
 	    "%s", ep);
+	/* which server answered: the one Job reaches at ep */
+	facts_set(out, "mysql.server", ep, 0, "TCP to %s: the server of "
+	    "host %s, @@port %s, @@socket %s", ep, now.server, now.port,
+	    now.socket);
+	facts_set(out, "mysql.port", now.port, 0, "SELECT @@port on %s", ep);
+	facts_set(out, "mysql.socket", now.socket, 0, "SELECT @@socket on %s",
+	    ep);
+	facts_set(out, "mysql.datadir", now.datadir, 0, "SELECT @@datadir on "
+	    "%s", ep);
+	facts_set(out, "mysql.pid_file", now.pid_file, 0, "SELECT @@pid_file "
+	    "on %s", ep);
 	scheduler_facts(db, out, ep, &now);
+	option_file_facts(ctx, out, ep, &now);
 	schema_facts(ctx, db, out, ep, &now);
 done:
 	mysql_close(db);
@@ -514,6 +702,11 @@ done:
 out:
 	free(now.scheduler);
 	free(now.version);
+	free(now.server);
+	free(now.port);
+	free(now.socket);
+	free(now.datadir);
+	free(now.pid_file);
 	free(ep);
 	free_secret(h);
 	buf_free(&from);

@@ -101,7 +101,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 {
 	struct conf *conf = ctx->site->conf;
 	const char *const *keys = conf_list(conf, "keys.ports");
-	const char *pattern = conf_str(conf, "job.process_pattern");
+	const char *pattern;
 	struct buf probs = BUF_INIT, checked = BUF_INIT;
 	struct tsock *socks = NULL;
 	struct tproc *procs = NULL;
@@ -112,7 +112,11 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	char *name;
 	const char *val, *cmd;
 	pid_t owner;
+	char *origin, *otext;
 
+	pattern = job_process_pattern(ctx, &origin, &otext);
+	free(origin);
+	free(otext);
 	have_re = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) == 0;
 	for (i = 0; keys != NULL && keys[i] != NULL; i++) {
 		long port;

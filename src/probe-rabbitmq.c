@@ -13,6 +13,8 @@
  *   rabbitmq.address    that address (or the first one, when all are ok)
  *   rabbitmq.error      what the broker or the network said
  *   rabbitmq.checked    "ADDR=STATUS; ..." for every address
+ *   rabbitmq.remedy     what a person should do about a refused login,
+ *                       by its cause
  *
  * Told apart (PLATFORM.md): no TCP connection or no AMQP greeting: down
  * (1255001); connection.close 403 ACCESS_REFUSED: wrong user or password;
@@ -25,6 +27,7 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -68,6 +71,11 @@ login(const char *host, int port, const char *vhost, const char *user,
 		a->error = why;
 		goto out;
 	}
+	/* librabbitmq bounds every read and write with poll() and its
+	 * timeouts only on a non-blocking socket: on a blocking one, a
+	 * broker that accepted the connection and then went silent (frozen,
+	 * or a proxy without its backend) holds recv() forever */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	amqp_tcp_socket_set_sockfd(sock, fd); /* the socket owns fd now */
 	ms_timeval((int)(end - now_ms()), &tv);
 	amqp_set_handshake_timeout(conn, &tv);
@@ -109,6 +117,12 @@ login(const char *host, int port, const char *vhost, const char *user,
 			a->error = xasprintf("the broker closed the connection "
 			    "during login (%s): usually a wrong user name or "
 			    "password", amqp_error_string2(r.library_error));
+		} else if (r.library_error == AMQP_STATUS_TIMEOUT) {
+			a->status = "down";
+			a->error = xasprintf("%s:%d accepted the TCP connection "
+			    "but did not answer the AMQP handshake within %d ms "
+			    "(a frozen or overloaded broker, or a proxy without "
+			    "its backend)", host, port, ms);
 		} else {
 			a->status = "down";
 			a->error = xasprintf("AMQP handshake failed: %s",
@@ -210,6 +224,21 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		facts_set(out, "rabbitmq.address", bad_addr, 0, "from job.conf "
 		    "key %s", kaddr);
 		svc_set(out, "rabbitmq.error", from.data, "%s", bad_err);
+		if (strcmp(bad_status, "access_refused") == 0)
+			svc_set(out, "rabbitmq.remedy", NULL, "The broker "
+			    "refused user \"%s\" or its password (job.conf "
+			    "keys %s and %s): a wrong password is refused the "
+			    "same way as a user that does not exist. Check the "
+			    "password, or let playbook rabbitmq-bk-job-grant "
+			    "create the user, or set its password to job.conf's "
+			    "(setting rabbitmq.manage_password).", user, kuser,
+			    kpass);
+		else if (strcmp(bad_status, "not_allowed") == 0)
+			svc_set(out, "rabbitmq.remedy", NULL, "The password "
+			    "was right, but vhost %s does not exist or \"%s\" "
+			    "has no permission on it: create it and grant "
+			    "\".*\" \".*\" \".*\" (playbook "
+			    "rabbitmq-bk-job-grant).", vhost, user);
 	}
 out:
 	free(copy);

@@ -12,12 +12,20 @@
  *   redis.maxmemory_policy
  *   redis.oom_errors      INFO errorstats: errorstat_OOM count since start
  *
- * oom: a maxmemory is set, the policy is noeviction, and used_memory has
- * reached it, or is within REDIS_FULL_MARGIN of it while writes have been
- * refused with OOM: Job's writes fail (1250002).  The margin is there
- * because used_memory counts the buffers of the clients connected at the
- * time: when the client that filled Redis goes away, used_memory drops a
- * little below maxmemory, and the next write of any size fills it again.
+ *   redis.keys_with_ttl   INFO keyspace: keys that have an expiry (the
+ *                         sum of expires= over the databases)
+ *   redis.unchecked       what could not be asked (INFO had no answer):
+ *                         "could not check", never "ok"
+ *
+ * oom: a maxmemory is set, memory is full, and Redis cannot evict: the
+ * policy is noeviction, or a volatile-* policy while no key has a TTL
+ * (volatile-* evicts only keys with one).  Every write Job makes is
+ * refused with OOM (1250002).  allkeys-* policies evict any key.  Full is
+ * used_memory at maxmemory, or within REDIS_FULL_MARGIN of it while writes
+ * have been refused with OOM.  The margin is there because used_memory
+ * counts the buffers of the clients connected at the time: when the client
+ * that filled Redis goes away, used_memory drops a little below maxmemory,
+ * and the next write of any size fills it again.
  */
 #include "config.h"
 
@@ -52,6 +60,42 @@ info_field(const char *info, const char *name)
 	return NULL;
 }
 
+/* The sum of "expires=N" over the "dbK:keys=..,expires=N,.." lines of
+ * INFO keyspace (0 when no database has keys). */
+static long
+keys_with_ttl(const char *info)
+{
+	const char *p = info, *q;
+	long sum = 0, v;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, "db", 2) == 0 && (q = strstr(p, "expires=")) !=
+		    NULL && q < p + strcspn(p, "\r\n")) {
+			char *num = xstrndup(q + 8, strspn(q + 8, "0123456789"));
+			if (str_to_long(num, &v) == 0)
+				sum += v;
+			free(num);
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return sum;
+}
+
+/* Why a command had no reply, in words: hiredis says "Resource
+ * temporarily unavailable" when its read timeout expired. */
+static const char *
+silent(const redisContext *c)
+{
+	if (c->err == REDIS_ERR_IO && (strstr(c->errstr, "temporarily") !=
+	    NULL || strstr(c->errstr, "timed out") != NULL))
+		return "it accepted the TCP connection but did not answer "
+		    "within the probe's deadline (a frozen or overloaded "
+		    "server, or a proxy without its backend)";
+	return c->errstr;
+}
+
 static redisReply *
 command(redisContext *c, const struct probe_ctx *ctx, const char *fmt,
     const char *arg)
@@ -69,11 +113,20 @@ memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
 {
 	redisReply *rep;
 	char *used = NULL, *max = NULL, *policy = NULL, *oom = NULL;
-	long u = 0, m = 0, n = 0;
+	long u = 0, m = 0, n = 0, expires = -2; /* -2: not asked */
+	int full;
 
 	rep = command(c, ctx, "INFO memory", NULL);
 	if (rep == NULL || rep->type != REDIS_REPLY_STRING) {
-		svc_set(out, "redis.status", NULL, "ok");
+		char *why = rep == NULL ? xstrdup(c->errstr) :
+		    rep->type == REDIS_REPLY_ERROR ? redact(rep->str) :
+		    xstrdup("not a text reply");
+		svc_set(out, "redis.unchecked", NULL, "%s answered PING but "
+		    "not INFO memory: %s", ep, why);
+		svc_set(out, "redis.error", NULL, "%s answered PING but not "
+		    "INFO memory (%s): its memory could not be checked", ep,
+		    why);
+		free(why);
 		goto out;
 	}
 	used = info_field(rep->str, "used_memory");
@@ -90,6 +143,24 @@ memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
 	if (rep != NULL)
 		freeReplyObject(rep);
 	rep = NULL;
+	if (policy != NULL && strncmp(policy, "volatile-", 9) == 0) {
+		rep = command(c, ctx, "INFO keyspace", NULL);
+		if (rep != NULL && rep->type == REDIS_REPLY_STRING)
+			expires = keys_with_ttl(rep->str);
+		if (rep != NULL)
+			freeReplyObject(rep);
+		rep = NULL;
+		if (expires < 0) {
+			svc_set(out, "redis.unchecked", NULL, "%s: no answer "
+			    "to INFO keyspace: %s", ep, c->errstr);
+			svc_set(out, "redis.error", NULL, "%s did not answer "
+			    "INFO keyspace: whether it can evict under %s could "
+			    "not be checked", ep, policy);
+			goto out;
+		}
+		facts_set_long(out, "redis.keys_with_ttl", expires, "INFO "
+		    "keyspace on %s: expires= summed over the databases", ep);
+	}
 	if (used == NULL || str_to_long(used, &u) != 0)
 		u = 0;
 	if (max == NULL || str_to_long(max, &m) != 0)
@@ -100,14 +171,23 @@ memory_facts(redisContext *c, const struct probe_ctx *ctx, struct facts *out,
 	    "INFO memory on %s", ep);
 	facts_set_long(out, "redis.oom_errors", n, "INFO errorstats on %s: "
 	    "writes refused with OOM since Redis started", ep);
-	if (m > 0 && (u >= m || (n > 0 && u >= m - m / REDIS_FULL_MARGIN)) &&
-	    policy != NULL && strcmp(policy, "noeviction") == 0) {
+	full = m > 0 && (u >= m || (n > 0 && u >= m - m / REDIS_FULL_MARGIN));
+	if (full && policy != NULL && strcmp(policy, "noeviction") == 0) {
 		facts_set(out, "redis.status", "oom", 0, "used_memory %ld of "
 		    "maxmemory %ld with policy noeviction on %s; %ld writes "
 		    "refused with OOM since Redis started", u, m, ep, n);
 		svc_set(out, "redis.error", NULL, "%s is full: used_memory "
 		    "%ld of maxmemory %ld, policy noeviction: writes fail with "
 		    "OOM (%ld so far)", ep, u, m, n);
+	} else if (full && expires == 0) {
+		facts_set(out, "redis.status", "oom", 0, "used_memory %ld of "
+		    "maxmemory %ld with policy %s and no key with a TTL on %s; "
+		    "%ld writes refused with OOM since Redis started", u, m,
+		    policy, ep, n);
+		svc_set(out, "redis.error", NULL, "%s is full: used_memory "
+		    "%ld of maxmemory %ld, policy %s and no key has a TTL, so "
+		    "nothing can be evicted: writes fail with OOM (%ld so far)",
+		    ep, u, m, policy, n);
 	} else
 		facts_set(out, "redis.status", "ok", 0, "PING answered on %s; "
 		    "used_memory %ld of maxmemory %ld", ep, u, m);
@@ -168,7 +248,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			facts_set(out, "redis.status", "down", 0, "AUTH on %s",
 			    ep);
 			svc_set(out, "redis.error", from.data, "%s: no answer "
-			    "to AUTH: %s", ep, c->errstr);
+			    "to AUTH: %s", ep, silent(c));
 			goto out;
 		}
 		if (rep->type == REDIS_REPLY_ERROR) {
@@ -190,7 +270,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	if (rep == NULL) {
 		facts_set(out, "redis.status", "down", 0, "PING on %s", ep);
 		svc_set(out, "redis.error", from.data, "%s: no answer to PING: "
-		    "%s", ep, c->errstr);
+		    "%s", ep, silent(c));
 		goto out;
 	}
 	if (rep->type == REDIS_REPLY_ERROR) {

@@ -189,8 +189,9 @@ svc_mysql_connect(struct conf *c, const struct facts *facts, int timeout_ms,
 	mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &secs);
 	mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &secs);
-	if (strcmp(host, "localhost") != 0)
-		mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
+	/* TCP, as Job connects: "localhost" would mean the library's
+	 * default Unix socket, whichever server owns it */
+	mysql_options(db, MYSQL_OPT_PROTOCOL, &proto);
 	if (mysql_real_connect(db, host, user, pass ? pass : "", NULL,
 	    (unsigned int)port, NULL, 0) == NULL) {
 		msg = redact(mysql_error(db));

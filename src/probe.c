@@ -1,12 +1,21 @@
 /*
  * probe.c - runs the probes: stage 0 in order, stage 1 concurrently.
  *
- * Each stage-1 probe gets a thread, a private copy of the facts found so far
- * and a deadline.  The runner waits until every probe is done or the
- * deadline (plus a little grace) has passed; a probe still running then is
- * abandoned: its thread frees its own job when it finally returns, and its
- * facts are dropped, replaced by "<prefix>probe = timed out".  So a run with
- * every service down takes about one deadline, not their sum.
+ * Each stage-1 probe gets a thread and a deadline.  The runner waits until
+ * every probe is done or the deadline (plus a little grace) has passed; a
+ * probe still running then is abandoned: its thread frees its own job when
+ * it finally returns, and its facts are dropped, replaced by
+ * "<prefix>probe = timed out".  So a run with every service down takes
+ * about one deadline, not their sum.
+ *
+ * The stage-1 probes read the facts found so far (job.conf's keys: up to
+ * 200,000 of them) in place, all from one set, never copies.  For the time
+ * of stage 1 that set is moved (swapped, in constant time) out of the
+ * caller's into the pool the threads share, where nothing writes to it.
+ * When every probe has finished it is swapped back; when one was
+ * abandoned, the caller gets a copy instead and the original stays with
+ * the pool, which the last thread out frees: an abandoned probe may read
+ * it until it returns.
  */
 #include "config.h"
 
@@ -21,11 +30,11 @@
 #include "i18n.h"
 
 #define GRACE_MS 250
+#define RESERVE_MS 250 /* at most, of a probe's deadline: see below */
 
 struct probe_job {
 	const struct probe *probe;
 	struct probe_ctx ctx;
-	struct facts *in;
 	struct facts *out;
 	char *cause;
 	int r;
@@ -43,11 +52,13 @@ struct probe_pool {
 	pthread_cond_t cond;
 	size_t pending;
 	int runner_gone;
+	struct facts *in; /* the facts of stage 0 and before: read-only */
 };
 
 static void
 pool_free(struct probe_pool *pool)
 {
+	facts_free(pool->in);
 	pthread_mutex_destroy(&pool->lock);
 	pthread_cond_destroy(&pool->cond);
 	free(pool);
@@ -56,7 +67,6 @@ pool_free(struct probe_pool *pool)
 static void
 job_free(struct probe_job *j)
 {
-	facts_free(j->in);
 	facts_free(j->out);
 	free(j->cause);
 	free(j);
@@ -78,6 +88,14 @@ record_failure(struct facts *out, const struct probe *p, int r,
 
 	facts_set(out, name, r == -JF_ERR_TIMEOUT ? "timed out" : "failed", 0,
 	    "probe \"%s\": %s", p->name, cause ? cause : "no reason given");
+	free(name);
+	/* the advice of the service's finding quotes <prefix>error */
+	name = xasprintf("%serror", p->prefix);
+	if (facts_find(out, name) == NULL)
+		facts_set(out, name, r == -JF_ERR_TIMEOUT ? "no answer within "
+		    "the probe's deadline" : "the probe failed", 0,
+		    "probe \"%s\": %s", p->name, cause ? cause :
+		    "no reason given");
 	free(name);
 }
 
@@ -145,6 +163,8 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 	int network = conf_bool(site->conf, "probes.network");
 	size_t n, i, njobs = 0;
 	int64_t deadline, start;
+	const struct probe **late;
+	size_t nlate = 0;
 	int r, last;
 
 	(void)cause;
@@ -173,16 +193,19 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		    stat_result(r));
 		if (r != 0)
 			record_failure(out, table[i], r, why);
-		facts_merge(facts, out);
+		facts_move(facts, out);
 		facts_free(out);
 		free(why);
 	}
 
 	/* stage 1: concurrently */
 	jobs = xcalloc(n, sizeof *jobs);
+	late = xcalloc(n, sizeof *late);
 	pool = xcalloc(1, sizeof *pool);
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->cond, NULL);
+	pool->in = facts_new();
+	facts_swap(pool->in, facts); /* facts is empty until stage 1 ends */
 	deadline = now_ms() + timeout;
 	for (i = 0; i < n; i++) {
 		struct probe_job *j;
@@ -196,14 +219,16 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		j = xcalloc(1, sizeof *j);
 		j->probe = table[i];
 		j->pool = pool;
-		j->in = facts_new();
-		facts_merge(j->in, facts);
 		j->out = facts_new();
 		j->ctx.site = site;
 		j->ctx.tp = site->tp;
-		j->ctx.in = j->in;
+		j->ctx.in = pool->in;
 		j->ctx.timeout_ms = (int)timeout;
-		j->ctx.deadline = deadline;
+		/* the probe's own deadline comes a little before the
+		 * runner's: its client library's timeouts end its waits by
+		 * then, and it still has time to say what it found */
+		j->ctx.deadline = deadline - (timeout / 10 < RESERVE_MS ?
+		    timeout / 10 : RESERVE_MS);
 		pthread_mutex_lock(&pool->lock);
 		pool->pending++;
 		pthread_mutex_unlock(&pool->lock);
@@ -239,24 +264,32 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		pthread_cond_timedwait(&pool->cond, &pool->lock, &abs);
 	}
 	for (i = 0; i < njobs; i++) {
-		struct probe_job *j = jobs[i];
-
-		if (!j->done) {
-			struct facts *late = facts_new();
-			j->abandoned = 1;
-			pthread_detach(j->thread);
-			record_failure(late, j->probe, -JF_ERR_TIMEOUT,
-			    "no answer within the deadline");
-			site_probe_stat(site, j->probe->name, now_ms() -
-			    j->start_ms, PROBE_TIMED_OUT);
-			facts_merge(facts, late);
-			facts_free(late);
-			warnx(_("probe \"%s\": no answer within %ld ms"),
-			    j->probe->name, timeout);
-			jobs[i] = NULL;
+		if (jobs[i]->done)
 			continue;
-		}
+		/* from here on its thread frees it: only the lock keeps it */
+		site_probe_stat(site, jobs[i]->probe->name, now_ms() -
+		    jobs[i]->start_ms, PROBE_TIMED_OUT);
+		jobs[i]->abandoned = 1;
+		pthread_detach(jobs[i]->thread);
+		late[nlate++] = jobs[i]->probe;
+		jobs[i] = NULL;
 	}
+	pthread_mutex_unlock(&pool->lock);
+	/* Give the caller its facts back.  Every probe that finished no
+	 * longer reads them (it said so under the lock); one that was
+	 * abandoned may, so the caller gets a copy, read alongside it, before
+	 * runner_gone lets the last thread out free the pool. */
+	if (nlate == 0)
+		facts_swap(facts, pool->in);
+	else
+		facts_merge(facts, pool->in);
+	for (i = 0; i < nlate; i++) {
+		record_failure(facts, late[i], -JF_ERR_TIMEOUT,
+		    "no answer within the deadline");
+		warnx(_("probe \"%s\": no answer within %ld ms"),
+		    late[i]->name, timeout);
+	}
+	pthread_mutex_lock(&pool->lock);
 	pool->runner_gone = 1;
 	last = pool->pending == 0;
 	pthread_mutex_unlock(&pool->lock);
@@ -271,10 +304,11 @@ probe_run_all(struct site *site, struct facts *facts, const char *const *only,
 		    stat_result(j->r));
 		if (j->r != 0)
 			record_failure(j->out, j->probe, j->r, j->cause);
-		facts_merge(facts, j->out);
+		facts_move(facts, j->out);
 		job_free(j);
 	}
 	free(jobs);
+	free(late);
 	if (last)
 		pool_free(pool); /* after the joins: no thread touches it now */
 	return 0;

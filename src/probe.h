@@ -45,6 +45,16 @@ const struct probe *probe_for_fact(const char *fact);
  * their facts into facts. */
 int probe_run_all(struct site *, struct facts *, const char *const *only,
     char **cause);
+/*
+ * The pattern that finds Job's JVM in the process table: the setting
+ * job.process_pattern when it is set; else the one derived from what Job's
+ * start script launches (the fact jobsh.process_pattern, stage 0); else
+ * JOB_PROCESS_FALLBACK.  *origin (caller frees) says which, in words, and
+ * *origin_text the same in the user's language.
+ */
+const char *job_process_pattern(const struct probe_ctx *, char **origin,
+    char **origin_text);
+
 /* Milliseconds left before ctx->deadline, at least 1. */
 int probe_time_left(const struct probe_ctx *);
 

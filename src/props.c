@@ -10,9 +10,10 @@
  * and loadConvert().  For each distinct key it remembers the decoded value
  * that wins (the last entry) and where that entry lies in the buffer: the
  * offset of its first character and the offset just past the last character
- * the line reader took from it.  Comments, blank lines, line endings and
- * earlier duplicates are never looked at again: they are simply the bytes
- * between entries.
+ * the line reader took from it (an array in order of first appearance,
+ * found by key through the string map, strmap.h).  Comments, blank lines,
+ * line endings and earlier duplicates are never looked at again: they are
+ * simply the bytes between entries.
  *
  * An edit splices the buffer: the winning entry's byte range is replaced by
  * the entry's logical prefix (key text, separator and whitespace, as the
@@ -38,6 +39,7 @@
 #include <string.h>
 
 #include "props.h"
+#include "strmap.h"
 #include "util.h"
 
 struct props_key {
@@ -52,10 +54,9 @@ struct props_key {
 struct props {
 	char *origin;
 	struct buf text; /* the whole file, every byte */
-	struct props_key *keys;
-	size_t nkeys;
-	size_t *slots; /* open addressing: index + 1 into keys, 0 if empty */
-	size_t nslots; /* a power of two, or 0 */
+	struct props_key *keys; /* in order of first appearance */
+	size_t nkeys, capkeys;
+	struct strmap *index;   /* key -> position in keys */
 };
 
 /* Properties.LineReader over a byte buffer, plus line counting. */
@@ -143,12 +144,21 @@ read_logical(struct reader *r, struct buf *lb, size_t *start, size_t *end)
 			continue;
 		}
 		if (c != '\n' && c != '\r') {
+			/* the rest of the physical line, in one piece; bs is 0
+			 * here (a line starts, or a continuation reset it), so
+			 * it ends as the parity of the trailing backslashes */
+			size_t from = r->off - 1, to = r->off, k;
+
+			while (to < r->len && p[to] != '\n' && p[to] != '\r')
+				to++;
 			if (lb->len == 0)
-				*start = r->off - 1;
-			if (buf_addch(lb, c) != 0)
+				*start = from;
+			if (buf_add(lb, p + from, to - from) != 0)
 				fatal("properties line buffer over its cap");
-			*end = r->off;
-			bs = c == '\\' ? !bs : 0;
+			for (k = to; k > from && p[k - 1] == '\\'; k--)
+				bs = !bs;
+			r->off = to;
+			*end = to;
 			continue;
 		}
 		if (lb->len == 0) {
@@ -257,6 +267,14 @@ decode(const char *s, size_t n, struct buf *out, const char **why)
 	buf_reset(out);
 	if (buf_add(out, "", 0) != 0) /* data is never NULL */
 		fatal("properties value buffer over its cap");
+	if (n == 0)
+		return 0;
+	if (memchr(s, '\\', n) == NULL) {
+		/* nothing to decode, the common case */
+		if (buf_add(out, s, n) != 0)
+			fatal("properties value buffer over its cap");
+		return 0;
+	}
 	while (i < n) {
 		c = s[i++];
 		if (c == '\\' && i < n && s[i] == 'u') {
@@ -322,79 +340,51 @@ decode(const char *s, size_t n, struct buf *out, const char **why)
 
 /* --- the key table --------------------------------------------------------- */
 
-static size_t
-hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	/* FNV-1a leaves the low bits weak: mix before masking them */
-	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-	return (size_t)(h ^ (h >> 31));
-}
-
-static size_t
-find_slot(const struct props *p, const char *key)
-{
-	size_t mask = p->nslots - 1, i = hash_key(key) & mask;
-
-	while (p->slots[i] != 0 && strcmp(p->keys[p->slots[i] - 1].key,
-	    key) != 0)
-		i = (i + 1) & mask;
-	return i;
-}
-
 static struct props_key *
 lookup(const struct props *p, const char *key)
 {
 	size_t i;
 
-	if (p == NULL || key == NULL || p->nslots == 0)
+	if (p == NULL || key == NULL)
 		return NULL;
-	i = find_slot(p, key);
-	return p->slots[i] == 0 ? NULL : &p->keys[p->slots[i] - 1];
+	i = strmap_get(p->index, key);
+	return i == STRMAP_NONE ? NULL : &p->keys[i];
 }
 
 static void
-grow_table(struct props *p)
+key_clear(struct props_key *k)
 {
-	size_t i, n = p->nslots ? p->nslots * 2 : 64;
-
-	free(p->slots);
-	p->slots = xcalloc(n, sizeof *p->slots);
-	p->nslots = n;
-	for (i = 0; i < p->nkeys; i++)
-		p->slots[find_slot(p, p->keys[i].key)] = i + 1;
+	if (k->secret)
+		wipe(k->value, strlen(k->value));
+	free(k->key); /* key and value: one block */
 }
 
-/* Records an entry; a later one for the same key wins. */
+/* Records an entry; a later one for the same key wins.  (An entry_fn.) */
 static void
-put_entry(struct props *p, const char *key, const char *value,
-    const char *raw, size_t rawlen, size_t start, size_t end, int line)
+put_entry(void *arg, const char *key, const char *value, const char *raw,
+    size_t rawlen, size_t start, size_t end, int line)
 {
+	struct props *p = arg;
 	struct props_key *k;
-	char *rawcopy;
-	size_t i;
+	size_t lk = strlen(key) + 1, lv = strlen(value) + 1, i;
+	char *rawcopy, *name = xmalloc(lk + lv);
 
-	if ((k = lookup(p, key)) != NULL) {
-		if (k->secret)
-			free_secret(k->value);
-		else
-			free(k->value);
+	memcpy(name, key, lk);
+	memcpy(name + lk, value, lv);
+	if (p->nkeys == p->capkeys) {
+		p->capkeys = p->capkeys ? p->capkeys * 2 : 64;
+		p->keys = xreallocarray(p->keys, p->capkeys, sizeof *p->keys);
+	}
+	if ((i = strmap_add(p->index, name, p->nkeys)) != STRMAP_NONE) {
+		/* a later entry of a key: it wins; the index holds name */
+		k = &p->keys[i];
+		key_clear(k);
 	} else {
-		if ((p->nkeys + 1) * 2 > p->nslots)
-			grow_table(p);
-		i = find_slot(p, key);
-		p->keys = xreallocarray(p->keys, p->nkeys + 1,
-		    sizeof *p->keys);
 		k = &p->keys[p->nkeys++];
-		p->slots[i] = p->nkeys;
-		k->key = xstrdup(key);
 		k->secret = is_secret_key(key);
 	}
-	k->value = xstrdup(value);
+	k->key = name;
+	k->value = name + lk;
 	k->start = start;
 	k->end = end;
 	k->line = line;
@@ -442,8 +432,16 @@ check_limits(const char *data, size_t len, const char *origin, char **cause)
 	return 0;
 }
 
+/*
+ * Reads every entry of text, in order, and hands each to fn: put_entry()
+ * records them, check_entry() compares them with an earlier parse.
+ */
+typedef void entry_fn(void *arg, const char *key, const char *value,
+    const char *raw, size_t rawlen, size_t start, size_t end, int line);
+
 static int
-load(struct props *p, char **cause)
+load(const char *text, size_t len, const char *origin, entry_fn *fn,
+    void *arg, char **cause)
 {
 	struct reader rd;
 	struct buf lb = BUF_INIT, kb = BUF_INIT, vb = BUF_INIT;
@@ -452,7 +450,7 @@ load(struct props *p, char **cause)
 	int line, r = 0;
 
 	lb.secret = kb.secret = vb.secret = 1;
-	reader_init(&rd, p->text.data, p->text.len, 0);
+	reader_init(&rd, text, len, 0);
 	while (read_logical(&rd, &lb, &start, &end)) {
 		line = reader_line_at(&rd, start);
 		split_line(lb.data, lb.len, &keylen, &valstart, NULL);
@@ -460,10 +458,10 @@ load(struct props *p, char **cause)
 		    decode(lb.data + valstart, lb.len - valstart, &vb,
 		    &why) != 0) {
 			r = set_cause(cause, JF_ERR_PARSE, "%s:%d: %s",
-			    p->origin, line, why);
+			    origin, line, why);
 			goto out;
 		}
-		put_entry(p, kb.data, vb.data, lb.data + valstart,
+		fn(arg, kb.data, vb.data, lb.data + valstart,
 		    lb.len - valstart, start, end, line);
 	}
 out:
@@ -473,28 +471,25 @@ out:
 	return r;
 }
 
-/* Parses into a new object; returns 0 or a negative enum jf_err. */
+/* Parses text, which it takes (leaving *text empty) and which passed
+ * check_limits(), into a new object; returns 0 or a negative enum jf_err. */
 static int
-parse_text(const char *data, size_t len, const char *origin,
-    struct props **out, char **cause)
+parse_owned(struct buf *text, const char *origin, struct props **out,
+    char **cause)
 {
 	struct props *p;
 	int r;
 
-	*out = NULL;
-	if (origin == NULL)
-		origin = "(properties)";
-	if (data == NULL && len != 0)
-		return set_cause(cause, JF_ERR_USAGE, "%s: no data", origin);
-	if ((r = check_limits(data, len, origin, cause)) != 0)
-		return r;
 	p = xcalloc(1, sizeof *p);
 	p->origin = xstrdup(origin);
-	buf_init(&p->text, 0);
+	p->index = strmap_new();
+	p->text = *text;
 	p->text.secret = 1;
-	if (buf_add(&p->text, data, len) != 0)
+	buf_init(text, 0);
+	if (p->text.data == NULL && buf_add(&p->text, "", 0) != 0)
 		fatal("properties text over its cap");
-	if ((r = load(p, cause)) != 0) {
+	if ((r = load(p->text.data, p->text.len, p->origin, put_entry, p,
+	    cause)) != 0) {
 		props_free(p);
 		return r;
 	}
@@ -505,9 +500,36 @@ parse_text(const char *data, size_t len, const char *origin,
 struct props *
 props_parse(const char *data, size_t len, const char *origin, char **cause)
 {
-	struct props *p;
+	struct props *p = NULL;
+	struct buf b = BUF_INIT;
 
-	parse_text(data, len, origin, &p, cause);
+	if (origin == NULL)
+		origin = "(properties)";
+	if (data == NULL && len != 0) {
+		set_cause(cause, JF_ERR_USAGE, "%s: no data", origin);
+		return NULL;
+	}
+	if (check_limits(data, len, origin, cause) != 0)
+		return NULL;
+	b.secret = 1;
+	if (buf_add(&b, data ? data : "", len) != 0)
+		fatal("properties text over its cap");
+	parse_owned(&b, origin, &p, cause);
+	return p;
+}
+
+struct props *
+props_parse_buf(struct buf *text, const char *origin, char **cause)
+{
+	struct props *p = NULL;
+
+	if (origin == NULL)
+		origin = "(properties)";
+	if (check_limits(text->data, text->len, origin, cause) != 0) {
+		buf_free(text);
+		return NULL;
+	}
+	parse_owned(text, origin, &p, cause);
 	return p;
 }
 
@@ -516,15 +538,10 @@ props_clear(struct props *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->nkeys; i++) {
-		free(p->keys[i].key);
-		if (p->keys[i].secret)
-			free_secret(p->keys[i].value);
-		else
-			free(p->keys[i].value);
-	}
+	for (i = 0; i < p->nkeys; i++)
+		key_clear(&p->keys[i]);
 	free(p->keys);
-	free(p->slots);
+	strmap_free(p->index);
 	buf_free(&p->text);
 	free(p->origin);
 }
@@ -759,26 +776,70 @@ add_entry(const struct props *p, const char *key, const char *value,
 	buf_add(nt, t + at, p->text.len - at);
 }
 
-/* Did the edit set key to value and leave every other key as it was? */
-static int
-edit_is_exact(const struct props *old, const struct props *new,
-    const char *key, const char *value)
+/*
+ * Did the edit set key to value and leave every other key as it was?  The
+ * new text is read entry by entry against the old object, without building
+ * a second one (job.conf may have 200,000 keys): for each old key, whether
+ * its last entry so far keeps its value; the same for the edited key and
+ * its new value; any other key fails.
+ */
+struct edit_check {
+	const struct props *old;
+	const char *key, *value;
+	unsigned char *same; /* per old key: 0 unseen, 1 same value, 2 not */
+	int edited;          /* the same for the edited key and value */
+	int extra;           /* a key neither old nor edited appeared */
+};
+
+static void
+check_entry(void *arg, const char *key, const char *value, const char *raw,
+    size_t rawlen, size_t start, size_t end, int line)
 {
-	const char *v;
+	struct edit_check *c = arg;
 	size_t i;
 
-	if (new->nkeys != old->nkeys + (lookup(old, key) == NULL ? 1 : 0))
-		return 0;
-	if ((v = props_get(new, key)) == NULL || strcmp(v, value) != 0)
-		return 0;
-	for (i = 0; i < old->nkeys; i++) {
-		if (strcmp(old->keys[i].key, key) == 0)
-			continue;
-		v = props_get(new, old->keys[i].key);
-		if (v == NULL || strcmp(v, old->keys[i].value) != 0)
-			return 0;
+	(void)raw;
+	(void)rawlen;
+	(void)start;
+	(void)end;
+	(void)line;
+	if (strcmp(key, c->key) == 0) {
+		c->edited = strcmp(value, c->value) == 0 ? 1 : 2;
+		return;
 	}
-	return 1;
+	if ((i = strmap_get(c->old->index, key)) == STRMAP_NONE) {
+		c->extra = 1;
+		return;
+	}
+	c->same[i] = strcmp(value, c->old->keys[i].value) == 0 ? 1 : 2;
+}
+
+/* Returns 1 if the text is the exact edit, 0 if not, or a negative
+ * enum jf_err if it does not parse. */
+static int
+edit_is_exact(const struct props *old, const struct buf *text,
+    const char *key, const char *value, char **cause)
+{
+	struct edit_check c;
+	size_t i, edited;
+	int r;
+
+	memset(&c, 0, sizeof c);
+	c.old = old;
+	c.key = key;
+	c.value = value;
+	c.same = xcalloc(old->nkeys + 1, 1);
+	if ((r = load(text->data, text->len, old->origin, check_entry, &c,
+	    cause)) != 0)
+		goto out;
+	edited = strmap_get(old->index, key); /* its same[] stays 0 */
+	r = !c.extra && c.edited == 1;
+	for (i = 0; r && i < old->nkeys; i++)
+		if (c.same[i] != 1 && i != edited)
+			r = 0;
+out:
+	free(c.same);
+	return r;
 }
 
 int
@@ -787,7 +848,8 @@ props_set(struct props *p, const char *key, const char *value, char **cause)
 	const struct props_key *k;
 	struct props *np = NULL;
 	struct buf nt;
-	int attempt, r;
+	char *origin;
+	int attempt, r, exact = 0;
 
 	if (p == NULL || key == NULL || value == NULL)
 		return set_cause(cause, JF_ERR_USAGE, "props_set: no %s",
@@ -799,28 +861,37 @@ props_set(struct props *p, const char *key, const char *value, char **cause)
 	k = lookup(p, key);
 	if (k != NULL && strcmp(k->value, value) == 0)
 		return 0;
-	for (attempt = 0; attempt < 3; attempt++) {
+	buf_init(&nt, 0);
+	for (attempt = 0; attempt < 3 && !exact; attempt++) {
 		if (k != NULL && attempt > 0)
 			break;
-		buf_init(&nt, 0);
+		buf_free(&nt);
 		nt.secret = 1;
 		if (k != NULL)
 			rewrite_entry(p, k, value, &nt);
 		else
 			add_entry(p, key, value, attempt, &nt);
-		r = parse_text(nt.data, nt.len, p->origin, &np, cause);
-		buf_free(&nt);
-		if (r != 0)
-			return r; /* a cap: the text was made to parse */
-		if (edit_is_exact(p, np, key, value))
-			break;
-		props_free(np);
-		np = NULL;
+		/* a cap or a parse error: the text was made to parse */
+		if ((r = check_limits(nt.data, nt.len, p->origin, cause)) != 0 ||
+		    (r = edit_is_exact(p, &nt, key, value, cause)) < 0) {
+			buf_free(&nt);
+			return r;
+		}
+		exact = r;
 	}
-	if (np == NULL)
+	if (!exact) {
+		buf_free(&nt);
 		return set_cause(cause, JF_ERR_USAGE, "%s: setting \"%s\" would "
 		    "change another key or not read back", p->origin, key);
+	}
+	/* the new text read as it was checked: its own fresh parse, built
+	 * after the old one is gone, so two never live at once */
+	origin = xstrdup(p->origin);
 	props_clear(p);
+	if (parse_owned(&nt, origin, &np, cause) != 0)
+		fatal("properties: the edited text of %s no longer parses",
+		    origin);
+	free(origin);
 	*p = *np;
 	free(np);
 	return 0;

@@ -34,6 +34,10 @@ struct props;
  */
 struct props *props_parse(const char *data, size_t len, const char *origin,
     char **cause);
+/* The same, taking the text's buffer (left empty, freed on error) instead
+ * of copying it: a large file is held once. */
+struct props *props_parse_buf(struct buf *text, const char *origin,
+    char **cause);
 void props_free(struct props *);
 
 /* The decoded value that wins (the last one), or NULL if key is absent. */

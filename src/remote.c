@@ -77,6 +77,15 @@ remote_connect(struct conf *conf, const char *user, const char *host,
 	return 0;
 }
 
+char *
+remote_host_name(const char *host, int port)
+{
+	if (port == 0 || port == 22)
+		return xstrdup(host);
+	return xasprintf(strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+	    host, port);
+}
+
 int
 remote_connect_spec(struct conf *conf, const char *spec,
     const struct remote_cli *cli, struct transport **out, char **host_out,
@@ -94,9 +103,8 @@ remote_connect_spec(struct conf *conf, const char *spec,
 	}
 	r = remote_connect(conf, user, host, port, cli, 0, out, cause);
 	if (r == 0)
-		*host_out = host;
-	else
-		free(host);
+		*host_out = remote_host_name(host, port);
+	free(host);
 	free(user);
 	return r;
 }

@@ -29,7 +29,16 @@ int remote_connect(struct conf *, const char *user, const char *host,
     int port, const struct remote_cli *, int64_t deadline,
     struct transport **out, char **cause);
 
-/* The same from "[USER@]HOST[:PORT]"; *host_out is the host name. */
+/*
+ * The name a remote host goes by in audit records, the state directory
+ * (hosts/NAME) and `-H NAME undo`: the address, with ":PORT" when a port
+ * is written with it and is not 22 ("[ADDR]:PORT" for an IPv6 address), so two sshds
+ * on one address (hosts behind one NAT address) stay two hosts.  A new
+ * string.
+ */
+char *remote_host_name(const char *host, int port);
+
+/* The same from "[USER@]HOST[:PORT]"; *host_out is remote_host_name(). */
 int remote_connect_spec(struct conf *, const char *spec,
     const struct remote_cli *, struct transport **out, char **host_out,
     char **cause);

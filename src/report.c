@@ -22,6 +22,7 @@ finding_state_name(enum finding_state s)
 	static const char *const names[] = {
 		N_("open"), N_("planned"), N_("fixed"), N_("remains"),
 		N_("failed"), N_("advice"), N_("held"), N_("blocked"),
+		N_("could not check"), N_("applied until restart"),
 	};
 
 	return (unsigned)s < nitems(names) ? names[s] : "?";
@@ -59,6 +60,7 @@ static void
 finding_clear(struct finding *f)
 {
 	free(f->evidence);
+	free(f->evidence_text);
 	free(f->advice);
 	free(f->advice_text);
 	free(f->note);
@@ -130,6 +132,7 @@ report_add_finding(struct report *r, const struct fault *fault)
 	f = &r->findings[r->nfindings++];
 	memset(f, 0, sizeof *f);
 	f->fault = fault;
+	f->code = fault->code;
 	return f;
 }
 
@@ -160,10 +163,56 @@ report_add_run(struct report *r, struct exec_ctx *ctx,
 #define DIM "\033[2m"
 #define RESET "\033[0m"
 
+/*
+ * Text from the host (fact values and evidence, step messages, file lines,
+ * diffs, notes) made safe for a terminal: C0 control bytes other than
+ * newline and tab, DEL, and C1 controls encoded in UTF-8 are shown escaped
+ * (\x1b, \u009b), so another user's command line or file cannot clear the
+ * screen, move the cursor or rewrite a line.  Our own colours are added
+ * around it, never through it.  Returns a new string.
+ */
+static char *
+terminal_safe(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			buf_printf(&b, "\\x%02x", *p);
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			buf_printf(&b, "\\u%04x", p[1]);
+			p++;
+		} else
+			buf_addch(&b, (char)*p);
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_detach(&b);
+}
+
+/* terminal_safe() of a string printed on one line, kept until a few more
+ * calls have been made (the report is printed by one thread) */
+static const char *
+tsafe(const char *s)
+{
+	static char *ring[8];
+	static size_t next;
+	char *t;
+
+	if (s == NULL)
+		return NULL;
+	t = terminal_safe(s);
+	free(ring[next]);
+	ring[next] = t;
+	next = (next + 1) % nitems(ring);
+	return t;
+}
+
 static void
 put_indented(FILE *fp, const char *text, const char *indent)
 {
-	char *safe = redact(text), *line, *p = safe;
+	char *red = redact(text), *safe = terminal_safe(red), *line, *p = safe;
 
 	while ((line = strsep(&p, "\n")) != NULL) {
 		if (*line == '\0' && p == NULL)
@@ -171,6 +220,7 @@ put_indented(FILE *fp, const char *text, const char *indent)
 		fprintf(fp, "%s%s\n", indent, line);
 	}
 	free(safe);
+	free(red);
 }
 
 static void
@@ -179,13 +229,15 @@ put_diff(FILE *fp, const struct change *c, const struct report_style *st)
 	struct buf d = BUF_INIT;
 	char *after_label = xasprintf("%s (%s)", c->path,
 	    c->outcome == OUT_UNDONE ? _("undone") : _("new"));
-	char *line, *p, *safe;
+	char *line, *p, *safe, *red;
 
 	diff_unified(c->before.data ? c->before.data : "", c->before.len,
 	    c->after.data ? c->after.data : "", c->after.len, c->path,
 	    after_label, 3, &d);
 	free(after_label);
-	safe = redact(d.data ? d.data : "");
+	red = redact(d.data ? d.data : "");
+	safe = terminal_safe(red);
+	free(red);
 	p = safe;
 	while ((line = strsep(&p, "\n")) != NULL) {
 		if (*line == '\0' && p == NULL)
@@ -204,12 +256,13 @@ put_finding(FILE *fp, const struct finding *f, const struct report_style *st)
 	fprintf(fp, "  %s[%s]%s %s", C(st, BOLD), f->fault->id, C(st, RESET),
 	    _(f->fault->title));
 	fprintf(fp, _("%s  (FAQ §%d"), C(st, DIM), f->fault->section);
-	if (f->fault->code)
-		fprintf(fp, _(", code %ld"), f->fault->code);
+	if (f->code)
+		fprintf(fp, _(", code %ld"), f->code);
 	fprintf(fp, ")%s\n", C(st, RESET));
 	if (f->evidence && *f->evidence) {
 		fprintf(fp, "      %s\n", _("evidence:"));
-		put_indented(fp, f->evidence, "        ");
+		put_indented(fp, f->evidence_text ? f->evidence_text :
+		    f->evidence, "        ");
 	}
 	if (f->pb != NULL)
 		fprintf(fp, _("      fix: playbook %s (%s)\n"), f->pb->name,
@@ -229,9 +282,29 @@ outcome_colour(enum outcome o, const struct report_style *st)
 	switch (o) {
 	case OUT_OK: return C(st, DIM);
 	case OUT_CHANGED: return C(st, GREEN);
-	case OUT_SKIPPED: return C(st, YELLOW);
+	case OUT_SKIPPED:
+	case OUT_PARTIAL: return C(st, YELLOW);
 	default: return C(st, RED);
 	}
+}
+
+/* A run's result in words: "undone" only where something was undone. */
+static const char *
+run_result(const struct pb_run *run)
+{
+	size_t j, k;
+
+	if (run->outcome == OUT_PARTIAL)
+		return _("partly done: a group of steps failed and was undone; "
+		    "the groups before it stand");
+	if (run->outcome != OUT_UNDONE)
+		return _(outcome_name(run->outcome));
+	for (j = 0; j < run->nrecords; j++)
+		for (k = 0; k < run->records[j].changes.n; k++)
+			if (run->records[j].changes.v[k]->outcome ==
+			    OUT_UNDONE)
+				return _("failed; its changes were undone");
+	return _("failed; nothing had been changed");
 }
 
 static void
@@ -239,7 +312,8 @@ put_run(FILE *fp, const struct report *r, size_t i,
     const struct report_style *st)
 {
 	const struct pb_run *run = &r->runs[i];
-	size_t j, k;
+	struct buf idle = BUF_INIT;
+	size_t j, k, nidle = 0;
 
 	fprintf(fp, "  %zu. %s%s%s: %s\n", i + 1, C(st, BOLD), run->pb->name,
 	    C(st, RESET), _(run->pb->summary));
@@ -248,15 +322,27 @@ put_run(FILE *fp, const struct report *r, size_t i,
 		    r->findings[run->finding].fault->id,
 		    outcome_colour(run->outcome, st), r->dry_run &&
 		    run->outcome == OUT_CHANGED ? _("would change") :
-		    _(outcome_name(run->outcome)), C(st, RESET));
+		    run_result(run), C(st, RESET));
+	else if (run->outcome == OUT_FAILED || run->outcome == OUT_UNDONE ||
+	    run->outcome == OUT_PARTIAL)
+		fprintf(fp, _("     result: %s%s%s\n"), outcome_colour(
+		    run->outcome, st), run_result(run), C(st, RESET));
 	for (j = 0; j < run->nrecords; j++) {
 		const struct step_record *rec = &run->records[j];
 
+		/* steps with nothing to do are summed up in one line */
+		if (rec->changes.n == 0 && rec->outcome == OUT_OK &&
+		    !st->verbose && (rec->message == NULL ||
+		    strcmp(rec->message, "nothing to do") == 0)) {
+			buf_printf(&idle, "%s%d", nidle++ ? ", " : "",
+			    rec->index);
+			continue;
+		}
 		if (rec->changes.n == 0) {
 			fprintf(fp, _("     step %d %s: %s%s%s\n"), rec->index,
 			    rec->type, outcome_colour(rec->outcome, st),
-			    rec->message ? _(rec->message) : _(outcome_name(
-			    rec->outcome)), C(st, RESET));
+			    rec->message ? tsafe(_(rec->message)) :
+			    _(outcome_name(rec->outcome)), C(st, RESET));
 			continue;
 		}
 		for (k = 0; k < rec->changes.n; k++) {
@@ -265,9 +351,10 @@ put_run(FILE *fp, const struct report *r, size_t i,
 			    _(outcome_name(c->outcome));
 			int multi = strchr(m, '\n') != NULL;
 			fprintf(fp, _("     step %d %s: %s  %s[%s]%s\n"),
-			    rec->index, rec->type, _(c->summary),
+			    rec->index, rec->type, tsafe(_(c->summary)),
 			    outcome_colour(c->outcome, st), multi ?
-			    _(outcome_name(c->outcome)) : m, C(st, RESET));
+			    _(outcome_name(c->outcome)) : tsafe(m),
+			    C(st, RESET));
 			if (multi)
 				put_indented(fp, m, "          | ");
 			if (c->kind == CHANGE_FILE && (st->verbose ||
@@ -275,7 +362,8 @@ put_run(FILE *fp, const struct report *r, size_t i,
 				put_diff(fp, c, st);
 			if (c->kind != CHANGE_FILE && c->display &&
 			    c->kind == CHANGE_ACTION)
-				fprintf(fp, "          $ %s\n", c->display);
+				fprintf(fp, "          $ %s\n",
+				    tsafe(c->display));
 			if (c->note) {
 				char *ind = xasprintf("          %s ",
 				    _("note:"));
@@ -284,6 +372,11 @@ put_run(FILE *fp, const struct report *r, size_t i,
 			}
 		}
 	}
+	if (nidle > 0)
+		fprintf(fp, ngettext("     %sstep %s: nothing to do%s\n",
+		    "     %ssteps %s: nothing to do%s\n", nidle), C(st, DIM),
+		    idle.data, C(st, RESET));
+	buf_free(&idle);
 }
 
 void
@@ -294,8 +387,8 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 	if (st->quiet && r->exit_code == 0)
 		return;
 	fprintf(fp, _("%sjobfix %s%s on %s%s%s%s\n"), C(st, BOLD), r->command,
-	    r->dry_run ? " --dry-run" : "", r->host, *r->root ? " (" : "",
-	    r->root, *r->root ? ")" : "");
+	    r->dry_run ? " --dry-run" : "", tsafe(r->host), *r->root ?
+	    " (" : "", tsafe(r->root), *r->root ? ")" : "");
 	fprintf(fp, "%s", C(st, RESET));
 	if (r->show_facts && r->facts != NULL) {
 		fprintf(fp, _("\nFacts (%zu)\n"), r->facts->n);
@@ -303,7 +396,8 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 			const struct fact *f = &r->facts->v[i];
 			char *line = xasprintf("  %s = %s%s%s", f->name,
 			    (f->flags & FACT_SECRET) ? SECRET_MASK : f->value,
-			    *f->evidence ? "    # " : "", f->evidence);
+			    *f->evidence ? "    # " : "",
+			    fact_evidence_text(f));
 			put_indented(fp, line, "");
 			free(line);
 		}
@@ -410,8 +504,8 @@ report_json(const struct report *r, FILE *fp)
 		json_object_set_new(o, "title", json_string(f->fault->title));
 		json_object_set_new(o, "faq_section",
 		    json_integer(f->fault->section));
-		json_object_set_new(o, "code", f->fault->code ?
-		    json_integer(f->fault->code) : json_null());
+		json_object_set_new(o, "code", f->code ?
+		    json_integer(f->code) : json_null());
 		json_object_set_new(o, "severity", json_string(
 		    f->fault->warning ? "warning" : "error"));
 		json_object_set_new(o, "evidence", jstr(f->evidence));

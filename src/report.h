@@ -21,16 +21,24 @@ enum finding_state {
 	FINDING_ADVICE,   /* no playbook: a person must act */
 	FINDING_HELD,     /* not run: policy, rate limit, maintenance */
 	FINDING_BLOCKED,  /* not run: an upstream fault causes it */
+	FINDING_UNCHECKED, /* could not check: a probe had no answer, or a
+	                    * file could not be read as its reader reads it;
+	                    * never health, and no playbook runs on it */
+	FINDING_APPLIED,  /* applied until restart: the running thing is
+	                   * right, but the option file jobfix changed is not
+	                   * shown to be the one it reads when restarted */
 };
 const char *finding_state_name(enum finding_state);
 
 struct finding {
 	const struct fault *fault;
 	char *evidence;   /* "fact = value (how)" lines, secrets masked */
+	char *evidence_text; /* the same in the user's language (text only) */
 	char *advice;     /* expanded, secrets masked */
 	char *advice_text; /* the same in the user's language (text only) */
 	const struct playbook *pb;
 	enum finding_state state;
+	long code;        /* the FAQ error code that fits what was found, or 0 */
 	char *note;       /* why held or blocked, ... */
 };
 

@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ struct shassign {
 	size_t text_off; /* commented: first byte after '#' and blanks */
 	int line;
 	int dynamic;
+	int special;     /* dynamic by its form: +=, declare -i and the like */
 	int commented;
 	int active;
 	int prefix;      /* came before any command word */
@@ -757,6 +759,7 @@ record(struct scan *sc, const struct token *t, size_t name_end, size_t val_off,
 	a->val_off = val_off;
 	a->val_end = t->end;
 	a->line = line;
+	a->special = dyn;
 	if (decode_value(sc->s, a->val_off, a->val_end, &v) || dyn) {
 		free(v);
 		a->dynamic = 1;
@@ -1448,6 +1451,326 @@ done:
 	n->data = NULL;
 	shvar_free(n);
 	return 0;
+}
+
+/* A wildcard in an expanded word: a reference that cannot be resolved. */
+#define JAVA_WILD '\001'
+
+/* How deep a variable's value is followed into the variables it names,
+ * and how many values are followed in all (A=$B$B, B=$C$C, ... doubles). */
+#define JAVA_EXPAND_DEPTH 16
+#define JAVA_EXPAND_BUDGET 256
+
+/* The last active top-level assignment of name that ends before off. */
+static const struct shassign *
+find_before(const struct shfile *f, const char *name, size_t off)
+{
+	size_t i;
+
+	for (i = f->nas; i-- > 0;) {
+		const struct shassign *a = &f->as[i];
+
+		if (a->val_end <= off && a->active && !a->commented &&
+		    strcmp(a->name, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+static char *expand_word(const struct shfile *, size_t, size_t, size_t, int,
+    int *);
+
+/*
+ * The value of $name as bash would see it at offset before (SIZE_MAX: the
+ * last assignment, as a function called at the end of the script sees
+ * it), appended to b: a literal value as it is; a value that names other
+ * variables (JAR=$BASE/lib/x.jar) expanded in turn, with their values as
+ * they were where it was assigned; JAVA_WILD where bash would compute
+ * (a command substitution, +=) or nothing assigns it.
+ */
+static void
+expand_var(const struct shfile *f, const char *name, size_t before,
+    int depth, int *budget, struct buf *b)
+{
+	const struct shassign *a = before == SIZE_MAX ? find(f, name, 0) :
+	    find_before(f, name, before);
+	char *sub;
+
+	if (a != NULL && !a->dynamic && strchr(a->value, JAVA_WILD) == NULL) {
+		buf_addstr(b, a->value);
+		return;
+	}
+	if (a == NULL || a->special || depth >= JAVA_EXPAND_DEPTH ||
+	    *budget <= 0 || (a->val_off < a->val_end &&
+	    f->data[a->val_off] == '(')) {
+		buf_addch(b, JAVA_WILD);
+		return;
+	}
+	(*budget)--;
+	sub = expand_word(f, a->val_off, a->val_end, a->val_off, depth + 1,
+	    budget);
+	if (sub != NULL)
+		buf_addstr(b, sub);
+	else
+		buf_addch(b, JAVA_WILD);
+	free(sub);
+}
+
+/*
+ * The word data[off..end) as bash would see it, with $NAME and ${NAME}
+ * resolved through f's top-level assignments (expand_var) and JAVA_WILD
+ * where they are not.  NULL when bash would compute more than that ($( ),
+ * `, ${NAME...} with an operator, $1).
+ */
+static char *
+expand_word(const struct shfile *f, size_t off, size_t end, size_t before,
+    int depth, int *budget)
+{
+	const char *s = f->data;
+	struct buf b = BUF_INIT, name = BUF_INIT;
+	size_t i = off, j;
+	int dq = 0;
+
+	buf_addstr(&b, "");
+	while (i < end) {
+		if (!dq && s[i] == '\'') {
+			for (j = i + 1; j < end && s[j] != '\''; j++)
+				;
+			buf_add(&b, s + i + 1, j - i - 1);
+			i = j + 1;
+			continue;
+		}
+		if (s[i] == '"') {
+			dq = !dq;
+			i++;
+			continue;
+		}
+		if (s[i] == '\\' && i + 1 < end) {
+			if (s[i + 1] != '\n')
+				buf_addch(&b, s[i + 1]);
+			i += 2;
+			continue;
+		}
+		if (s[i] == '`')
+			goto computed;
+		if (s[i] != '$' || i + 1 >= end) {
+			buf_addch(&b, s[i++]);
+			continue;
+		}
+		buf_reset(&name);
+		if (s[i + 1] == '{') {
+			for (j = i + 2; j < end && (isalnum((unsigned char)s[j]) ||
+			    s[j] == '_'); j++)
+				;
+			if (j >= end || s[j] != '}' || j == i + 2)
+				goto computed;
+			buf_add(&name, s + i + 2, j - i - 2);
+			i = j + 1;
+		} else if (isalpha((unsigned char)s[i + 1]) || s[i + 1] == '_') {
+			for (j = i + 1; j < end && (isalnum((unsigned char)s[j]) ||
+			    s[j] == '_'); j++)
+				;
+			buf_add(&name, s + i + 1, j - i - 1);
+			i = j;
+		} else
+			goto computed;
+		expand_var(f, name.data, before, depth, budget, &b);
+	}
+	buf_free(&name);
+	return buf_detach(&b);
+computed:
+	buf_free(&name);
+	buf_free(&b);
+	return NULL;
+}
+
+/* A word of the java command, as bash would see it when it runs. */
+static char *
+java_word(const struct shfile *f, size_t off, size_t end)
+{
+	int budget = JAVA_EXPAND_BUDGET;
+
+	return expand_word(f, off, end, SIZE_MAX, 0, &budget);
+}
+
+/* A command line is its NUL-separated arguments joined by spaces:
+ * argv[0] a java binary, then java's options, those in java_opt_with_arg()
+ * with their word.  A -D or -X option's value may hold spaces
+ * ("-Dx=a b", "-XX:OnOutOfMemoryError=kill %p"; not a word that starts
+ * with '-', as in "kill -9 %p"): the words after it that are no
+ * option are its own, or Job's JVM would not be found and jobfix would
+ * say Job is down. */
+#define JAVA_ARGV0_RE "^([^ ]*/)?java"
+#define JAVA_OPTS_RE "( (-cp|-classpath|--class-path|-p|--module-path|" \
+	"--upgrade-module-path|--add-modules|--limit-modules|--add-reads|" \
+	"--add-exports|--add-opens|--patch-module|--source) [^ ]+|" \
+	" -[DX][^ ]*( [^- ][^ ]*)*| -[^ ]*)*"
+
+/* The regex for a jar file name or a class: literal characters escaped,
+ * wildcards as [^ /]*.  NULL when it names too little, or holds a
+ * character that no jar name or class has. */
+static char *
+java_regex(const char *name, int jar, char **what)
+{
+	struct buf re = BUF_INIT, w = BUF_INIT;
+	size_t n = strlen(name);
+	long literal = jar ? -4 : 0; /* ".jar" does not count */
+	const char *p;
+
+	if (jar && (n < 4 || strcmp(name + n - 4, ".jar") != 0))
+		return NULL;
+	/* argv[0] is java; then only java's options (and the words those
+	 * taking one have) up to the jar after -jar, or the main class:
+	 * the jar's name as a later argument of any program is no match */
+	buf_addstr(&re, JAVA_ARGV0_RE JAVA_OPTS_RE);
+	buf_addstr(&re, jar ? " -jar ([^ ]*/)?" : " ([^ ]*/)?");
+	for (p = name; *p != '\0'; p++) {
+		if (*p == JAVA_WILD) {
+			buf_addstr(&re, "[^ /]*");
+			buf_addch(&w, '*');
+			continue;
+		}
+		if (!isalnum((unsigned char)*p) && strchr("._-+/$", *p) == NULL)
+			goto bad;
+		if (strchr(".+$", *p) != NULL)
+			buf_addch(&re, '\\');
+		buf_addch(&re, *p);
+		buf_addch(&w, *p);
+		literal++;
+	}
+	if (literal < 3 || (!jar && strchr(name, '.') == NULL))
+		goto bad;
+	buf_addstr(&re, "( |$)");
+	*what = buf_detach(&w);
+	return buf_detach(&re);
+bad:
+	buf_free(&re);
+	buf_free(&w);
+	return NULL;
+}
+
+static int
+java_opt_with_arg(const char *w)
+{
+	static const char *const opts[] = {
+		"-cp", "-classpath", "--class-path", "-p", "--module-path",
+		"--upgrade-module-path", "--add-modules", "--limit-modules",
+		"--add-reads", "--add-exports", "--add-opens", "--patch-module",
+		"--source",
+	};
+	size_t i;
+
+	for (i = 0; i < nitems(opts); i++)
+		if (strcmp(w, opts[i]) == 0)
+			return 1;
+	return 0;
+}
+
+char *
+shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
+{
+	/* state: 0 looking for java, 1 its options, 2 next word the jar,
+	 * 3 next word the main class (-m), 4 skip the next word */
+	struct scan sc;
+	struct token t;
+	char *w, *base, *re = NULL, *unread = NULL;
+	int state = 0, redir = 0, jline = 0, uline = 0, isjar = 0, named = 0;
+	size_t i;
+
+	*what = NULL;
+	*jar = 0;
+	*line = 0;
+	if (f == NULL)
+		return NULL;
+	memset(&sc, 0, sizeof sc);
+	sc.s = f->data;
+	sc.end = f->len;
+	sc.line = 1;
+	sc.origin = f->origin;
+	sc.quiet = 1;
+	while (re == NULL && next_token(&sc, &t) == 0 && t.type != T_EOF) {
+		if (t.type == T_REDIR || t.type == T_HEREDOC) {
+			redir = 1;
+			continue;
+		}
+		if (t.type == T_COMMENT)
+			continue;
+		if (t.type != T_WORD) {
+			state = 0; /* the end of a command */
+			redir = 0;
+			continue;
+		}
+		if (redir) {
+			redir = 0;
+			continue;
+		}
+		w = java_word(f, t.off, t.end);
+		if (w == NULL && state == 4)
+			state = 1;
+		if (w == NULL && state != 2 && state != 3)
+			continue;
+		switch (state) {
+		case 0:
+			base = strrchr(w, '/');
+			base = base ? base + 1 : w;
+			if (strcmp(base, "java") == 0 && strchr(w, '=') == NULL) {
+				state = 1;
+				jline = t.line;
+			}
+			break;
+		case 1:
+			if (strcmp(w, "-jar") == 0)
+				state = 2;
+			else if (strcmp(w, "-m") == 0 || strcmp(w,
+			    "--module") == 0)
+				state = 3;
+			else if (java_opt_with_arg(w))
+				state = 4;
+			else if (w[0] == '-' || w[0] == '\0' ||
+			    strspn(w, "\001") == strlen(w))
+				; /* an option, or $JAVA_OPTS */
+			else
+				named = 1; /* the main class */
+			break;
+		case 2: /* the jar */
+		case 3: /* module/class */
+			named = 1;
+			break;
+		case 4:
+			state = 1;
+			break;
+		}
+		if (named) {
+			/* the jar's file name; of module/class, the class */
+			isjar = state == 2;
+			base = w != NULL ? strrchr(w, '/') : NULL;
+			if (w != NULL)
+				re = java_regex(base != NULL && state != 1 ?
+				    base + 1 : w, isjar, what);
+			if (re == NULL && unread == NULL) {
+				/* the word as written: said when nothing is
+				 * found, so the fallback is not silent */
+				unread = xstrndup(f->data + t.off, t.end -
+				    t.off);
+				uline = jline;
+			}
+			state = 0;
+			named = 0;
+		}
+		free(w);
+	}
+	for (i = 0; i < sc.nhd; i++)
+		free(sc.hd[i].delim);
+	free(sc.hd);
+	if (re != NULL) {
+		*jar = isjar;
+		*line = jline;
+		free(unread);
+	} else if (unread != NULL) {
+		*what = unread;
+		*line = uline;
+	}
+	return re;
 }
 
 int

@@ -60,6 +60,32 @@ const char *shvar_get(const struct shfile *, const char *name, int *line,
 int shvar_set(struct shfile *, const char *name, const char *value,
     char **cause);
 
+/*
+ * What the script's java command launches, for finding the process it
+ * starts: the jar after -jar (its file name, directories dropped) or the
+ * main class (the first word after java's options, or after -m).  The
+ * script is scanned for a command word whose last path component is
+ * "java", anywhere (a function body, a case branch), up to the end of that
+ * command (newline ; & | ( ) and redirections); the first such command
+ * that names a jar or class wins.  $NAME and ${NAME} are resolved through
+ * the script's own top-level assignments as bash would: a value that
+ * names other variables (JAR=$BASE/lib/x.jar) is expanded in turn, each
+ * with the value it had where the assignment stands; a reference that
+ * cannot be resolved (nothing assigns it, $( ), +=) becomes a wildcard in
+ * the pattern and "*" in *what.  A word
+ * of only wildcards, or a name with fewer than three literal characters,
+ * names nothing.
+ *
+ * Returns a POSIX extended regex matching the command line (argv joined by
+ * spaces) of the process, or NULL.  When found, *what (caller frees) is the
+ * jar or class as read, *jar is 1 for a jar and 0 for a class, and *line is
+ * the line of the java word.  When NULL but a java command names a jar or
+ * class that cannot be read, *what (caller frees) is that word as written
+ * and *line the line of its java word, so the caller can say why.
+ */
+char *shvar_java_pattern(const struct shfile *, char **what, int *jar,
+    int *line);
+
 /* Appends the (possibly edited) script to out. */
 int shvar_serialize(const struct shfile *, struct buf *out);
 

@@ -131,6 +131,50 @@ site_path(struct site *s, const char *name)
 	return conf_str(s->conf, name);
 }
 
+int
+site_check_root(struct site *s, char **cause)
+{
+	static const char *const marks[] = {
+		"site.job_conf", "site.job_sh", "site.job_sh_alt", "site.mycnf",
+		"agent.conf", /* a host with only the GSE agent */
+	};
+	const char *root = conf_str(s->conf, "site.root");
+	struct tstat st;
+	char *why = NULL;
+	size_t i;
+
+	if (root == NULL || *root == '\0')
+		return set_cause(cause, JF_ERR_USAGE, "the install root "
+		    "(setting site.root, option -r) is empty");
+	memset(&st, 0, sizeof st);
+	if (s->tp->ops->stat(s->tp, root, &st, &why) != 0 || !st.exists) {
+		free(why);
+		return set_cause(cause, JF_ERR_USAGE, "install root %s%s%s "
+		    "does not exist (option -r or setting site.root)", root,
+		    s->local ? "" : " on ", s->local ? "" : s->host);
+	}
+	free(why);
+	if (!S_ISDIR(st.mode))
+		return set_cause(cause, JF_ERR_USAGE, "install root %s is not "
+		    "a directory (option -r or setting site.root)", root);
+	for (i = 0; i < nitems(marks); i++) {
+		const char *p = conf_str(s->conf, marks[i]);
+		memset(&st, 0, sizeof st);
+		why = NULL;
+		if (p != NULL && *p != '\0' && s->tp->ops->stat(s->tp, p, &st,
+		    &why) == 0 && st.exists) {
+			free(why);
+			return 0;
+		}
+		free(why);
+	}
+	return set_cause(cause, JF_ERR_USAGE, "install root %s holds no "
+	    "BlueKing install: none of %s, %s, %s, %s exists (option -r or "
+	    "setting site.root)", root, conf_str(s->conf, "site.job_conf"),
+	    conf_str(s->conf, "site.job_sh"), conf_str(s->conf, "site.mycnf"),
+	    conf_str(s->conf, "agent.conf"));
+}
+
 void
 site_facts(struct site *s, struct facts *f)
 {

@@ -67,6 +67,12 @@ const char *site_path(struct site *, const char *name);
 /* Puts the site's paths into facts as site.* facts. */
 void site_facts(struct site *, struct facts *);
 /* Makes (mode 0700) and returns a subdirectory of the state dir. */
+/*
+ * The install root (site.root) exists and holds an install: one of job.conf,
+ * Job's start script, my.cnf (site.*) or the GSE agent's agent.conf exists.  0, or
+ * -JF_ERR_USAGE with cause naming the path.
+ */
+int site_check_root(struct site *, char **cause);
 int site_state_subdir(struct site *, const char *sub, char **out, char **cause);
 
 #endif

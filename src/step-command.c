@@ -54,7 +54,9 @@ run_data_free(void *p)
 	free(d);
 }
 
-/* Expands every element; the display masks elements that used a secret. */
+/* Expands every element; one that holds a secret (a secret fact, a
+ * password in a URL, whether it came from a fact, a setting or the text
+ * itself) is refused: /proc shows every argv to every user. */
 static char **
 expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
     char **cause)
@@ -69,6 +71,15 @@ expand_argv(struct exec_ctx *ctx, char *const *in, struct buf *display,
 	for (i = 0; i < n; i++) {
 		secret = 0;
 		if ((out[i] = exec_expand(ctx, in[i], &secret, cause)) == NULL) {
+			argv_free(out);
+			return NULL;
+		}
+		/* a password written into the URL itself, too */
+		if (secret || url_passwords(out[i], 1) > 0) {
+			set_cause(cause, JF_ERR_USAGE, "argv[%zu] (\"%s\") holds a "
+			    "secret, which /proc shows to every user: jobfix "
+			    "does not run it; pass the secret on stdin", i,
+			    in[i]);
 			argv_free(out);
 			return NULL;
 		}

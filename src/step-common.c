@@ -3,6 +3,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -57,8 +59,17 @@ step_edit_file(struct exec_ctx *ctx, const char *path, edit_fn edit,
 	c->existed = exists;
 	if (exists && tp_stat(ctx->tp, c->path, &st, NULL) == 0 && st.exists)
 		c->mode = st.mode & 07777;
-	buf_set(&c->before, before.data ? before.data : "", before.len);
-	buf_set(&c->after, after.data ? after.data : "", after.len);
+	/* hand the buffers over: a copy of job.conf costs its size again */
+	if (before.data == NULL)
+		buf_set(&before, "", 0);
+	if (after.data == NULL)
+		buf_set(&after, "", 0);
+	buf_free(&c->before);
+	buf_free(&c->after);
+	c->before = before;
+	c->after = after;
+	buf_init(&before, 0);
+	buf_init(&after, 0);
 	change_list_add(out, c);
 out:
 	free(real);
@@ -67,25 +78,145 @@ out:
 	return r;
 }
 
+/*
+ * The read bits of a file that its directories let through: whoever cannot
+ * search every directory above it cannot read it, whatever its own mode
+ * (a 0644 job.conf in a 0700 etc/).  Each class is judged by the bits that
+ * apply to it in each directory; where the chain cannot be followed, the
+ * file's own mode stands.
+ */
+static mode_t
+reachable_mode(struct exec_ctx *ctx, const char *path, const struct tstat *fs)
+{
+	mode_t m = fs->mode & 07777;
+	struct tstat ds;
+	char *real = NULL, *dir;
+	size_t i;
+
+	if (ctx->tp->ops->realpath(ctx->tp, path, &real, NULL) != 0 ||
+	    real == NULL || real[0] != '/') {
+		free(real);
+		return m;
+	}
+	for (i = 0; real[i] != '\0'; i++) {
+		if (real[i] != '/')
+			continue;
+		dir = xstrndup(real, i ? i : 1);
+		if (tp_stat(ctx->tp, dir, &ds, NULL) == 0 && ds.exists) {
+			if (!(ds.mode & S_IXOTH))
+				m &= (mode_t)~S_IROTH;
+			if (!(ds.mode & (ds.gid == fs->gid ? S_IXGRP : S_IXOTH)))
+				m &= (mode_t)~S_IRGRP;
+			if (fs->uid != 0 && !(ds.mode & (ds.uid == fs->uid ?
+			    S_IXUSR : ds.gid == fs->gid ? S_IXGRP : S_IXOTH)))
+				m &= (mode_t)~S_IRUSR;
+		}
+		free(dir);
+	}
+	free(real);
+	return m;
+}
+
+/* The named entries of path's ACL ("user:bob:r--\ngroup:ops:r--\n"), ""
+ * when it has none, NULL when that cannot be told (no getfacl). */
+static char *
+acl_entries(struct exec_ctx *ctx, const char *path)
+{
+	const char *argv[] = { "/usr/bin/getfacl", "-c", "-s", "-p", "--", path,
+		NULL };
+	struct trun_result res;
+	struct buf b = BUF_INIT;
+	char *line, *save = NULL;
+
+	trun_result_init(&res);
+	res.out.max = 64 << 10;
+	if (tp_query(ctx->tp, argv, NULL, NULL, 0, 10000, &res, NULL) != 0 ||
+	    res.status != 0) {
+		trun_result_free(&res);
+		return NULL;
+	}
+	buf_addstr(&b, "");
+	line = res.out.data ? strtok_r(res.out.data, "\n", &save) : NULL;
+	for (; line != NULL; line = strtok_r(NULL, "\n", &save))
+		if ((strncmp(line, "user:", 5) == 0 && line[5] != ':') ||
+		    (strncmp(line, "group:", 6) == 0 && line[6] != ':'))
+			buf_printf(&b, "%s\n", line);
+	trun_result_free(&res);
+	return buf_detach(&b);
+}
+
+/* The first entry of target's ACL that source's lacks and that can read,
+ * or NULL. */
+static char *
+acl_more_readable(struct exec_ctx *ctx, const char *target, const char *source)
+{
+	char *t = acl_entries(ctx, target), *s, *line, *p, *save = NULL;
+	char *found = NULL, *perm;
+
+	if (t == NULL || *t == '\0') {
+		free(t);
+		return NULL;
+	}
+	s = acl_entries(ctx, source);
+	for (p = t; (line = strtok_r(p, "\n", &save)) != NULL; p = NULL) {
+		perm = strrchr(line, ':');
+		if (perm == NULL || perm[1] != 'r')
+			continue;
+		if (s == NULL || strstr(s, line) == NULL) {
+			found = xstrdup(line);
+			break;
+		}
+	}
+	free(s);
+	free(t);
+	return found;
+}
+
 char *
 step_more_readable(struct exec_ctx *ctx, const char *target,
     const char *source)
 {
 	struct tstat ts, ss;
-	mode_t extra, want;
-	char *msg, *args, *out;
+	mode_t extra, want, tm, sm;
+	char *msg, *args, *out, *acl;
 	size_t n;
 
 	if (tp_stat(ctx->tp, target, &ts, NULL) != 0 || !ts.exists ||
 	    tp_stat(ctx->tp, source, &ss, NULL) != 0 || !ss.exists)
 		return NULL;
-	extra = ts.mode & 0077 & ~(ss.mode & 0077);
+	tm = reachable_mode(ctx, target, &ts);
+	sm = reachable_mode(ctx, source, &ss);
+	/* who may read target must be able to read source: the mode bits,
+	 * and whose they are (a 0600 file of another user, a 0640 file of
+	 * another group, is read by someone job.conf keeps out) */
+	extra = tm & 0077 & ~(sm & 0077);
+	if ((tm & S_IRGRP) && !(sm & S_IROTH) && ts.gid != ss.gid)
+		extra |= tm & 0070;
+	if ((tm & S_IRUSR) && ts.uid != ss.uid && ts.uid != 0 &&
+	    !(sm & S_IROTH))
+		extra |= tm & 0700;
+	/* an ACL entry that lets someone read target but not source; the
+	 * group bits are its mask, so taking them away shuts it */
+	acl = (tm & 0070) ? acl_more_readable(ctx, target, source) : NULL;
+	if (acl != NULL)
+		extra |= ts.mode & 0070;
 	if (extra == 0)
 		return NULL;
-	want = (ts.mode & 07777) & ~extra;
-	msg = xasprintf("%s (mode %04o) is more readable than %s (mode %04o), "
-	    "where the secret comes from", target, (unsigned)(ts.mode & 07777),
-	    source, (unsigned)(ss.mode & 07777));
+	/* what chmod can take away; the owner and group are the note's */
+	want = (ts.mode & 07777) & ~(extra & 0077);
+	if (acl != NULL)
+		msg = xasprintf("%s (mode %04o) lets %s read it through its "
+		    "ACL, which %s, where the secret comes from, does not",
+		    target, (unsigned)(ts.mode & 07777), acl, source);
+	else
+		msg = xasprintf("%s (mode %04o, owner %ld, group %ld) is "
+		    "readable by someone %s (mode %04o, owner %ld, group %ld%s), "
+		    "where the secret comes from, keeps out", target,
+		    (unsigned)(ts.mode & 07777), (long)ts.uid, (long)ts.gid,
+		    source, (unsigned)(ss.mode & 07777), (long)ss.uid,
+		    (long)ss.gid, (sm & 0777) != (ss.mode & 0777) ?
+		    ", behind directories others cannot search" : "");
+	free(acl);
 	args = xasprintf("%04o %s", (unsigned)want, target);
 	n = strlen(msg);
 	out = xmalloc(n + 1 + strlen(args) + 1);

@@ -26,9 +26,10 @@ int step_find_template(struct exec_ctx *, const char *path, char **out,
     char **cause);
 
 /*
- * Is the file target readable by someone source's mode keeps out (a group or
- * other permission bit source lacks)?  NULL when not (or when either cannot
- * be stat'ed: then nothing is claimed); else a message naming both modes,
+ * Is the file target readable by someone source keeps out (a group or other
+ * permission bit source lacks, counting the directories above each, or an
+ * ACL entry of target's that source lacks)?  NULL when not (or when either
+ * cannot be stat'ed: then nothing is claimed); else a message naming both,
  * followed, after its NUL, by the chmod arguments that would fix it
  * ("0640 PATH").  Freed by the caller.
  */

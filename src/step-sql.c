@@ -10,19 +10,35 @@
  *       runs statement unless check's first value equals `equals`; undo
  *       (optional) is the statement that reverses it.
  *
- * The connection is Job's: the MySQL settings of job.conf, as the mysql
- * probe uses them (keys.mysql_* in jobfix.conf).  Statements are written in
- * the playbook; the value of `variable = ...; value = ...;` is checked to be
- * a plain word or number, so data from facts can never make it another
- * statement.  Each apply and undo opens its own connection.
+ * Planning reads with Job's login: the MySQL settings of job.conf, as the
+ * mysql probe uses them (keys.mysql_* in jobfix.conf).  Changes (apply and
+ * undo) use the same login, unless jobfix.conf names a privileged one:
+ * mysql.admin_defaults_file (a client option file, so no password is in
+ * jobfix.conf or in argv) or mysql.admin_socket (root by socket
+ * authentication on the database host).  Such a login must reach the very
+ * server Job's login reaches (same @@hostname, @@port and @@datadir), or
+ * nothing is run.  A statement refused for lack of privilege says so, with
+ * the statement to run and the settings that name a privileged login.
+ *
+ * Statements are written in the playbook; the value of `variable = ...;
+ * value = ...;` is checked to be a plain word or number, so data from facts
+ * can never make it another statement.  Each apply and undo opens its own
+ * connection.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <mysql.h>
+#include <mysqld_error.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "probe-svc.h"
 #include "step-common.h"
@@ -84,15 +100,44 @@ disconnect_db(MYSQL *db, char *ep)
 	free(ep);
 }
 
-/* A statement that only reads: SELECT or SHOW. */
+/* 1 when sql holds the word INTO outside quotes: SELECT ... INTO OUTFILE
+ * writes a file on the database host, even in a READ ONLY transaction, and
+ * a check returns its value, so it never needs INTO. */
+static int
+sql_has_into(const char *sql)
+{
+	const char *p = sql;
+	char q;
+
+	while (*p != '\0') {
+		if (*p == '\'' || *p == '"' || *p == '`') {
+			for (q = *p++; *p != '\0' && *p != q; p++)
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+			if (*p != '\0')
+				p++;
+			continue;
+		}
+		if ((p == sql || !(isalnum((unsigned char)p[-1]) ||
+		    p[-1] == '_')) && strncasecmp(p, "INTO", 4) == 0 &&
+		    !(isalnum((unsigned char)p[4]) || p[4] == '_'))
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* A statement that only reads: SELECT or SHOW, with no INTO. */
 static int
 sql_is_query(const char *sql)
 {
-	while (isspace((unsigned char)*sql) || *sql == '(')
-		sql++;
-	return (strncasecmp(sql, "SELECT", 6) == 0 && !isalnum((unsigned
-	    char)sql[6])) || (strncasecmp(sql, "SHOW", 4) == 0 &&
-	    !isalnum((unsigned char)sql[4]));
+	const char *p = sql;
+
+	while (isspace((unsigned char)*p) || *p == '(')
+		p++;
+	return ((strncasecmp(p, "SELECT", 6) == 0 && !isalnum((unsigned
+	    char)p[6])) || (strncasecmp(p, "SHOW", 4) == 0 &&
+	    !isalnum((unsigned char)p[4]))) && !sql_has_into(sql);
 }
 
 /*
@@ -140,22 +185,218 @@ select_in(MYSQL *db, const char *ep, const char *sql, char **out,
 	return 0;
 }
 
+/* "@@hostname:@@port:@@datadir" of the server db is logged in to. */
+static int
+server_identity(MYSQL *db, const char *ep, char **out, char **cause)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	*out = NULL;
+	if (mysql_query(db, "SELECT @@hostname, @@port, @@datadir") != 0 ||
+	    (res = mysql_store_result(db)) == NULL)
+		return set_cause(cause, JF_ERR_IO, "MySQL at %s: which server "
+		    "is this (@@hostname, @@port, @@datadir): %s", ep,
+		    mysql_error(db));
+	if ((row = mysql_fetch_row(res)) != NULL && row[0] && row[1] && row[2])
+		*out = xasprintf("%s:%s:%s", row[0], row[1], row[2]);
+	mysql_free_result(res);
+	if (*out == NULL)
+		return set_cause(cause, JF_ERR_IO, "MySQL at %s: @@hostname, "
+		    "@@port, @@datadir gave no row", ep);
+	return 0;
+}
+
+/* An option file that holds a password: a regular file, owned by root or
+ * by us, that no other user can write or read. */
+static int
+check_defaults_file(const char *path, char **cause)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
+		    JF_ERR_IO, "mysql.admin_defaults_file %s: %s", path,
+		    strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return set_cause(cause, JF_ERR_USAGE, "mysql.admin_defaults_"
+		    "file %s: not a regular file", path);
+	}
+	close(fd);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		return set_cause(cause, JF_ERR_REFUSED, "mysql.admin_"
+		    "defaults_file %s: owned by uid %ld, neither root nor the "
+		    "user running jobfix", path, (long)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH | S_IROTH))
+		return set_cause(cause, JF_ERR_REFUSED, "mysql.admin_"
+		    "defaults_file %s: mode %04o lets other users %s it; it "
+		    "holds a password: chmod 600 %s", path,
+		    (unsigned)(st.st_mode & 07777), st.st_mode & (S_IWGRP |
+		    S_IWOTH) ? "change" : "read", path);
+	return 0;
+}
+
+/*
+ * The login that changes the server: the one mysql.admin_defaults_file or
+ * mysql.admin_socket names, checked to reach Job's own server, else Job's.
+ * *who says which, for messages.
+ */
+static int
+connect_admin(struct exec_ctx *ctx, MYSQL **out, char **ep, char **who,
+    char **cause)
+{
+	const char *file = conf_str(ctx->conf, "mysql.admin_defaults_file");
+	const char *sock = conf_str(ctx->conf, "mysql.admin_socket");
+	unsigned int secs = (SQL_TIMEOUT_MS + 999) / 1000, proto;
+	char *host = NULL, *jid = NULL, *aid = NULL, *aep = NULL, *msg;
+	struct passwd *pw;
+	MYSQL *job = NULL, *adm = NULL;
+	int port = 0, r;
+
+	*out = NULL;
+	*who = NULL;
+	if (file != NULL && *file == '\0')
+		file = NULL;
+	if (sock != NULL && *sock == '\0')
+		sock = NULL;
+	if (file == NULL && sock == NULL) {
+		if ((r = connect_db(ctx, out, ep, cause)) == 0)
+			*who = xstrdup("Job's login (job.conf)");
+		return r;
+	}
+	if (file != NULL && sock != NULL)
+		return set_cause(cause, JF_ERR_USAGE, "set one of "
+		    "mysql.admin_defaults_file and mysql.admin_socket, not "
+		    "both");
+	if (file != NULL && (r = check_defaults_file(file, cause)) != 0)
+		return r;
+	if ((r = connect_db(ctx, &job, ep, cause)) != 0)
+		return r;
+	if ((r = server_identity(job, *ep, &jid, cause)) != 0)
+		goto out;
+	if ((adm = mysql_init(NULL)) == NULL) {
+		r = set_cause(cause, JF_ERR_IO, "mysql_init failed");
+		goto out;
+	}
+	mysql_options(adm, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
+	mysql_options(adm, MYSQL_OPT_READ_TIMEOUT, &secs);
+	mysql_options(adm, MYSQL_OPT_WRITE_TIMEOUT, &secs);
+	if (file != NULL) {
+		/* the file's [client] user and password, at Job's server */
+		proto = MYSQL_PROTOCOL_TCP;
+		mysql_options(adm, MYSQL_OPT_PROTOCOL, &proto);
+		mysql_options(adm, MYSQL_READ_DEFAULT_FILE, file);
+		mysql_options(adm, MYSQL_READ_DEFAULT_GROUP, "client");
+		if (svc_host_port(*ep, 3306, &host, &port) != 0) {
+			r = set_cause(cause, JF_ERR_PARSE, "MySQL endpoint "
+			    "\"%s\"", *ep);
+			goto out;
+		}
+		*who = xasprintf("the login in %s", file);
+		aep = xstrdup(*ep);
+		if (mysql_real_connect(adm, host, NULL, NULL, NULL,
+		    (unsigned)port, NULL, 0) == NULL) {
+			msg = redact(mysql_error(adm));
+			r = set_cause(cause, JF_ERR_REFUSED, "MySQL at %s as "
+			    "%s: %s", aep, *who, msg);
+			free(msg);
+			goto out;
+		}
+	} else {
+		/* root, or whoever runs jobfix, by socket authentication */
+		proto = MYSQL_PROTOCOL_SOCKET;
+		mysql_options(adm, MYSQL_OPT_PROTOCOL, &proto);
+		pw = getpwuid(geteuid());
+		*who = xasprintf("\"%s\" over the socket %s", pw ?
+		    pw->pw_name : "root", sock);
+		aep = xstrdup(sock);
+		if (mysql_real_connect(adm, NULL, pw ? pw->pw_name : "root",
+		    NULL, NULL, 0, sock, 0) == NULL) {
+			msg = redact(mysql_error(adm));
+			r = set_cause(cause, JF_ERR_REFUSED, "MySQL at %s as "
+			    "%s: %s", aep, *who, msg);
+			free(msg);
+			goto out;
+		}
+	}
+	if ((r = server_identity(adm, aep, &aid, cause)) != 0)
+		goto out;
+	if (strcmp(aid, jid) != 0) {
+		r = set_cause(cause, JF_ERR_REFUSED, "%s reaches the server "
+		    "%s (@@hostname:@@port:@@datadir), but Job's login reaches "
+		    "%s: jobfix changes only the server Job uses", *who, aid,
+		    jid);
+		goto out;
+	}
+	*out = adm;
+	adm = NULL;
+out:
+	if (job != NULL)
+		mysql_close(job);
+	if (adm != NULL)
+		mysql_close(adm);
+	if (r != 0) {
+		svc_mysql_end();
+		free(*who);
+		*who = NULL;
+		free(*ep);
+		*ep = NULL;
+	} else {
+		free(*ep);
+		*ep = aep;
+		aep = NULL;
+	}
+	free(host);
+	free(jid);
+	free(aid);
+	free(aep);
+	return r;
+}
+
+/* Errors that say the login may not do this, not that it failed. */
+static int
+privilege_error(unsigned int e)
+{
+	return e == ER_SPECIFIC_ACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
+	    e == ER_TABLEACCESS_DENIED_ERROR || e == ER_COLUMNACCESS_DENIED_ERROR ||
+	    e == ER_PROCACCESS_DENIED_ERROR || e == ER_ACCESS_DENIED_ERROR;
+}
+
 static int
 run_statement(struct exec_ctx *ctx, const char *sql, char **cause)
 {
 	MYSQL *db;
 	MYSQL_RES *res;
-	char *ep;
+	char *ep, *who, *msg, *shown;
+	unsigned int e;
 	int r;
 
-	if ((r = connect_db(ctx, &db, &ep, cause)) != 0)
+	if ((r = connect_admin(ctx, &db, &ep, &who, cause)) != 0)
 		return r;
-	if (mysql_query(db, sql) != 0)
-		r = set_cause(cause, JF_ERR_IO, "MySQL at %s: \"%s\": error "
-		    "%u: %s", ep, sql, mysql_errno(db), mysql_error(db));
-	else if ((res = mysql_store_result(db)) != NULL)
+	if (mysql_query(db, sql) != 0) {
+		e = mysql_errno(db);
+		msg = redact(mysql_error(db));
+		shown = redact(sql);
+		if (privilege_error(e))
+			r = set_cause(cause, JF_ERR_REFUSED, "MySQL at %s "
+			    "refused \"%s\" to %s (error %u: %s): that login "
+			    "lacks the privilege.  Run it as a login that has "
+			    "it: %s; or name one in mysql.admin_defaults_file, "
+			    "or set mysql.admin_socket to log in as root on the "
+			    "database host (jobfix.conf(5))", ep, shown, who, e,
+			    msg, shown);
+		else
+			r = set_cause(cause, JF_ERR_IO, "MySQL at %s: \"%s\" "
+			    "as %s: error %u: %s", ep, shown, who, e, msg);
+		free(msg);
+		free(shown);
+	} else if ((res = mysql_store_result(db)) != NULL)
 		mysql_free_result(res);
 	disconnect_db(db, ep);
+	free(who);
 	return r;
 }
 
@@ -311,7 +552,8 @@ validate(const struct step *st, char **cause)
 	if (step_str(st, "check") != NULL && !sql_is_query(step_str(st,
 	    "check")))
 		return set_cause(cause, JF_ERR_PARSE, "check must be a SELECT or "
-		    "SHOW: it runs while planning, dry runs included");
+		    "SHOW without INTO: it runs while planning, dry runs "
+		    "included");
 	return 0;
 }
 

@@ -302,9 +302,12 @@ failed:
 		    X509_verify_cert_error_string(vr));
 	else if (*e != '\0')
 		*why = xstrdup(e);
-	else if (now_ms() >= deadline)
+	else if (now_ms() >= deadline) {
 		*why = xstrdup("no TLS answer within the deadline");
-	else
+		free(e);
+		r = -JF_ERR_TIMEOUT;
+		goto out;
+	} else
 		*why = xasprintf("the handshake failed (%s)", errno ?
 		    strerror(errno) : "connection closed");
 	free(e);

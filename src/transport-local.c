@@ -8,8 +8,9 @@
  * A symlink is resolved first, so its target is replaced and the link stays.
  * The new contents go to a temp file in the same directory (a rename is only
  * atomic within one file system), created exclusively and without following
- * links, mode 0600 until it is complete.  It gets the old file's owner, group
- * and mode (fchown before fchmod: chown clears set-id bits), is written,
+ * links, mode 0600 until it is complete.  It gets the old file's owner, group,
+ * ACL (not the directory's default ACL) and mode (fchown before fchmod:
+ * chown clears set-id bits), is written,
  * fsynced and closed (NFS reports errors at close), then renamed over the
  * target; the directory is fsynced so the rename itself survives a power
  * cut.  On any error before the rename the temp file is removed and the
@@ -61,8 +62,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef HAVE_GETRANDOM
@@ -289,6 +294,40 @@ local_stat(struct transport *t, const char *path, struct tstat *ts,
 	    st.st_mtim.tv_nsec;
 	ts->ino = (uint64_t)st.st_ino;
 	return 0;
+}
+
+/*
+ * Gives the temp file fd the ACL of the file it replaces, from, or none
+ * when that has none.  A temp file is born with its directory's default
+ * ACL, which may let in a reader the old file kept out; a file system
+ * without ACLs has neither to copy.
+ */
+static int
+copy_acl(struct transport *t, const char *from, int fd, const char *path,
+    char **cause)
+{
+	static const char name[] = "system.posix_acl_access";
+	char small[512], *val = small;
+	ssize_t n, size;
+	int r = 0;
+
+	n = lgetxattr(from, name, small, sizeof small);
+	if (n == -1 && errno == ERANGE &&
+	    (size = lgetxattr(from, name, NULL, 0)) > 0) {
+		val = xmalloc((size_t)size);
+		n = lgetxattr(from, name, val, (size_t)size);
+	}
+	if (n >= 0) {
+		if (fsetxattr(fd, name, val, (size_t)n, 0) == -1)
+			r = sys_cause(t, cause, errno, path, "copy the ACL");
+	} else if (errno != ENODATA && errno != ENOTSUP)
+		r = sys_cause(t, cause, errno, path, "read the ACL");
+	else if (fremovexattr(fd, name) == -1 && errno != ENODATA &&
+	    errno != ENOTSUP)
+		r = sys_cause(t, cause, errno, path, "remove the inherited ACL");
+	if (val != small)
+		free(val);
+	return r;
 }
 
 /* Split a path into a new directory part and a new last component. */
@@ -647,6 +686,27 @@ conflict_cause(struct transport *t, const char *path, int dfd,
 	    k->expect == TEXPECT_ABSENT ? "no file" : k->sha256);
 }
 
+/* A person's chmod or chown since the file was read (want) is a change
+ * too: replacing the file would lose it. */
+static int
+same_attrs(const struct stat *a, const struct stat *want)
+{
+	return (a->st_mode & 07777) == (want->st_mode & 07777) &&
+	    a->st_uid == want->st_uid && a->st_gid == want->st_gid;
+}
+
+static int
+attrs_cause(struct transport *t, const char *path, const struct stat *now,
+    const struct stat *want, char **cause)
+{
+	return set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": its mode or "
+	    "owner changed since it was read (now %04o %ld:%ld, expected "
+	    "%04o %ld:%ld): not replaced", t->host, path,
+	    (unsigned)(now->st_mode & 07777), (long)now->st_uid,
+	    (long)now->st_gid, (unsigned)(want->st_mode & 07777),
+	    (long)want->st_uid, (long)want->st_gid);
+}
+
 static int
 same_file(const struct stat *a, const struct stat *b)
 {
@@ -665,11 +725,11 @@ same_file(const struct stat *a, const struct stat *b)
  */
 static int
 replace_checked(struct transport *t, const char *path, int dfd,
-    const char *tmp, const char *base, struct tcheck *k, int *tmp_gone,
-    int *keep_tmp, char **cause)
+    const char *tmp, const char *base, struct tcheck *k,
+    const struct stat *want, int *tmp_gone, int *keep_tmp, char **cause)
 {
 	char h[65];
-	struct stat st1, st2;
+	struct stat st1, st2, st3;
 	int ofd = -1, r = 0;
 
 	if (k->expect == TEXPECT_ABSENT) {
@@ -705,12 +765,18 @@ replace_checked(struct transport *t, const char *path, int dfd,
 		r = conflict_cause(t, path, dfd, base, k, cause);
 		goto out;
 	}
+	if (!same_attrs(&st1, want)) {
+		r = attrs_cause(t, path, &st1, want, cause);
+		goto out;
+	}
 #ifdef HAVE_RENAMEAT2
 	if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == 0) {
-		/* tmp now names what was at base: the file we hashed? */
+		/* tmp now names what was at base: the file we hashed, with
+		 * the mode and owner it was read with? */
 		if (fstatat(dfd, tmp, &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    st2.st_dev == st1.st_dev && st2.st_ino == st1.st_ino &&
-		    hash_fd(ofd, h) == 0 && strcmp(h, k->sha256) == 0)
+		    hash_fd(ofd, h) == 0 && strcmp(h, k->sha256) == 0 &&
+		    fstat(ofd, &st3) == 0 && same_attrs(&st3, want))
 			goto out; /* the caller removes the old file at tmp */
 		/* changed in the moment between: give it back its name */
 		if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == -1) {
@@ -722,7 +788,10 @@ replace_checked(struct transport *t, const char *path, int dfd,
 			    strerror(errno), tmp);
 			goto out;
 		}
-		r = conflict_cause(t, path, dfd, base, k, cause);
+		if (fstat(ofd, &st3) == 0 && !same_attrs(&st3, want))
+			r = attrs_cause(t, path, &st3, want, cause);
+		else
+			r = conflict_cause(t, path, dfd, base, k, cause);
 		goto out;
 	}
 	if (errno == ENOENT) {
@@ -838,6 +907,8 @@ write_file(struct transport *t, const char *path, int follow,
 			r = sys_cause(t, cause, errno, path, "fchown");
 			goto out;
 		}
+		if ((r = copy_acl(t, target, fd, path, cause)) != 0)
+			goto out;
 	}
 	if (fchmod(fd, want_mode) == -1) {
 		r = sys_cause(t, cause, errno, path, "fchmod");
@@ -862,7 +933,7 @@ write_file(struct transport *t, const char *path, int follow,
 		transport_local_crash_hook("after-fsync");
 
 	if (check != NULL && check->expect != TEXPECT_ANY) {
-		if ((r = replace_checked(t, path, dfd, tmp, base, check,
+		if ((r = replace_checked(t, path, dfd, tmp, base, check, &st,
 		    &renamed, &keep_tmp, cause)) != 0)
 			goto out;
 	} else if (renameat(dfd, tmp, dfd, base) == -1) {
@@ -1235,7 +1306,7 @@ free_env(char **envp)
  * or 2 already (a parent started with closed stdio) cannot be clobbered.
  */
 static void JF_NORETURN
-run_child(int in, int out, int err, int execfd, long maxfd,
+run_child(int in, int out, int err, int execfd, long maxfd, pid_t parent,
     const char *path, char *const argv[], char *const envp[])
 {
 	struct sigaction sa;
@@ -1244,6 +1315,17 @@ run_child(int in, int out, int err, int execfd, long maxfd,
 	long fd;
 
 	setpgid(0, 0);
+#ifdef __linux__
+	/* In a process group of its own, a Ctrl-C of jobfix does not reach
+	 * it: it ends with jobfix instead (a rabbitmqctl left running would
+	 * start an epmd of its own once the broker's was gone).  Only this
+	 * process: what it starts (a daemon) is not touched. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127); /* jobfix was gone before the line above */
+#else
+	(void)parent;
+#endif
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigemptyset(&sa.sa_mask);
@@ -1353,7 +1435,7 @@ local_run(struct transport *t, const char *const *argv,
 	char **envp = NULL, *chunk = NULL;
 	struct timespec zero = { 0, 0 };
 	long maxfd;
-	pid_t pid, w;
+	pid_t pid, w, self;
 	ssize_t n;
 
 	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/')
@@ -1390,13 +1472,14 @@ local_run(struct transport *t, const char *const *argv,
 		maxfd = 1 << 20;
 	chunk = xmalloc(CHUNK);
 
+	self = getpid();
 	if ((pid = fork()) == -1) {
 		r = sys_cause(t, cause, errno, argv[0], "fork");
 		goto out;
 	}
 	if (pid == 0)
-		run_child(inp[0], outp[1], errp[1], execp[1], maxfd, argv[0],
-		    (char *const *)argv, envp);
+		run_child(inp[0], outp[1], errp[1], execp[1], maxfd, self,
+		    argv[0], (char *const *)argv, envp);
 	setpgid(pid, pid); /* as the child does: whoever runs first wins */
 	close_fd(&inp[0]);
 	close_fd(&outp[1]);

@@ -182,12 +182,14 @@ static const char script_tcp[] =
 /*
  * $1 path, $2 "MODE/EXPECT": the mode for a new file (octal) and what must
  * be there right before the rename ("-": anything, "absent": no file, or
- * the file's SHA-256 in hex); $3 size; the data on stdin.  A file that is
+ * the file's SHA-256 in hex, with the owner and mode it had when the
+ * script began: a person's chmod is a change too); $3 size; the data on stdin.  A file that is
  * not what EXPECT says is left alone: its hash (empty: no file) on stdout,
  * exit EXIT_CHANGED.  "absent" uses ln(1), which fails rather than replace
  * a file created meanwhile.
  * Follows symlinks to the file they name; temp file in the same directory;
- * owner, group and mode copied from the old file; the size checked before
+ * owner, group, ACL (setfacl, where the host has it; not the directory's
+ * default ACL) and mode copied from the old file; the size checked before
  * the rename (a connection that breaks mid-way gives cat an early EOF, not
  * an error: the check keeps that short file from replacing the old one);
  * synced; renamed; the directory synced.  Any failure before the rename
@@ -211,6 +213,11 @@ static const char script_write[] =
     "if [ -e \"$p\" ]; then\n"
     "  o=$(stat -L -c '%u:%g %a' -- \"$p\") || exit 1\n"
     "  chown -- \"${o% *}\" \"$t\" || exit 1\n"
+    "  if command -v setfacl >/dev/null 2>&1; then\n"
+    "    getfacl -p -- \"$p\" 2>/dev/null | setfacl --set-file=- -- \"$t\" 2>/dev/null ||\n"
+    "    [ -z \"$(getfacl -cs -- \"$p\" 2>/dev/null)\" ] ||\n"
+    "    { echo 'cannot copy the ACL' >&2; exit 1; }\n"
+    "  fi\n"
     "  chmod -- \"${o#* }\" \"$t\" || exit 1\n"
     "else\n"
     "  chmod -- \"$m\" \"$t\" || exit 1\n"
@@ -230,6 +237,7 @@ static const char script_write[] =
     "  rm -f -- \"$t\" ;;\n"
     "*) c=$(h)\n"
     "  [ \"$c\" = \"$e\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
+    "  [ \"$(stat -L -c '%u:%g %a' -- \"$p\")\" = \"$o\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
     "  mv -f -- \"$t\" \"$p\" || exit 1 ;;\n"
     "esac\n"
     "trap - EXIT\n"

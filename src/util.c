@@ -161,6 +161,16 @@ buf_init(struct buf *b, size_t max)
 	b->max = max;
 }
 
+/* Wipes what was ever written: the rest of cap was never touched (wiping it
+ * would only fault in pages, as much again as a large buffer holds). */
+static void
+buf_wipe_used(struct buf *b)
+{
+	size_t n = b->used > b->len + 1 ? b->used : b->len + 1;
+
+	wipe(b->data, n < b->cap ? n : b->cap);
+}
+
 static int
 buf_grow(struct buf *b, size_t more)
 {
@@ -179,7 +189,7 @@ buf_grow(struct buf *b, size_t more)
 		/* never leave a copy of a secret in freed memory */
 		p = xmalloc(cap);
 		memcpy(p, b->data, b->len + 1);
-		wipe(b->data, b->cap);
+		buf_wipe_used(b);
 		free(b->data);
 	} else
 		p = xrealloc(b->data, cap);
@@ -199,6 +209,8 @@ buf_add(struct buf *b, const void *p, size_t n)
 		memcpy(b->data + b->len, p, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	if (b->used < b->len + 1)
+		b->used = b->len + 1;
 	return 0;
 }
 
@@ -256,10 +268,10 @@ void
 buf_free(struct buf *b)
 {
 	if (b->data != NULL && b->secret)
-		wipe(b->data, b->cap);
+		buf_wipe_used(b);
 	free(b->data);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->used = 0;
 }
 
 char *
@@ -268,7 +280,7 @@ buf_detach(struct buf *b)
 	char *s = b->data ? b->data : xstrdup("");
 
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->used = 0;
 	return s;
 }
 
@@ -431,41 +443,44 @@ read_file_local_nofollow(const char *path, struct buf *out, size_t max,
 	return read_local(path, out, max, O_NOFOLLOW, cause);
 }
 
-/* One directory of a state dir's path: see state_dir_trusted(). */
+/* One directory of a trusted path: see dir_path_trusted(). */
 static int
-dir_trusted(const char *dir, const char *whole, int final, char **cause)
+dir_trusted(const char *dir, const char *what, const char *whole, int final,
+    char **cause)
 {
 	struct stat st;
 
 	if (stat(dir, &st) == -1)
 		return errno == ENOENT ? 1 : set_cause(cause, JF_ERR_REFUSED,
-		    "state directory \"%s\": \"%s\": %s", whole, dir,
+		    "%s \"%s\": \"%s\": %s", what, whole, dir,
 		    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return set_cause(cause, JF_ERR_REFUSED, "state directory "
-		    "\"%s\": \"%s\" is not a directory", whole, dir);
+		return set_cause(cause, JF_ERR_REFUSED, "%s \"%s\": \"%s\" is "
+		    "not a directory", what, whole, dir);
 	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return set_cause(cause, JF_ERR_REFUSED, "state directory "
-		    "\"%s\": \"%s\" is owned by uid %ld, not by root or the "
-		    "running user (uid %ld): refusing to use it", whole, dir,
+		return set_cause(cause, JF_ERR_REFUSED, "%s \"%s\": \"%s\" is "
+		    "owned by uid %ld, not by root or the running user (uid "
+		    "%ld): refusing to use it", what, whole, dir,
 		    (long)st.st_uid, (long)geteuid());
 	if ((st.st_mode & 022) != 0 && (final || st.st_uid != 0 ||
 	    !(st.st_mode & S_ISVTX)))
-		return set_cause(cause, JF_ERR_REFUSED, "state directory "
-		    "\"%s\": \"%s\" is writable by %s (mode %04o): refusing "
-		    "to use it", whole, dir, (st.st_mode & 002) ? "every user" :
-		    "its group", (unsigned)(st.st_mode & 07777));
+		return set_cause(cause, JF_ERR_REFUSED, "%s \"%s\": \"%s\" is "
+		    "writable by %s (mode %04o): refusing to use it", what,
+		    whole, dir, (st.st_mode & 002) ? "every user" : "its group",
+		    (unsigned)(st.st_mode & 07777));
 	return 0;
 }
 
 /* Every directory from / down to path, as written (no resolving). */
 static int
-walk_trusted(const char *path, const char *whole, char **cause)
+walk_trusted(const char *path, const char *what, const char *whole,
+    char **cause)
 {
 	char *copy = xstrdup(path), *p, c;
 	int r, last;
 
-	r = dir_trusted("/", whole, path[strspn(path, "/")] == '\0', cause);
+	r = dir_trusted("/", what, whole, path[strspn(path, "/")] == '\0',
+	    cause);
 	for (p = copy + 1; r == 0; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
@@ -473,7 +488,7 @@ walk_trusted(const char *path, const char *whole, char **cause)
 			c = *p;
 			*p = '\0';
 			last = c == '\0' || p[1 + strspn(p + 1, "/")] == '\0';
-			r = dir_trusted(copy, whole, last, cause);
+			r = dir_trusted(copy, what, whole, last, cause);
 			*p = c;
 		}
 		if (r == 1) { /* missing: jobfix makes the rest, 0700 */
@@ -488,29 +503,45 @@ walk_trusted(const char *path, const char *whole, char **cause)
 }
 
 int
-state_dir_trusted(const char *dir, char **cause)
+dir_path_trusted(const char *dir, const char *what, char **cause)
 {
 	char *abs, *real;
 	int r;
 
-	if (dir == NULL || *dir == '\0')
-		return set_cause(cause, JF_ERR_USAGE, "no state directory is set "
-		    "(state_dir in jobfix.conf)");
 	if (*dir != '/') {
 		char cwd[4096];
 		if (getcwd(cwd, sizeof cwd) == NULL)
-			return set_cause(cause, JF_ERR_IO, "state directory "
-			    "\"%s\": getcwd: %s", dir, strerror(errno));
+			return set_cause(cause, JF_ERR_IO, "%s \"%s\": getcwd: "
+			    "%s", what, dir, strerror(errno));
 		abs = path_join(cwd, dir);
 	} else
 		abs = xstrdup(dir);
-	if ((r = walk_trusted(abs, dir, cause)) == 0 &&
+	if ((r = walk_trusted(abs, what, dir, cause)) == 0 &&
 	    (real = realpath(abs, NULL)) != NULL) {
-		r = walk_trusted(real, dir, cause);
+		r = walk_trusted(real, what, dir, cause);
 		free(real);
 	}
 	free(abs);
 	return r;
+}
+
+int
+state_dir_trusted(const char *dir, char **cause)
+{
+	if (dir == NULL || *dir == '\0')
+		return set_cause(cause, JF_ERR_USAGE, "no state directory is set "
+		    "(state_dir in jobfix.conf)");
+	return dir_path_trusted(dir, "state directory", cause);
+}
+
+const char *
+file_kind(mode_t mode)
+{
+	return S_ISREG(mode) ? "a regular file" : S_ISDIR(mode) ?
+	    "a directory" : S_ISFIFO(mode) ? "a FIFO" : S_ISCHR(mode) ?
+	    "a character device" : S_ISBLK(mode) ? "a block device" :
+	    S_ISSOCK(mode) ? "a socket" : S_ISLNK(mode) ? "a symbolic link" :
+	    "a special file";
 }
 
 static int
@@ -524,6 +555,11 @@ read_local(const char *path, struct buf *out, size_t max, int flags,
 
 	if (max == 0)
 		max = BUF_DEFAULT_MAX;
+	/* jobfix's own state (O_NOFOLLOW) is a regular file or nothing:
+	 * opened without blocking, so a FIFO planted there cannot hang a
+	 * run, and anything else is refused before a byte is read */
+	if (flags & O_NOFOLLOW)
+		flags |= O_NONBLOCK;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags)) == -1)
 		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
 		    JF_ERR_IO, "\"%s\": %s%s", path, flags & O_NOFOLLOW &&
@@ -536,6 +572,11 @@ read_local(const char *path, struct buf *out, size_t max, int flags,
 	}
 	if (S_ISDIR(st.st_mode)) {
 		r = set_cause(cause, JF_ERR_IO, "\"%s\": is a directory", path);
+		goto out;
+	}
+	if ((flags & O_NOFOLLOW) && !S_ISREG(st.st_mode)) {
+		r = set_cause(cause, JF_ERR_IO, "\"%s\": %s, not a regular "
+		    "file: refusing to read it", path, file_kind(st.st_mode));
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
@@ -613,44 +654,146 @@ secret_clear_all(void)
 }
 
 /*
- * Masks every byte covered by an occurrence of any secret, each run of
- * covered bytes as one mask, so overlapping or adjacent secrets leave no
- * part of either visible ("xyz123" and "123abc" in "xyz123abc").
+ * The secrets a URL carries, wherever one appears (a setting, a fact, an
+ * error message): the userinfo of "scheme://USER:PASSWORD@host/..." and the
+ * value of a parameter with a secret name, in a query ("?password=...&")
+ * or in JDBC's ";password=...;".  Operators write passwords unescaped, so
+ * a password may hold '@', '/', '?' or '#': where the userinfo has a ':'
+ * it ends at the last '@' of the URL.  That masks too much of a URL that
+ * has a port and an '@' in its path, never too little.
  */
-/*
- * The userinfo of every URL ("scheme://USER:PASSWORD@host/...") is masked
- * too, wherever a URL appears: a setting, a fact, an error message.
- */
-static void
-mask_url_userinfo(const char *s, size_t len, unsigned char *mask)
+#define URL_END " \t\r\n\"'<>"
+
+/* The '@' that ends the userinfo of the URL whose authority starts at q
+ * (just after "://") and that is tok bytes long, or NULL when it has
+ * none. */
+static const char *
+url_userinfo_end(const char *q, size_t tok)
 {
-	const char *p = s, *q, *at;
-	size_t k;
+	size_t first = strcspn(q, "/?#@"), k;
+	const char *at = NULL;
+
+	if (first >= tok)
+		return NULL;
+	if (memchr(q, ':', first) != NULL) {
+		/* USER:PASSWORD: the last @ of the URL */
+		for (k = first; k < tok; k++)
+			if (q[k] == '@')
+				at = q + k;
+	} else if (q[first] == '@') {
+		/* USER only: the last @ before the path */
+		at = q + first;
+		for (k = first + 1; k < tok && strchr("/?#", q[k]) == NULL; k++)
+			if (q[k] == '@')
+				at = q + k;
+	}
+	return at;
+}
+
+/* Calls fn for every secret of every URL in s: the span to mask (the whole
+ * userinfo, or a parameter's value) and the password within it (NULL when
+ * a userinfo has none). */
+typedef void url_secret_fn(const char *mask, size_t mask_len, const char *pw,
+    size_t pw_len, void *arg);
+
+static void
+url_secrets(const char *s, url_secret_fn *fn, void *arg)
+{
+	const char *p = s, *q, *at, *colon, *v, *end;
+	size_t tok, n, vl;
+	char *name;
 
 	while ((p = strstr(p, "://")) != NULL) {
 		q = p + 3;
-		at = NULL;
-		for (k = 0; q[k] != '\0' && strchr("/?#@ \t\r\n\"'<>", q[k]) ==
-		    NULL; k++)
-			;
-		if (q[k] == '@') {
-			/* the last @ before the host ends the userinfo */
-			at = q + k;
-			for (k++; q[k] != '\0' && strchr("/?# \t\r\n\"'<>",
-			    q[k]) == NULL; k++)
-				if (q[k] == '@')
-					at = q + k;
+		tok = strcspn(q, URL_END);
+		end = q + tok;
+		if ((at = url_userinfo_end(q, tok)) != NULL && at > q) {
+			colon = memchr(q, ':', (size_t)(at - q));
+			if (colon != NULL && colon + 1 < at)
+				fn(q, (size_t)(at - q), colon + 1,
+				    (size_t)(at - colon - 1), arg);
+			else
+				fn(q, (size_t)(at - q), NULL, 0, arg);
 		}
-		if (at != NULL && at > q && (size_t)(at - s) <= len)
-			memset(mask + (q - s), 1, (size_t)(at - q));
+		for (v = at != NULL ? at + 1 : q; v < end; v++) {
+			if (*v != '?' && *v != '&' && *v != ';')
+				continue;
+			n = strcspn(v + 1, "=&;#?" URL_END);
+			if (v + 1 + n >= end || v[1 + n] != '=' || n == 0)
+				continue;
+			name = xstrndup(v + 1, n);
+			if (is_secret_key(name)) {
+				vl = strcspn(v + 2 + n, "&;#" URL_END);
+				if (vl > 0)
+					fn(v + 2 + n, vl, v + 2 + n, vl, arg);
+			}
+			free(name);
+		}
 		p = q;
 	}
 }
 
+struct url_mask {
+	const char *s;
+	unsigned char *mask;
+};
+
+static void
+url_mask_span(const char *m, size_t len, const char *pw, size_t pw_len,
+    void *arg)
+{
+	struct url_mask *um = arg;
+
+	(void)pw;
+	(void)pw_len;
+	memset(um->mask + (m - um->s), 1, len);
+}
+
+struct url_count {
+	int n;
+	int reg;
+};
+
+static void
+url_count_password(const char *m, size_t len, const char *pw, size_t pw_len,
+    void *arg)
+{
+	struct url_count *uc = arg;
+	char *copy;
+
+	(void)m;
+	(void)len;
+	if (pw == NULL)
+		return;
+	uc->n++;
+	if (uc->reg) {
+		copy = xstrndup(pw, pw_len);
+		secret_register(copy);
+		free_secret(copy);
+	}
+}
+
+int
+url_passwords(const char *s, int reg)
+{
+	struct url_count uc = { 0, reg };
+
+	if (s != NULL)
+		url_secrets(s, url_count_password, &uc);
+	return uc.n;
+}
+
+/*
+ * Masks every byte covered by an occurrence of any secret and every
+ * secret of a URL, each run of covered bytes as one mask, so overlapping
+ * or adjacent secrets leave no part of either visible ("xyz123" and
+ * "123abc" in "xyz123abc").
+ */
 char *
 redact(const char *s)
 {
 	struct buf b = BUF_INIT;
+	struct url_mask um;
 	const char *q;
 	unsigned char *mask;
 	size_t i, j, len, l;
@@ -664,7 +807,9 @@ redact(const char *s)
 	}
 	len = strlen(s);
 	mask = xcalloc(len + 1, 1);
-	mask_url_userinfo(s, len, mask);
+	um.s = s;
+	um.mask = mask;
+	url_secrets(s, url_mask_span, &um);
 	for (i = 0; i < nsecrets; i++) {
 		l = strlen(secrets[i]);
 		for (q = strstr(s, secrets[i]); q != NULL;

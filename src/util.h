@@ -67,8 +67,9 @@ struct buf {
 	size_t cap;
 	size_t max;
 	int secret; /* wipe on free */
+	size_t used; /* bytes of data ever written: all a wipe must cover */
 };
-#define BUF_INIT {NULL, 0, 0, 0, 0}
+#define BUF_INIT {NULL, 0, 0, 0, 0, 0}
 
 void buf_init(struct buf *, size_t max);
 /* Returns 0, or -JF_ERR_TOOBIG and leaves the buffer unchanged. */
@@ -104,9 +105,13 @@ char *path_join(const char *, const char *);
 
 /* Read a whole local file with a size cap (0: BUF_DEFAULT_MAX). */
 int read_file_local(const char *path, struct buf *out, size_t max, char **cause);
-/* The same, refusing a symbolic link (O_NOFOLLOW): for jobfix's own state. */
+/* The same, for jobfix's own state: refusing a symbolic link (O_NOFOLLOW)
+ * and anything but a regular file (a FIFO, a device, a directory), opened
+ * without blocking so neither can hang the caller. */
 int read_file_local_nofollow(const char *path, struct buf *out, size_t max,
     char **cause);
+/* "a FIFO", "a directory", ... for messages about what a path is. */
+const char *file_kind(mode_t mode);
 /*
  * May jobfix keep state in dir?  As OpenSSH and sudo require of their files:
  * dir and every directory above it (as given and as resolved) owned by root
@@ -116,9 +121,16 @@ int read_file_local_nofollow(const char *path, struct buf *out, size_t max,
  * cause naming the directory, its owner and mode.
  */
 int state_dir_trusted(const char *dir, char **cause);
+/* The same test for any directory jobfix keeps its own files in (what
+ * names it in the error: "audit log directory"). */
+int dir_path_trusted(const char *dir, const char *what, char **cause);
 
 /* Secret values: every output path passes text through redact(). */
 void secret_register(const char *value);
+/* How many URLs in s carry a password ("scheme://USER:PASSWORD@host");
+ * with reg, each password is registered as a secret too, so it is masked
+ * wherever it appears on its own (a pause reason, a message). */
+int url_passwords(const char *s, int reg);
 void secret_clear_all(void);
 /* Returns a new string with every registered secret replaced by ******. */
 char *redact(const char *);

@@ -275,7 +275,8 @@ pid_alive() {
 	srv_pid_alive "$@"
 }
 
-# kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.
+# kill_wait PID [SECONDS]: SIGTERM, wait, then SIGKILL.  A server a test
+# froze (SIGSTOP) is woken too, so it can act on SIGTERM.
 kill_wait() {
 	srv_kill_wait "$1" "${2:-10}" || diag "pid $1 ignored SIGTERM for ${2:-10}s, killed it"
 	return 0
@@ -496,8 +497,10 @@ start_rabbitmq() {
 	export RABBITMQ_PID
 	register_server "$RABBITMQ_PID" rabbitmq "_jf_rmq_stop"
 	# The server writes the Erlang cookie into $RMQ_HOME when it starts;
-	# the CLI needs it, so wait for the node before asking anything.
-	if ! wait_for "$(_jf_timeout)" "$RABBITMQ_PID" \
+	# the CLI needs it, so wait for the node before asking anything.  Three
+	# times the usual deadline: at a load average of 23 its boot took more
+	# than 60 s (01-lib-selftest), as the demo's did at 30.
+	if ! wait_for "$(($(_jf_timeout) * 3))" "$RABBITMQ_PID" \
 		srv_rabbitmq_ready "$RMQ_HOME" "$RMQ_EPMD_PORT" "$RABBITMQ_NODENAME" "$AMQP_PORT"; then
 		cat "$RMQ_HOME"/log/*.log >>"$RMQ_HOME/server.out" 2>/dev/null
 		_jf_start_failed rabbitmq "$RMQ_HOME/server.out"

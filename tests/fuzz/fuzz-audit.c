@@ -35,10 +35,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		abort();
 	fclose(fp);
 	files[0] = path;
-	if (audit_verify(files, 1, "/nonexistent/audit.head", &chk,
+	if (audit_verify(files, 1, "/nonexistent/audit.head", path, &chk,
 	    &cause) != 0)
 		abort(); /* the file is there: it must be read */
-	if (chk.records > 0 && chk.bad_record == 0 && chk.why != NULL)
+	if (chk.records > 0 && !chk.head_missing)
+		abort(); /* the head given is not there: the tail is unchecked */
+	if (chk.head_missing && chk.why == NULL)
+		abort(); /* and that is said */
+	if (chk.records > 0 && chk.bad_record == 0 && !chk.head_missing &&
+	    chk.why != NULL)
 		abort(); /* a whole chain has nothing to explain */
 	if (chk.bad_record != 0 && chk.why == NULL)
 		abort(); /* every break explains itself */

@@ -1,8 +1,8 @@
 /*
  * fuzz-diff.c - libFuzzer harness for src/diff.c.  The input is split in
  * two at a point chosen by its first byte; the diff of the halves must not
- * crash, and, when no line was masked as a secret, applying it to the first
- * half must give back the second exactly.
+ * crash, and, when no line was masked (a secret, a URL's userinfo),
+ * applying it to the first half must give back the second exactly.
  */
 #include "config.h"
 
@@ -30,6 +30,10 @@ has_secret_line(const char *s, size_t n)
 		l = xstrndup(s + i, e - i);
 		m = mask_secret_assignment(l);
 		hit = strlen(l) != e - i || strcmp(l, m) != 0;
+		free(m);
+		/* redact() masks the userinfo of a URL too */
+		m = redact(l);
+		hit = hit || strcmp(l, m) != 0;
 		free(l);
 		free(m);
 		i = e + 1;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <regex.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,27 @@ check_set(struct shfile *f, const char *name, const char *value)
 	buf_free(&out);
 }
 
+static void
+check_java(const struct shfile *f)
+{
+	char *re, *what;
+	int jar, line;
+	regex_t rx;
+
+	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL) {
+		if (what != NULL && line < 1)
+			abort(); /* a word that cannot be read has its line */
+		free(what);
+		return;
+	}
+	if (what == NULL || line < 1 || regcomp(&rx, re, REG_EXTENDED |
+	    REG_NOSUB) != 0)
+		abort();
+	regfree(&rx);
+	free(re);
+	free(what);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -65,6 +87,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = shvar_get(f, "NOHUPLOG", &line, &dyn);
 	if (v != NULL && line < 1)
 		abort();
+	check_java(f);
 	/* a value made of the last bytes of the input, up to a NUL */
 	vlen = size < 12 ? size : 12;
 	value = xstrndup((const char *)data + size - vlen, vlen);

@@ -79,6 +79,37 @@ check "free_port: two calls differ" -- test "$p1" != "$p2"
 check "free_port: the port is claimed" -- test -d "$(_jf_port_dir)/$p1"
 check_fail "free_port: nothing listens on it" -- port_open 127.0.0.1 "$p1"
 
+# A port asked for again (a kept demo sandbox restarting its servers) is
+# claimed while its last connections are in TIME_WAIT: the server closed
+# them first, as one does when it stops.  A port something listens on is not.
+p3=$(free_port)
+python3 - "$p3" <<'EOF'
+import socket, sys, time
+port = int(sys.argv[1])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(('127.0.0.1', port))
+srv.listen(1)
+cli = socket.create_connection(('127.0.0.1', port))
+conn, _ = srv.accept()
+conn.close()            # the server's side closes first: its TIME_WAIT
+time.sleep(0.2)
+cli.close()
+srv.close()
+EOF
+like "$(ss -Htan state time-wait "( sport = :$p3 )")" "127\.0\.0\.1:$p3 " "a connection of port $p3 is in TIME_WAIT"
+rm -rf "$(_jf_port_dir)/$p3"	# the claim, not the port, is what is asked again
+is "$(srv_free_port "${_jf_owner:-$$}" "$p3" 2>&1)" "$p3" "free_port PORT: a port in TIME_WAIT is claimed again"
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); print("up", flush=True); time.sleep(30)' "$p3" >"$T/listen.out" &
+listener=$!
+register_server "$listener" listener "kill_wait $listener 5"
+wait_for 20 "$listener" grep -q up "$T/listen.out"
+rm -rf "$(_jf_port_dir)/$p3"	# the claim, not the port, is what is asked again
+check_fail "free_port PORT: a port something listens on is not claimed" -- srv_free_port "${_jf_owner:-$$}" "$p3"
+stop_server "$listener"
+
 # ------------------------------------------------------------ all servers
 
 # A background subshell starts every server with its own setup_tmp, writes

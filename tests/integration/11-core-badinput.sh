@@ -18,6 +18,13 @@ before=$(snapshot)
 # --- jobfix.conf ---------------------------------------------------------
 check_rc 2 "a missing -c file is a usage error" -- "$JOBFIX" -c "$T/nope.conf" diagnose
 like "$OUT" "$T/nope.conf" "and names the file"
+# pause and resume set this machine's flag, which holds every host: not -H
+for c in pause resume; do
+	check_rc 2 "$c -H is refused" -- env JOBFIX_STATE_DIR="$T/st-$c" "$JOBFIX" -H example.invalid $c
+	like "$OUT" "$c -H example.invalid.*jobfix $c" "$c -H: names the command, the host and where to run it"
+	[ ! -e "$T/st-$c" ]
+	ok $? "$c -H: no state was made"
+done
 printf 'site: { root = "%s"; \n  this is not libconfig\n' "$SITE" >"$T/garbage.conf"
 check_rc 2 "a garbage jobfix.conf" -- "$JOBFIX" -c "$T/garbage.conf" fix --yes
 like "$OUT" "$T/garbage.conf:2" "names the file and line"
@@ -57,6 +64,11 @@ pbcheck match 'name = "x"; summary = "s"; fixes = [ "start.nolog" ]; match = "a 
 steps = ();' 'match: column'
 pbcheck relative 'name = "x"; summary = "s"; fixes = [ "start.nolog" ];
 steps = ( { type = "command"; argv = [ "rm", "-rf", "/" ]; } );' 'absolute path'
+# a check runs while planning: SELECT ... INTO OUTFILE would write a file on
+# the database host even in a dry run (a READ ONLY transaction allows it)
+pbcheck sqlinto 'name = "x"; summary = "s"; fixes = [ "start.nolog" ];
+steps = ( { type = "sql"; statement = "SET GLOBAL event_scheduler = ON";
+  check = "SELECT @@event_scheduler INTO OUTFILE \x27/tmp/x\x27"; equals = "ON"; } );' 'SELECT or SHOW without INTO'
 pbcheck field 'name = "x"; summary = "s"; fixes = [ "start.nolog" ]; stpes = ();' 'unknown field "stpes"'
 printf 'name = "ok-one"; summary = "fine"; fixes = [ "start.nolog" ]; steps = ( { type = "note"; text = "hi"; } );\n' >"$T/pb/good.conf"
 check_rc 0 "a valid playbook passes check" -- "$JOBFIX" playbooks check "$T/pb/good.conf"
@@ -66,6 +78,27 @@ check_rc 2 "a run with a broken playbook in its directories" -- "$JOBFIX" -c "$C
 like "$OUT" "$T/pb/" "names the broken file"
 sed -i "s#^playbook_dirs.*#playbook_dirs = [ ];#" "$CONF"
 is "$(snapshot)" "$before" "no bad playbook changed anything"
+
+# --- the install root ------------------------------------------------------
+before=$(snapshot)
+check_rc 2 "an install root that does not exist: usage error" -- \
+	"$JOBFIX" -c "$CONF" -r "$T/no-such-root" diagnose
+like "$OUT" "install root $T/no-such-root does not exist" "names the path"
+unlike "$OUT" "start.credentials|job.conf missing" "no finding about job.conf"
+mkdir -p "$T/empty-root/etc"
+check_rc 2 "an install root without an install: usage error" -- \
+	"$JOBFIX" -c "$CONF" -r "$T/empty-root" fix --yes
+like "$OUT" "install root $T/empty-root holds no BlueKing install" "names the path"
+is "$(ls -A "$T/empty-root/etc")" "" "nothing was made in it"
+is "$(snapshot)" "$before" "nothing changed in the site"
+# job.conf missing in a real install: the advice has no hole
+mv "$SITE/etc/job.conf" "$T/job.conf.away"
+check_rc 1 "job.conf missing: a finding" -- "$JOBFIX" -c "$CONF" diagnose
+unlike "$OUT" ' \? |\(not known\)|keys  must|\.\.|。。' "no unresolved placeholder, no doubled punctuation"
+check_rc 1 "job.conf missing: the JSON report" -- "$JOBFIX" -c "$CONF" --json diagnose
+like "$(printf '%s' "$OUT" | python3 -c "$JSON_LOAD"'print(" ".join(f["advice"] for f in d["findings"]))')" \
+	"^$SITE/etc/job.conf cannot be used: it does not exist\. Change the template" "the advice says what is wrong"
+mv "$T/job.conf.away" "$SITE/etc/job.conf"
 
 # --- the site's own files ------------------------------------------------
 cp "$SITE/etc/job.conf" "$T/job.conf.orig"

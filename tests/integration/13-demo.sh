@@ -6,8 +6,9 @@
 # by reading jobfix's report.  The demo is driven with --step, so the
 # checks run while its servers are up.  Afterwards no process of the
 # sandbox and no sandbox directory may be left, also after SIGINT during
-# the servers' start, at a pause with the servers up, and in the middle of
-# the fix (sent to the process group, as Ctrl-C on a terminal is).  A
+# the servers' start (on a terminal, and not on one while RabbitMQ boots),
+# at a pause with the servers up, and in the middle of the fix while it
+# runs rabbitmqctl (sent to the process group, as Ctrl-C on a terminal is).  A
 # server not installed is named with its package, the rest still shown.
 # The README's excerpt of the demo's output is checked against the real
 # one.  --files-only is the quick version without servers.
@@ -241,7 +242,7 @@ DEMO_OUT=$T/tty.out
 script -qefc "exec $JOBFIX --no-color demo" /dev/null </dev/null >"$DEMO_OUT" 2>&1 &
 DEMO_PID=$!
 register_server "$DEMO_PID" script "kill_wait $DEMO_PID 60"
-wait_out 'starting private servers: .*MariaDB'
+wait_out "$(tre 'starting private servers:') .*MariaDB"
 D=$(sandbox)
 end=$((SECONDS + SECS))
 until [ -s "$D/run/mariadb.pid" ] || [ "$SECONDS" -ge "$end" ]; do sleep 0.1; done
@@ -256,6 +257,23 @@ is "$RC" 130 "SIGINT while the servers start: exit 130"
 like "$(cat "$DEMO_OUT")" "$(tre 'jobfix demo: interrupted; the servers are stopped and the sandbox removed')" "it says what it did"
 nothing_left "SIGINT while the servers start" "$D" "$PORTS"
 
+# not on a terminal: a plain line as each server gets ready, written at once
+# (a pipe or a file sees Redis ready while RabbitMQ still boots); then
+# SIGINT while RabbitMQ boots
+ready=$(t $'  %-9s ready on 127.0.0.1:%d\n')
+ready=${ready#*%-9s}
+ready=${ready%%%d*}
+demo_start
+wait_out "^ +Redis +$(printf '%s' "$ready" | sed 's/[][\.*^$()+?{}|]/\\&/g')"
+D=$(sandbox)
+PORTS=$(demo_ports "$D")
+ok "$([ ! -s "$D/run/beam.pid" ]; echo $?)" "not on a terminal: Redis's line comes while RabbitMQ still boots"
+kill -INT -- "-$DEMO_PID"
+demo_wait
+is "$RC" 130 "SIGINT while RabbitMQ boots: exit 130"
+like "$(cat "$DEMO_OUT")" "$(tre 'jobfix demo: interrupted; the servers are stopped and the sandbox removed')" "it says what it did"
+nothing_left "SIGINT while RabbitMQ boots" "$D" "$PORTS"
+
 # at a pause, the servers up (--keep: the sandbox stays, the servers go)
 KEEP=1
 demo_start --step --keep "$T/kept"
@@ -268,17 +286,27 @@ is "$RC" 130 "Ctrl-C at a pause: exit 130"
 nothing_left "Ctrl-C at a pause" "$D" "$PORTS"
 KEEP=
 
-# in the middle of the fix
+# in the middle of the fix, while it runs rabbitmqctl: jobfix runs it in a
+# process group of its own (the terminal's Ctrl-C does not reach it, and
+# its Erlang VM ignores SIGINT), and that VM, once the sandbox's epmd is
+# gone, would start an epmd of its own on every address
 demo_start --step
 wait_out "$PAUSE" 1
 D=$(sandbox)
 PORTS=$(demo_ports "$D")
+NODE=$(sed -n 's/^ *node = "\(.*\)";$/\1/p' "$D/jobfix.conf")
 echo >&7
 wait_out "$PAUSE" 2
 echo >&7
 wait_out "$PAUSE" 3
 echo >&7
-wait_out '^==> 3\. fix'
+wait_out "^==> $(tre '3. fix')"
+end=$((SECONDS + SECS))
+until pgrep -f -- "rabbitmqctl -n $NODE " >/dev/null || [ "$SECONDS" -ge "$end" ] ||
+	! pid_alive "$DEMO_PID"; do
+	sleep 0.05
+done
+ok "$(pgrep -f -- "rabbitmqctl -n $NODE " >/dev/null; echo $?)" "the fix runs rabbitmqctl"
 kill -INT -- "-$DEMO_PID"
 demo_wait
 is "$RC" 130 "Ctrl-C during the fix: exit 130"
@@ -286,16 +314,25 @@ nothing_left "Ctrl-C during the fix" "$D" "$PORTS"
 
 # ---------------------------------------------------------------- a server missing
 
-# RabbitMQ not installed (its programs looked for in an empty directory):
-# the demo names the package and shows the rest
+# RabbitMQ not installed (its programs looked for in an empty directory),
+# and MariaDB's server not either (no sbin directory on PATH: mariadbd is
+# not found, while mariadb-install-db and the client's mariadb-admin are,
+# as with mariadb-client installed without mariadb-server): the demo names
+# each package and shows the rest
 mkdir -p "$T/no-rabbitmq"
-SRV_RABBITMQ_BIN=$T/no-rabbitmq demo_start
+nosbin=$(printf '%s\n' "$PATH" | tr ':' '\n' | grep -v 'sbin/*$' | paste -sd:)
+PATH=$nosbin SRV_RABBITMQ_BIN=$T/no-rabbitmq demo_start
 demo_wait
 is "$RC" 0 "RabbitMQ missing: the rest of the demo ends healthy"
 OUT=$(cat "$DEMO_OUT")
 msg=$(t $'  %-9s not installed: apt-get install %s to see %s\n')
 msg=${msg#*%-9s}
 like "$OUT" "RabbitMQ +$(printf '%s' "${msg%%%s*}" | sed 's/[][\.*^$()+?{}|]/\\&/g')rabbitmq-server" "it names the package to install"
+if PATH=$nosbin command -v mariadbd >/dev/null; then
+	ok 0 "MariaDB's server missing: mariadbd is not in an sbin directory here # SKIP"
+else
+	like "$OUT" "MariaDB +$(printf '%s' "${msg%%%s*}" | sed 's/[][\.*^$()+?{}|]/\\&/g')mariadb-server" "MariaDB's server missing: it names mariadb-server"
+fi
 unlike "$OUT" "wait\.rabbitmq" "no RabbitMQ fault is shown"
 like "$OUT" "\[nolog\.partition\]" "the MariaDB repair is still shown"
 like "$OUT" "\[agent\.down\]" "the agent repair is still shown"
@@ -304,12 +341,19 @@ nothing_left "RabbitMQ missing" "$D" ""
 
 # ---------------------------------------------------------------- files only
 
+# a java process of the machine that looks like a Job (another test's, a
+# real Job's) is not the sandbox's: the demo still finds its own Job dead
+( exec -a "java -jar $T/ijobs/job-decoy.jar" sleep 300 ) &
+decoy=$!
+register_server "$decoy" decoy "kill_wait $decoy 5"
 check "demo --files-only ends healthy" -- "$JOBFIX" --no-color demo --files-only --keep "$T/files"
+stop_server "$decoy"
+like "$OUT" "\[start\.nolog\]" "a java process of the machine does not hide start.nolog"
 like "$OUT" "\[wait\.rabbitmq\.creds\]" "the credentials fault was shown"
 like "$OUT" "$(tre 'No faults found.')" "the last diagnose is clean"
 unlike "$OUT" "$(tpre $'Starting private servers on 127.0.0.1 (RabbitMQ takes a few seconds)...\n')" "no server was started"
 like "$OUT" "the running MySQL server was not checked" "the note says the running server was not checked"
-is "$(grep -c restart "$T/files/job-restarts.log")" "2" "the fake Job was restarted"
+is "$(grep -c restart "$T/files/job-restarts.log")" "1" "the fake Job was restarted once, though two playbooks restart it"
 check_rc 2 "demo --keep refuses an existing directory" -- "$JOBFIX" demo --keep "$T/files"
 check_rc 2 "demo refuses an unknown option" -- "$JOBFIX" demo --bogus
 done_testing

@@ -89,6 +89,19 @@ is "$(metric 'jobfix_finding_consecutive_runs{fault="wait.rabbitmq.creds"')" "2"
 is "$(metric 'jobfix_runs_total ')" "2" "runs_total counts on across processes"
 
 check "promtool checks the file" -- promtool check metrics <"$PROM"
+is "$(metric 'jobfix_metrics_write_failures_total ')" "0" "no write has failed"
+
+# a run whose file cannot be written still ran: counted, and so is the failure
+write_conf "metrics: { textfile = \"$T/no-such-dir/jobfix.prom\"; };"
+OUT=$(jf diagnose 2>&1)
+like "$OUT" "jobfix: warning: metrics: " "a metrics file that cannot be written is a warning"
+write_conf "metrics: { textfile = \"$PROM\"; };"
+check_rc 1 "the next run writes the file again" -- jf diagnose
+is "$(metric 'jobfix_runs_total ')" "4" "runs_total counts the run whose file was not written"
+is "$(metric 'jobfix_metrics_write_failures_total ')" "1" "and the failed write is counted"
+is "$(metric 'jobfix_finding_consecutive_runs{fault="wait.rabbitmq.creds"')" "4" \
+	"the run without a file counts among the runs in a row"
+check "promtool checks the file with the failure counter" -- promtool check metrics <"$PROM"
 
 # --- repairs, holds and the maintenance flag -------------------------------
 write_conf "metrics: { textfile = \"$PROM\"; };

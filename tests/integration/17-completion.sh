@@ -21,7 +21,8 @@ comp() {
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 
-is "$(complete -p jobfix)" "complete -F _jobfix jobfix" "the function is registered for jobfix"
+is "$(complete -p jobfix)" "complete -o default -F _jobfix jobfix" \
+	"the function is registered for jobfix, falling back to file names"
 is "$(comp "$JOBFIX" explain 125)" "1250001 1250002 1252001 1255001 1259001" \
 	"jobfix explain 125<TAB>: the error codes"
 is "$(comp "$JOBFIX" explain nolog.)" \

@@ -67,6 +67,23 @@ check "pause with another user's audit log" -- env JOBFIX_AUDIT_LOG="$T/other-au
 like "$OUT" "owned by uid 65534, not by the running user \\(uid 0\\): refusing to use it" "refuses that log, saying whose it is"
 run resume >/dev/null 2>&1
 is "$(stat -c %s "$T/other-audit.log")" 0 "nothing appended to it"
+# an audit log in a directory every user may write (no sticky bit), or
+# with a second name (a hard link to another file): refused, nothing
+# appended, and what is wrong is named
+mkdir -m 0777 "$T/open"
+check "pause with the audit log in a 0777 directory" -- env JOBFIX_AUDIT_LOG="$T/open/audit.log" "$JOBFIX" -c "$CONF" pause x
+like "$OUT" "audit log directory \"$T/open\": \"$T/open\" is writable by every user \\(mode 0777\\): refusing to use it" "names the directory and its mode"
+[ ! -e "$T/open/audit.log" ]
+ok $? "no audit log was made there"
+run resume >/dev/null 2>&1
+mkdir -m 0700 "$T/al"
+printf 'not a record\n' >"$T/victim"
+ln "$T/victim" "$T/al/audit.log"
+check "pause with an audit log that has two names" -- env JOBFIX_AUDIT_LOG="$T/al/audit.log" "$JOBFIX" -c "$CONF" pause x
+like "$OUT" "audit log \"$T/al/audit.log\": it has 2 names \\(hard links\\): refusing to use it" "refuses it, saying why"
+is "$(cat "$T/victim")" "not a record" "nothing appended to the other name's file"
+run resume >/dev/null 2>&1
+
 
 # ---------------------------------------------------------------- pause
 check "pause with a secret in its reason" -- run pause "rotating $SECRET today"

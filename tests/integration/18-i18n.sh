@@ -53,6 +53,25 @@ like "$OUT" '^usage: jobfix' "English"
 check_rc 2 "zh_CN: a usage error" -- zh "$JOBFIX" no-such-command
 like "$OUT" 'jobfix: 未知命令 "no-such-command"' "is Chinese"
 like "$OUT" "请参阅 'jobfix --help'" "with the hint"
+# getopt's own messages are glibc's, English here: jobfix says them itself
+check_rc 2 "zh_CN: an unknown option" -- zh "$JOBFIX" --no-such-option
+like "$OUT" '^jobfix：未知选项 --no-such-option' "is Chinese"
+check_rc 2 "zh_CN: an option without its argument" -- zh "$JOBFIX" --wait
+like "$OUT" '^jobfix：选项 --wait 需要一个参数' "is Chinese"
+check_rc 2 "zh_CN: an unknown short option" -- zh "$JOBFIX" -nZ
+like "$OUT" '^jobfix：未知选项 -Z' "is Chinese, naming the option"
+check_rc 2 "zh_CN: an unknown fleet option" -- zh "$JOBFIX" fleet --no-such-option
+like "$OUT" '^jobfix：未知选项 --no-such-option' "fleet's too"
+check_rc 2 "C: an unknown option" -- en "$JOBFIX" --no-such-option
+like "$OUT" '^jobfix: unknown option --no-such-option' "English under C"
+check_rc 2 "zh_CN: an error" -- zh "$JOBFIX" -c "$T/no-such.conf" diagnose
+like "$OUT" '^jobfix：错误：' "the error prefix is Chinese"
+check_rc 2 "C: an error" -- en "$JOBFIX" -c "$T/no-such.conf" diagnose
+like "$OUT" '^jobfix: error: ' "English under C"
+
+# the playbooks' summaries are in the catalogue through a generated table
+check "the table of playbook summaries is generated" -- sh "$top_srcdir/build-aux/playbook-strings.sh" "$top_srcdir"/playbooks/*.conf
+is "$OUT" "$(cat "$top_srcdir/src/playbook-strings.h")" "src/playbook-strings.h is what build-aux/playbook-strings.sh makes"
 
 printf 'playbook_dirs = [ ];\n' >"$T/empty.conf"
 check "zh_CN: explain 1252001" -- zh "$JOBFIX" -c "$T/empty.conf" explain 1252001
@@ -101,6 +120,18 @@ check_rc 1 "zh_CN: dry run" -- zh "$JOBFIX" -c "$CONF" --dry-run
 like "$OUT" '计划（尚未做任何修改）' "the plan is Chinese"
 like "$OUT" '\[将修改\]' "so are the step results"
 like "$OUT" '\+ijobs\.amqp\.username=bk_job' "the diff is the file's own text"
+like "$OUT" 'rabbitmq-credentials: 在 job\.conf 中使 ijobs\.amqp\.username/password 与 app\.code/app\.secret 一致，然后重启 Job' \
+	"the playbook's summary is Chinese"
+check "zh_CN: playbooks list" -- zh "$JOBFIX" -c "$CONF" playbooks list
+like "$OUT" '在 Job 的启动脚本中设置 NOHUPLOG=job_jvm_console\.log' "lists the summaries in Chinese"
+check_rc 1 "zh_CN: facts" -- zh "$JOBFIX" -c "$CONF" facts
+like "$OUT" 'log\.job\.fresh = yes +# ".*/job\.log" 最后修改于 [0-9]+ 秒前' "evidence is Chinese"
+like "$OUT" 'job\.running = no +# [0-9]+ 个进程中没有匹配 "no-such-process-jobfix-test"（设置 job\.process_pattern）的进程' \
+	"down to where a pattern came from"
+check_rc 1 "zh_CN: facts --json" -- zh "$JOBFIX" -c "$CONF" --json facts
+echo "$OUT" | cjk
+ok $((! $?)) "the evidence in the JSON stays English"
+like "$OUT" '"evidence": "\\".*/job\.log\\" modified [0-9]+ s ago' "as it was"
 
 for cmd in diagnose "--dry-run fix"; do
 	# shellcheck disable=SC2086
@@ -138,6 +169,7 @@ ok $((! $?)) "nor have the state files"
 check "zh_CN: status" -- zh "$JOBFIX" -c "$CONF" status
 like "$OUT" '维护标志 +未设置' "status is Chinese"
 like "$OUT" '上次运行' "with the last run"
+like "$OUT" '哈希链 完整' "and the audit chain's state"
 check "zh_CN: audit show" -- zh "$JOBFIX" -c "$CONF" audit show
 check "zh_CN: audit verify" -- zh "$JOBFIX" -c "$CONF" audit verify
 like "$OUT" '哈希链完整' "audit verify is Chinese"

@@ -86,6 +86,27 @@ ok $? "by a rename (new inode)"
 left=$(find "$D" -name '.jobfix-*' | wc -l)
 is "$left" 0 "no temp file left behind"
 
+# the ACL: the file's own is kept, the directory's default is not taken
+if command -v setfacl >/dev/null; then
+	mkdir "$D/acl"
+	printf 'old\n' >"$D/acl/f.conf"
+	chmod 0640 "$D/acl/f.conf"
+	setfacl -m u:daemon:r "$D/acl/f.conf"
+	setfacl -d -m u:nobody:r "$D/acl"
+	printf 'new\n' | "$TOOL" "${S[@]}" "$H" write "$D/acl/f.conf" 0600
+	ok $? "replace a file with an ACL in a directory with a default ACL"
+	acl=$(getfacl -c -p "$D/acl/f.conf" 2>/dev/null)
+	like "$acl" "user:daemon:r--" "the file's own ACL entry is kept"
+	unlike "$acl" "user:nobody" "the directory's default ACL is not taken"
+	is "$(stat -c %a "$D/acl/f.conf")" 640 "and its mode"
+	printf 'plain\n' >"$D/acl-plain.conf"
+	chmod 0644 "$D/acl-plain.conf"
+	printf 'new\n' | "$TOOL" "${S[@]}" "$H" write "$D/acl-plain.conf" 0600
+	is "$(getfacl -cs "$D/acl-plain.conf" 2>/dev/null)" "" "a file without an ACL stays without one"
+else
+	ok 1 "setfacl is missing (Debian package acl)"
+fi
+
 printf 'target\n' >"$D/target.txt"
 chmod 0640 "$D/target.txt"
 ln -s target.txt "$D/link.txt"

@@ -124,6 +124,18 @@ sed -i '5d' "$LOG"
 check_rc 1 "a deleted record breaks the chain" -- jf audit verify
 like "$OUT" "record 5 is missing" "and verify names record 5"
 cp "$T/log.good" "$LOG"
+sed -i '4{h;d};5G' "$LOG"
+is "$(sed -n 5p "$LOG")" "$(sed -n 4p "$T/log.good")" "records 4 and 5 swapped"
+check_rc 1 "swapped records break the chain" -- jf audit verify
+like "$OUT" "out of order: record 5 comes right after record 3, and record 4 is further on \\($LOG line 5\\)" \
+	"and verify says they are out of order, where the other one is"
+unlike "$OUT" "missing" "not that a record is missing"
+cp "$T/log.good" "$LOG"
+sed -i '2{h;d};5G' "$LOG"
+check_rc 1 "a record moved further down breaks the chain" -- jf audit verify
+like "$OUT" "out of order: record 3 comes right after record 1, and record 2 is further on" \
+	"and verify says out of order"
+cp "$T/log.good" "$LOG"
 n=$(wc -l <"$LOG")
 head -n $((n - 2)) "$T/log.good" >"$LOG"
 check_rc 1 "records cut off the end are found" -- jf audit verify
@@ -135,6 +147,24 @@ printf '{"seq":1' >>"$LOG"
 check_rc 1 "a torn last line is found" -- jf audit verify
 cp "$T/log.good" "$LOG"
 check_rc 0 "the restored log verifies" -- jf audit verify
+rm "$JOBFIX_STATE_DIR/audit.head"
+check_rc 1 "without its head file the log does not verify" -- jf audit verify
+like "$OUT" "records chain, but their tail can no longer be checked: the head file $JOBFIX_STATE_DIR/audit.head is missing" \
+	"verify says the tail can no longer be checked"
+unlike "$OUT" "whole" "and never that the chain is whole"
+check_rc 1 "even when quiet" -- jf -q audit verify
+like "$OUT" "can no longer be checked" "and says so"
+check_rc 0 "--no-head checks the chain alone" -- jf audit verify --no-head
+like "$OUT" "records, the chain holds; its tail was not checked \\(--no-head\\)" \
+	"and says the tail was not checked"
+jf status >"$T/status.out" 2>&1
+like "$(cat "$T/status.out")" "chain tail unchecked: the head file" "status shows the tail unchecked"
+head -n $(($(wc -l <"$LOG") - 2)) "$T/log.good" >"$LOG"
+check_rc 1 "records cut off with the head gone are not called whole" -- jf audit verify
+check_rc 0 "but --no-head cannot see them" -- jf audit verify --no-head
+cp "$T/log.good" "$LOG"
+cp "$T/head.good" "$JOBFIX_STATE_DIR/audit.head"
+check_rc 0 "with its head back the log verifies" -- jf audit verify
 
 # no audit log: nothing is changed
 cp "$T/job.conf.orig" "$J"

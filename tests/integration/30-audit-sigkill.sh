@@ -95,6 +95,20 @@ for d in 0.15 0.3 0.5 0.8 1.2 1.6; do
 	kill_at "after ${d}s" after "$d"
 done
 
+# what jobfix runs ends with it: killed during the slow restart, the
+# restart script gets SIGTERM and never writes "done" (a Ctrl-C, which its
+# own process group does not see, ends it the same way)
+cp "$T/old" "$J"
+: >"$T/restart.log"
+"$JOBFIX" -c "$CONF" --no-color fix --yes >/dev/null 2>&1 &
+pid=$!
+for ((i = 0; i < 200; i++)); do restarting && break; sleep 0.05; done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+sleep 3
+is "$(cat "$T/restart.log")" "started" "killed during the restart: the restart script ended with jobfix"
+jf fix --yes >/dev/null 2>&1
+
 # what the killed runs left: every record verifies; the head may lag by one
 check "the whole log verifies at the end" -- jf audit verify
 like "$OUT" "the chain is whole" "after all those kills"

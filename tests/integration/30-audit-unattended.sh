@@ -161,6 +161,8 @@ sum=$(sha256sum <"$J")
 check_rc 1 "a paused host: the unattended run changes nothing" -- jf --auto --json fix
 like "$(finding_note "$OUT")" "held: maintenance: unattended changes are paused" "held by maintenance"
 is "$(sha256sum <"$J")" "$sum" "job.conf untouched"
+like "$(tail -n 1 "$JOBFIX_AUDIT_LOG")" '"event":"held".*"playbook":"rabbitmq-credentials".*maintenance: unattended changes are paused' \
+	"the pause's hold of the playbook is an audit record"
 check_rc 0 "resume" -- jf resume
 check_rc 0 "after resume the fix runs" -- jf --auto fix
 fixed

@@ -104,8 +104,19 @@ jf diagnose
 is "$(findings)" "nolog.headroom nolog.partition" "scheduler OFF: nolog.partition"
 dry_run_changes_nothing "scheduler OFF"
 like "$OUT" 'SET GLOBAL event_scheduler = ON' "the dry run shows the statement"
+unlike "$OUT" 'was not checked' "the dry run's notes do not contradict its plan (it read OFF)"
 jf fix --yes
 is "$(sched)" ON "fix: @@event_scheduler is ON"
+# the server was started with --no-defaults: my.cnf is not what it reads
+state_of() { py "print(' '.join(f['state'] for f in d['findings'] if f['fault'] == '$1'))"; }
+note_of() { py "print(' '.join(f.get('note', '') for f in d['findings'] if f['fault'] == '$1'))"; }
+is "$(state_of nolog.partition)" "applied until restart" \
+	"server started with --no-defaults: applied until restart, not fixed"
+like "$(note_of nolog.partition)" "applied until the next restart \\($SITE/etc/my.cnf was changed\\): .*not among the option files of the server at 127.0.0.1:$MYSQL_PORT \\(pid $MYSQL_PID: none\\).*--no-defaults" \
+	"the note gives the evidence: the server's command line"
+isnt_zero() { [ "$1" -ne 0 ]; }
+isnt_zero "$RC"
+ok $? "applied until restart is not exit 0 (exit $RC)"
 like "$(grep -n 'event_scheduler' "$SITE/etc/my.cnf")" 'event_scheduler *= *ON' "fix: my.cnf says event_scheduler = ON"
 is "$(py 'print(" ".join(r["playbook"] + ":" + r["outcome"] for r in d["runs"]))')" \
 	"mysql-event-scheduler:changed" "fix: the playbook changed things"
@@ -117,6 +128,22 @@ is "$(py 'print(len(d["runs"]))')" 0 "second fix: nothing to do"
 is "$(snapshot)" "$before" "second fix: nothing changed on disk"
 restart_mariadb --defaults-file "$SITE/etc/my.cnf"
 is "$(sched)" ON "restarted with the edited my.cnf: the scheduler is still ON"
+# now the server reads my.cnf (--defaults-file on its command line)
+is "$(fact mysql.reads_mycnf)" yes "the server's option files include my.cnf"
+sed -i '/event_scheduler/d' "$SITE/etc/my.cnf"
+sql "set global event_scheduler = OFF"
+jf fix --yes
+is "$(state_of nolog.partition)" fixed "the server reads the edited file: fixed"
+# and a server reading other option files than the edited one
+cp "$SITE/etc/my.cnf" "$T/other.cnf"
+restart_mariadb --defaults-file "$T/other.cnf"
+is "$(fact mysql.reads_mycnf)" no "started with another option file: my.cnf is not read"
+sed -i '/event_scheduler/d' "$SITE/etc/my.cnf"
+sql "set global event_scheduler = OFF"
+jf fix --yes
+is "$(state_of nolog.partition)" "applied until restart" "another option file: applied until restart"
+like "$(note_of nolog.partition)" "--defaults-file=$T/other.cnf" "the note names the file the server reads"
+restart_mariadb --defaults-file "$SITE/etc/my.cnf"
 
 # ---------------------------------------------------------------- DISABLED
 sed -i 's/^event_scheduler.*/event_scheduler = DISABLED/' "$SITE/etc/my.cnf"
@@ -154,6 +181,25 @@ is "$(findings)" "start.credentials start.mysql" "wrong password: start.mysql an
 like "$(py 'print(json.dumps(d["findings"]))')" 'mysql.bad_keys = job.mysql.username, job.mysql.password' \
 	"start.credentials names the keys"
 is "$(fact mysql.status)" auth_failed "mysql.status = auth_failed"
+adv=$(py 'print(" ".join(f.get("advice", "") for f in d["findings"]))')
+like "$adv" "MySQL refused the login made with job.mysql.username, job.mysql.password" "the advice names the refused keys"
+unlike "$adv" ' \? |\(not known\)|keys  must|\.\.|;;' "no unresolved placeholder, no doubled punctuation"
+cp "$T/job.conf.good" "$SITE/etc/job.conf"
+
+# ---------------------------------------------------------------- localhost:PORT
+# Job's JDBC reaches localhost:PORT over TCP; the client library would take
+# "localhost" for its default Unix socket and ignore the port, so look at
+# whichever server owns that socket, or at none
+site_conf_set "$SITE" job.mysql.host localhost
+sql "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD'; GRANT ALL ON *.* TO 'root'@'127.0.0.1'; CREATE USER IF NOT EXISTS 'root'@'::1' IDENTIFIED BY '$MYSQL_ROOT_PASSWORD'; GRANT ALL ON *.* TO 'root'@'::1'"
+jf diagnose
+is "$(fact mysql.status)" ok "localhost:PORT: reached over TCP, as Job does"
+is "$(fact mysql.port)" "$MYSQL_PORT" "localhost:PORT: the server that answered has @@port $MYSQL_PORT"
+OUT=$("$JOBFIX" -c "$CONF" facts 2>&1)
+like "$OUT" "mysql.event_scheduler = ON +# SELECT @@event_scheduler on localhost:$MYSQL_PORT" \
+	"each fact says which server it came from"
+like "$OUT" "mysql.server = localhost:$MYSQL_PORT +# TCP to localhost:$MYSQL_PORT: the server of host [^,]*, @@port $MYSQL_PORT, @@socket $MYSQL_SOCK" \
+	"mysql.server: address, port and socket of the server that answered"
 cp "$T/job.conf.good" "$SITE/etc/job.conf"
 
 # ---------------------------------------------------------------- down

@@ -80,6 +80,10 @@ jf diagnose
 is "$(findings)" "wait.rabbitmq.vhost" "wrong password: wait.rabbitmq.vhost"
 is "$(fact rabbitmq.status)" access_refused "wrong password: access_refused (not not_allowed)"
 like "$(fact rabbitmq.error)" 'ACCESS_REFUSED' "the broker's words are quoted"
+adv=$(py 'print(" ".join(f.get("advice", "") for f in d["findings"]))')
+like "$adv" 'a wrong password is refused the same way as a user that does not exist' \
+	"wrong password: the advice names the actual cause"
+unlike "$adv" 'Create the vhost and user' "wrong password: the advice does not say to create the user"
 b0=$(broker)
 r0=$(restarts)
 jf fix --yes

@@ -58,6 +58,11 @@ advice_case "memory full" "start.redis" oom
 like "$(fact redis.error)" 'is full: used_memory [0-9]+ of maxmemory 2097152, policy noeviction' "the error says why"
 [ "$(fact redis.oom_errors)" -gt 0 ] 2>/dev/null
 ok $? "redis.oom_errors counts the refused writes"
+code() { py "print(' '.join(str(f.get('code')) for f in d['findings'] if f['fault'] == '$1'))"; }
+jf diagnose
+is "$(code start.redis)" 1250002 "memory full under noeviction: code 1250002, not 1250001"
+OUT=$("$JOBFIX" -c "$CONF" diagnose 2>&1)
+like "$OUT" "start.redis\].*code 1250002" "the text report carries 1250002 too"
 # used_memory counts the buffers of connected clients: once the client that
 # filled Redis has gone, used_memory may sit a little below maxmemory, and
 # the next write fills it again.  Within 5% with writes refused is full;
@@ -71,10 +76,34 @@ redis-cli -h 127.0.0.1 -p "$REDIS_PORT" config set maxmemory $((U * 2)) >/dev/nu
 jf diagnose
 is "$RC" 0 "half full: healthy"
 is "$(fact redis.status)" ok "half full: redis.status = ok"
+stop_server "$REDIS_PID"
+
+# volatile-* evicts only keys with a TTL: with none, writes fail with OOM
+for policy in volatile-lru volatile-ttl; do
+	start_redis --maxmemory 2mb --maxmemory-policy "$policy"
+	site_conf_set "$SITE" job.redis.port "$REDIS_PORT"
+	python3 -c 'print("\n".join("SET k%d %s" % (i, "x" * 5000) for i in range(2000)))' |
+		redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >"$T/fill.out" 2>&1
+	like "$(cat "$T/fill.out")" 'OOM' "$policy, no key with a TTL: the server refuses writes: OOM"
+	advice_case "memory full under $policy, no TTL" "start.redis" oom
+	is "$(code start.redis)" 1250002 "$policy without TTLs: code 1250002"
+	like "$(fact redis.error)" "policy $policy and no key has a TTL" "$policy: the error says why nothing can be evicted"
+	stop_server "$REDIS_PID"
+done
+# with keys that have a TTL, volatile-lru evicts them: writes succeed
+start_redis --maxmemory 2mb --maxmemory-policy volatile-lru
+site_conf_set "$SITE" job.redis.port "$REDIS_PORT"
+python3 -c 'print("\n".join("SET k%d %s EX 3600" % (i, "x" * 5000) for i in range(2000)))' |
+	redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >"$T/fill.out" 2>&1
+unlike "$(cat "$T/fill.out")" 'OOM' "volatile-lru with TTLs: the server evicts, no OOM"
+jf diagnose
+is "$RC" 0 "volatile-lru with keys that have a TTL: healthy"
+is "$(fact redis.status)" ok "redis.status = ok"
 
 # ---------------------------------------------------------------- down
 stop_server "$REDIS_PID"
 advice_case "server stopped" "start.redis" down
+is "$(code start.redis)" 1250001 "server stopped: code 1250001"
 like "$(fact redis.error)" "cannot connect to 127.0.0.1:$REDIS_PORT" "the error names the endpoint"
 
 unlike "$(cat "$ALL_OUT" "$JOBFIX_AUDIT_LOG" 2>/dev/null)" "$RPW|Wrong-Redis-Pw" \

@@ -119,4 +119,22 @@ is "$(host_field "$T/dry.json" "$H1" result)" "would fix" "a dry run plans host 
 is "$(wc -l <"$LOG")" "$n" "and writes no audit record"
 is "$(running 1)" "down" "and starts nothing"
 
+# the controller's own name (site.host_name in its jobfix.conf) is not the
+# hosts' name: each host is still named by its address, so hosts neither
+# lock each other out nor share one rate limit, and audit show --host finds
+# each one
+rm "$T/h/1/var/lib/jobfix/maintenance"
+sed 's/^site = { /site = { host_name = "ctl-01"; /' "$C" >"$T/named.conf"
+grep -q 'host_name = "ctl-01"' "$T/named.conf" || bail "cannot name the controller"
+fleet_agent_kill 1
+fleet_agent_kill 4
+n=$(wc -l <"$LOG")
+"$JOBFIX" -c "$T/named.conf" fleet --no-progress -i "$T/inventory" --json --yes fix \
+	>"$T/named.json" 2>"$T/named.err"
+is "$(host_field "$T/named.json" "$H1" result) $(host_field "$T/named.json" "$H4" result)" "fixed fixed" \
+	"a named controller: hosts 1 and 4 are both fixed (none locked by the other)"
+is "$(tail -n +$((n + 1)) "$LOG" | python3 -c 'import json,sys; print(" ".join(sorted(set(json.loads(l)["host"] for l in sys.stdin))))')" \
+	"$(printf '%s\n' "$H1" "$H4" | sort | tr '\n' ' ' | sed 's/ $//')" \
+	"its records name the hosts, never the controller's ctl-01"
+
 done_testing

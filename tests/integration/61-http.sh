@@ -59,7 +59,7 @@ is "$(echo "$OUT" | fact job.health)" "ok" "Job's health URL answers"
 # --- PaaS -------------------------------------------------------------------
 sed -i 's|check_path = "/ok.json"|check_path = "/page.html"|' "$CONF"
 check_rc 1 "PaaS answers an HTML page" -- jf --json -v diagnose
-is "$(echo "$OUT" | findings)" "login.paas:1213001" "login.paas"
+is "$(echo "$OUT" | findings)" "login.paas:1213002" "login.paas, code 1213002: the answer is not JSON"
 is "$(echo "$OUT" | fact paas.status)" "nonjson" "told apart as not JSON (1213002)"
 like "$(echo "$OUT" | finding_field login.paas advice)" "HTTP 200 \(text/html\), not JSON .*Firewall login" \
 	"the advice shows status, content type and the page"

@@ -112,7 +112,7 @@ verify(void)
 	const char *files[1] = { logp };
 	char *cause = NULL;
 
-	if (audit_verify(files, 1, headp, &chk, &cause) != 0) {
+	if (audit_verify(files, 1, headp, logp, &chk, &cause) != 0) {
 		printf("# verify: %s\n", cause);
 		free(cause);
 	}
@@ -351,7 +351,7 @@ main(void)
 	audit_check_free(&chk);
 	files[0] = rotated;
 	files[1] = logp;
-	ok(audit_verify(files, 2, headp, &chk, NULL) == 0 &&
+	ok(audit_verify(files, 2, headp, logp, &chk, NULL) == 0 &&
 	    chk.bad_record == 0 && !chk.head_bad && chk.records == 5,
 	    "the old and new file verify as one chain");
 	audit_check_free(&chk);

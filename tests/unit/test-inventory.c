@@ -146,6 +146,24 @@ main(void)
 	inv_bad("a\nb\na:22\nb\n", "inv:4: host \"b\" is already listed on "
 	    "line 2", "duplicate host (the first duplicate line is named)");
 	inv_bad("x\nh:70000\n", "inv:2:", "bad port names the line");
+	/* once the default port is known, "h" and "h:22" are one host */
+	inv = parse("h\nother\nh:22\n", &cause);
+	ok(inv != NULL, "h and h:22 parse (the default port is not known)");
+	ok(inv != NULL && inventory_check_ports(inv, 22, &cause) != 0 &&
+	    cause != NULL && strstr(cause, "inv:3: host \"h:22\" is already "
+	    "listed on line 1 (the same address and port)") != NULL,
+	    "h and h:22 with ssh.port 22: a duplicate (%s)", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+	ok(inv != NULL && inventory_check_ports(inv, 2222, &cause) == 0,
+	    "h and h:22 with ssh.port 2222: two sshds");
+	inventory_free(inv);
+	inv = parse("h ssh.port=2200\nh:2200\n", &cause);
+	ok(inv != NULL && inventory_check_ports(inv, 22, &cause) != 0 &&
+	    cause != NULL && strstr(cause, "inv:2: host \"h:2200\" is already "
+	    "listed on line 1") != NULL, "a host's own ssh.port counts (%s)",
+	    cause ? cause : "");
+	inventory_free(inv);
 	inv_bad("é\n", "inv:1:", "non-ASCII host");
 
 	/* a NUL inside the text given with its length */

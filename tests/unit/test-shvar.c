@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -268,6 +269,173 @@ test_secret(void)
 	secret_clear_all();
 }
 
+/* shvar_java_pattern of s: "REGEX|WHAT|jar|LINE", or "(none)", or
+ * "(none)|WORD|LINE" when a java command names a jar or class that cannot
+ * be read */
+static const char *
+java(const char *s)
+{
+	static char keep[512];
+	struct shfile *f = parse(s);
+	char *re, *what;
+	int jar, line;
+
+	if (f == NULL)
+		return "(error)";
+	re = shvar_java_pattern(f, &what, &jar, &line);
+	if (re == NULL && what == NULL)
+		snprintf(keep, sizeof keep, "(none)");
+	else if (re == NULL)
+		snprintf(keep, sizeof keep, "(none)|%s|%d", what, line);
+	else
+		snprintf(keep, sizeof keep, "%s|%s|%s|%d", re, what,
+		    jar ? "jar" : "class", line);
+	free(re);
+	free(what);
+	shvar_free(f);
+	return keep;
+}
+
+/* argv[0] a java binary, then java's options up to the jar or class */
+#define JAVA_PFX "^([^ ]*/)?java( (-cp|-classpath|--class-path|-p|" \
+	"--module-path|--upgrade-module-path|--add-modules|--limit-modules|" \
+	"--add-reads|--add-exports|--add-opens|--patch-module|--source) " \
+	"[^ ]+| -[DX][^ ]*( [^- ][^ ]*)*| -[^ ]*)*"
+#define JAR_RE JAVA_PFX " -jar ([^ ]*/)?"
+#define CLASS_RE JAVA_PFX " ([^ ]*/)?"
+
+/* Whether the pattern java derives from SCRIPT matches CMDLINE */
+static int
+java_matches(const char *script, const char *cmdline)
+{
+	char *what = NULL, *re;
+	int jar, line, m = -1;
+	struct shfile *f = parse(script);
+	regex_t rx;
+
+	re = shvar_java_pattern(f, &what, &jar, &line);
+	if (re != NULL && regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) == 0) {
+		m = regexec(&rx, cmdline, 0, NULL, 0) == 0;
+		regfree(&rx);
+	}
+	free(re);
+	free(what);
+	shvar_free(f);
+	return m;
+}
+
+static void
+test_java_match(void)
+{
+	const char *jar = "java $JAVA_OPTS -jar /opt/job/lib/job-exec.jar\n";
+	const char *cls = "java -cp 'lib/*' com.tencent.bk.job.JobApplication\n";
+
+	is_int(java_matches(jar, "/usr/lib/jvm/bin/java -Xmx1g "
+	    "-Dfile.encoding=UTF-8 -jar /data/job/lib/job-exec.jar"), 1,
+	    "Job's JVM matches");
+	is_int(java_matches(jar, "java -cp x -jar job-exec.jar --spring.x=1"),
+	    1, "with a relative jar and arguments after it");
+	is_int(java_matches(jar, "java -Dapp.name=Job Exec -XX:OnOutOfMemory"
+	    "Error=kill %p -Xmx1g -jar /data/job/lib/job-exec.jar"), 1,
+	    "with -D and -X values that hold spaces (Job is not missed)");
+	is_int(java_matches(jar, "python3 -c pass 'notes about java' "
+	    "'-> see /tmp/job-exec.jar'"), 0,
+	    "a program that is not java, with java and the jar in its words");
+	is_int(java_matches(jar, "/opt/javatools/bin/java2 -jar job-exec.jar"),
+	    0, "a binary whose name only starts with java");
+	is_int(java_matches(jar, "java -jar other.jar -jar /tmp/job-exec.jar"),
+	    0, "the jar as an argument of another jar");
+	is_int(java_matches(jar, "java -Dx Main /tmp/job-exec.jar"), 0,
+	    "the jar as an argument of another main class");
+	is_int(java_matches(cls, "java -cp /data/job/lib/* "
+	    "com.tencent.bk.job.JobApplication"), 1, "Job's main class matches");
+	is_int(java_matches(cls, "java -cp lib Other "
+	    "com.tencent.bk.job.JobApplication"), 0,
+	    "the class as an argument of another main class");
+	is_int(java_matches(cls, "sh -c 'echo java "
+	    "com.tencent.bk.job.JobApplication'"), 0,
+	    "the class in a word of another program");
+}
+
+static void
+test_java(void)
+{
+	is_str(java("#!/bin/bash\nnohup java -Xmx1g -jar /opt/job/job-exec.jar "
+	    ">/dev/null 2>&1 &\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|2",
+	    "-jar with a path: the file name");
+	is_str(java("APP=job-exec.jar\nHOME_DIR=$(pwd)\nstart() {\n"
+	    "\t\"$JAVA_HOME/bin/java\" $JAVA_OPTS -jar \"$HOME_DIR/lib/$APP\" "
+	    ">\"$NOHUPLOG\" 2>&1 &\n}\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|4",
+	    "in a function, $APP resolved, $HOME_DIR and $JAVA_HOME not needed");
+	is_str(java("V=$(cat VERSION)\njava -jar lib/job-exec-$V.jar\n"),
+	    JAR_RE "job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|2",
+	    "an unknown part of the name: a wildcard");
+	is_str(java("exec java -cp 'lib/*' -Dx=y com.tencent.bk.job.JobApplication "
+	    "\"$@\"\n"),
+	    CLASS_RE "com\\.tencent\\.bk\\.job\\.JobApplication( |$)|"
+	    "com.tencent.bk.job.JobApplication|class|1",
+	    "a main class after -cp and its argument");
+	is_str(java("java --module-path mods -m job.app/com.example.Job\n"),
+	    CLASS_RE "com\\.example\\.Job( |$)|com.example.Job|class|1",
+	    "a module's main class");
+	is_str(java("# java -jar old.jar\necho \"java -jar x.jar\"\n"
+	    "VERSION=$(java -version 2>&1)\njava -version 2>&1 | head -1\n"
+	    "pgrep -f 'java.*job.jar'\n"), "(none)",
+	    "comments, strings, $( ) and java with no jar name nothing");
+	is_str(java("java -version >/dev/null\njava -jar job-api.jar\n"),
+	    JAR_RE "job-api\\.jar( |$)|job-api.jar|jar|2",
+	    "the first java command that names a jar");
+	is_str(java("java -jar $JAR\n"), "(none)|$JAR|1",
+	    "a jar name that is only a reference names nothing, and says so");
+	is_str(java("BASE=/data/bkce/job\nJAR=$BASE/lib/job-exec.jar\n"
+	    "java -jar $JAR\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|3",
+	    "a variable whose value names another: expanded as sh would");
+	is_str(java("A=job\nB=$A-exec\nC=\"lib/${B}.jar\"\nstart() {\n"
+	    "\tjava -Xmx1g -jar \"$C\" &\n}\nstart\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|5",
+	    "three deep, quoted, in a function");
+	is_str(java("N=job-exec\nJAR=lib/$N.jar\nN=other\njava -jar $JAR\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|4",
+	    "each variable with the value it had where it is used");
+	is_str(java("D=$(cd \"$(dirname \"$0\")\" && pwd)\nJ=$D/lib/job-exec.jar\n"
+	    "java -jar \"$J\"\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|3",
+	    "a computed directory: only the file name is needed");
+	is_str(java("V=$(cat VERSION)\nJ=job-exec-$V.jar\njava -jar $J\n"),
+	    JAR_RE "job-exec-[^ /]*\\.jar( |$)|job-exec-*.jar|jar|3",
+	    "a computed part, through a variable: a wildcard");
+	is_str(java("A=$A.jar\njava -jar $A\n"), "(none)|$A|2",
+	    "a value naming itself names nothing");
+	is_str(java("J=job\nJ+=-exec.jar\njava -jar $J\n"), "(none)|$J|3",
+	    "+= is not followed");
+	ok(strncmp(java("X0=ab\nX1=$X0$X0\nX2=$X1$X1\nX3=$X2$X2\nX4=$X3$X3\n"
+	    "X5=$X4$X4\nX6=$X5$X5\nX7=$X6$X6\nX8=$X7$X7\nX9=$X8$X8\n"
+	    "X10=$X9$X9\nX11=$X10$X10\nX12=$X11$X11\njava -jar $X12.jar\n"),
+	    JAR_RE "abab", strlen(JAR_RE "abab")) == 0,
+	    "values that double at each step: followed within a budget");
+	is_str(java("X0=ab\nX1=$X0$X0\nX2=$X1$X1\nX3=$X2$X2\nX4=$X3$X3\n"
+	    "X5=$X4$X4\nX6=$X5$X5\nX7=$X6$X6\nX8=$X7$X7\nX9=$X8$X8\n"
+	    "X10=$X9$X9\nX11=$X10$X10\nX12=$X11$X11\nX13=$X12$X12\n"
+	    "X14=$X13$X13\nX15=$X14$X14\nX16=$X15$X15\nX17=$X16$X16\n"
+	    "X18=$X17$X17\nX19=$X18$X18\nX20=$X19$X19\njava -jar $X20.jar\n"),
+	    "(none)|$X20.jar|22",
+	    "and no deeper than a limit");
+	is_str(java("java -jar a.jar\n"), "(none)|a.jar|1",
+	    "a name too short");
+	is_str(java("java -jar 'job;x.jar'\n"), "(none)|'job;x.jar'|1",
+	    "a character no jar name has");
+	is_str(java("java Main\n"), "(none)|Main|1",
+	    "a class in no package");
+	is_str(java("JAVA=/usr/bin/java\n$JAVA -jar job-exec.jar\n"),
+	    JAR_RE "job-exec\\.jar( |$)|job-exec.jar|jar|2",
+	    "java through a variable");
+	ok(shvar_java_pattern(NULL, &(char *){ NULL }, &(int){ 0 },
+	    &(int){ 0 }) == NULL, "NULL script");
+}
+
 int
 main(void)
 {
@@ -275,5 +443,7 @@ main(void)
 	test_set();
 	test_bad();
 	test_secret();
+	test_java();
+	test_java_match();
 	return tap_done();
 }

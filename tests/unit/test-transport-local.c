@@ -470,6 +470,12 @@ edit_before_rename(const char *stage)
 		free(other);
 	} else if (strcmp(edit_how, "delete") == 0)
 		unlink(edit_path);
+	else if (strcmp(edit_how, "chmod") == 0)
+		chmod(edit_path, 0600);
+	else if (strcmp(edit_how, "chown") == 0) {
+		if (chown(edit_path, 65534, (gid_t)-1) == -1)
+			chmod(edit_path, 0640); /* not root: a chmod instead */
+	}
 	else if (strcmp(edit_how, "create") == 0)
 		put(edit_path, "person's edit\n", 14, 0644);
 }
@@ -502,7 +508,8 @@ test_checked_write(void)
 	is_int(count_temps(root), 0, "checked write: no temp after a conflict");
 
 	/* an edit between read and rename, in place and by rename */
-	static const char *const hows[] = { "in-place", "rename", "delete" };
+	static const char *const hows[] = { "in-place", "rename", "delete",
+		"chmod", "chown" };
 	size_t i;
 	for (i = 0; i < nitems(hows); i++) {
 		put(f, orig, sizeof orig - 1, 0644);
@@ -517,7 +524,20 @@ test_checked_write(void)
 		if (strcmp(hows[i], "delete") == 0)
 			ok(access(f, F_OK) == -1 && k.found[0] == '\0',
 			    "checked write: a deleted file stays deleted");
-		else
+		else if (strcmp(hows[i], "chmod") == 0 ||
+		    strcmp(hows[i], "chown") == 0) {
+			struct stat pst;
+			ok(same_content(f, orig, sizeof orig - 1) &&
+			    stat(f, &pst) == 0 && ((pst.st_mode & 07777) !=
+			    0644 || pst.st_uid != getuid()),
+			    "checked write: the person's %s kept", hows[i]);
+			ok(has(cause, "mode or owner changed since it was "
+			    "read"), "checked write: the cause says so: %s",
+			    cause);
+			chmod(f, 0644);
+			if (chown(f, getuid(), (gid_t)-1) == -1)
+				fprintf(stderr, "# chown back failed\n");
+		} else
 			ok(same_content(f, "person's edit\n", 14),
 			    "checked write: the person's version (%s) kept",
 			    hows[i]);

@@ -102,6 +102,56 @@ test_redact(void)
 {
 	char *s;
 
+	/* a password in a URL: counted, and registered when asked */
+	secret_clear_all();
+	is_int(url_passwords("http://admin:Url-Pw-77@127.0.0.1:80/", 0), 1,
+	    "url_passwords: user:password@ counts");
+	is_int(url_passwords("x http://a:b@h/ y https://c:d@e:1@f/ z", 0), 2,
+	    "url_passwords: two URLs, the last @ ends the userinfo");
+	is_int(url_passwords("http://admin@h/ and http://h/a:b@c", 0), 0,
+	    "url_passwords: no password (a user only; an @ past the host)");
+	is_int(url_passwords("http://a:@h/", 0), 0,
+	    "url_passwords: an empty password is none");
+	/* passwords written unescaped: '/', '#', '?' and '@' in them */
+	s = redact("mysql://job:pa/ss#w?rd@db1:3306/job");
+	is_str(s, "mysql://" SECRET_MASK "@db1:3306/job",
+	    "a password with / # ? is masked whole");
+	free(s);
+	s = redact("amqp://u:p@ss/w@rd@mq:5672/bk_job next");
+	is_str(s, "amqp://" SECRET_MASK "@mq:5672/bk_job next",
+	    "a password with @ and / is masked whole");
+	free(s);
+	s = redact("see http://h/a:b@c and http://admin@h/x");
+	is_str(s, "see http://h/a:b@c and http://" SECRET_MASK "@h/x",
+	    "an @ in a path is no userinfo; a user alone is masked");
+	free(s);
+	/* parameters with a secret name, in a query or JDBC's ;k=v */
+	s = redact("jdbc:mysql://db:3306/job?user=job&password=Q-pw-1&useSSL=false");
+	is_str(s, "jdbc:mysql://db:3306/job?user=job&password=" SECRET_MASK
+	    "&useSSL=false", "a JDBC ?password= is masked");
+	free(s);
+	s = redact("jdbc:sqlserver://db:1433;databaseName=job;Password=Q-pw-2;x=1");
+	is_str(s, "jdbc:sqlserver://db:1433;databaseName=job;Password="
+	    SECRET_MASK ";x=1", "a JDBC ;Password= is masked");
+	free(s);
+	s = redact("http://h/x?access_token=T0k3n#frag \"q\" password=plain");
+	is_str(s, "http://h/x?access_token=" SECRET_MASK "#frag \"q\" "
+	    "password=plain", "a token parameter; text outside a URL is left");
+	free(s);
+	is_int(url_passwords("jdbc:mysql://db/job?user=j&password=Q-pw-1", 0), 1,
+	    "url_passwords: a ?password= counts");
+	is_int(url_passwords("jdbc:mysql://db/job?password=&user=j", 0), 0,
+	    "url_passwords: an empty ?password= is none");
+	is_int(url_passwords("mysql://job:pa/ss@db/job", 0), 1,
+	    "url_passwords: a password with / counts");
+	s = redact("reason: Url-Pw-77");
+	is_str(s, "reason: Url-Pw-77", "not registered: the bare password shows");
+	free(s);
+	is_int(url_passwords("http://admin:Url-Pw-77@127.0.0.1:80/", 1), 1,
+	    "url_passwords: registered");
+	s = redact("reason: Url-Pw-77");
+	is_str(s, "reason: " SECRET_MASK, "registered: the bare password is masked");
+	free(s);
 	secret_clear_all();
 	s = redact("nothing registered");
 	is_str(s, "nothing registered", "no secrets: a copy");
