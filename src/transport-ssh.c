@@ -1725,6 +1725,12 @@ run_script(struct transport *t, const char *op, const char *what,
 	if ((r = shell_call(t, &q, 1, 0, NULL, cause)) != 0)
 		goto out;
 	r = script_result(t, &q, what, start, out_max, over, status, cause);
+	/* a caller that reads the status reads what the script said with it
+	 * (write's conflict: the hash of what is there now) */
+	if (r != 0 && status != NULL && *status >= 0) {
+		shreq_free(&q, 1);
+		return r;
+	}
 out:
 	if (r != 0 && out->data != NULL) {
 		out->len = start;
