@@ -75,30 +75,51 @@ member(json_t *o, const char *key)
 	return v ? v : "";
 }
 
+/*
+ * A member of a record, for the text listing: records quote host data (a
+ * file's path, a command's argv, a server's error), so every member is
+ * shown through terminal_safe(), always (not only on a terminal: the
+ * listing is read on one sooner or later), on one line (a newline in a
+ * message cannot forge a record).  Kept until the next show_text().
+ */
+static const char *
+tmember(json_t *o, const char *key, char **keep, size_t *nkeep)
+{
+	char *s = terminal_safe(member(o, key), TSAFE_LINE);
+
+	keep[(*nkeep)++] = s;
+	return s;
+}
+
 static void
 show_text(json_t *r)
 {
 	json_t *step = json_object_get(r, "step");
+	char *keep[8];
+	size_t nkeep = 0, i;
 
-	printf("%s  #%-4lld %-9s %-12s", member(r, "time"),
+	printf("%s  #%-4lld %-9s %-12s", tmember(r, "time", keep, &nkeep),
 	    (long long)json_integer_value(json_object_get(r, "seq")),
-	    member(r, "run_id"), member(r, "event"));
+	    tmember(r, "run_id", keep, &nkeep), tmember(r, "event", keep,
+	    &nkeep));
 	if (*member(r, "playbook"))
-		printf(" %s", member(r, "playbook"));
+		printf(" %s", tmember(r, "playbook", keep, &nkeep));
 	if (json_is_integer(step))
 		printf(_(" step %lld"), (long long)json_integer_value(step));
 	if (*member(r, "summary"))
-		printf(": %s", member(r, "summary"));
+		printf(": %s", tmember(r, "summary", keep, &nkeep));
 	if (*member(r, "file"))
-		printf(" (%s)", member(r, "file"));
+		printf(" (%s)", tmember(r, "file", keep, &nkeep));
 	if (*member(r, "argv"))
-		printf(" $ %s", member(r, "argv"));
+		printf(" $ %s", tmember(r, "argv", keep, &nkeep));
 	if (*member(r, "result"))
-		printf(" [%s]", member(r, "result"));
+		printf(" [%s]", tmember(r, "result", keep, &nkeep));
 	if (*member(r, "message") && strcmp(member(r, "message"),
 	    member(r, "result")) != 0)
-		printf(" - %s", member(r, "message"));
+		printf(" - %s", tmember(r, "message", keep, &nkeep));
 	printf("\n");
+	for (i = 0; i < nkeep; i++)
+		free(keep[i]);
 }
 
 /* HOST of [USER@]HOST[:PORT], as records name it. */
@@ -120,7 +141,7 @@ audit_show(struct cmd_ctx *c, int argc)
 {
 	const char *path = conf_str(c->conf, "audit_log");
 	json_t *recs = NULL, *r, *out;
-	char *since = NULL, *cause = NULL, *text, *host;
+	char *since = NULL, *cause = NULL, *text, *host, *safe;
 	size_t bad = 0, i;
 
 	if (argc > 0) {
@@ -157,7 +178,11 @@ audit_show(struct cmd_ctx *c, int argc)
 		json_object_set_new(doc, "unreadable_lines",
 		    json_integer((json_int_t)bad));
 		text = json_dumps(doc, JSON_INDENT(2));
-		printf("%s\n", text ? text : "{}");
+		/* jansson escapes C0; C1 and bidi controls as \u escapes
+		 * too, the same document */
+		safe = terminal_safe(text ? text : "{}", TSAFE_JSON);
+		printf("%s\n", safe);
+		free(safe);
 		free(text);
 		json_decref(doc);
 	} else {

@@ -46,7 +46,7 @@ check_files(int argc, char **argv)
 {
 	struct buf b = BUF_INIT;
 	struct playbook *pb;
-	char *cause = NULL;
+	char *cause = NULL, *safe;
 	int i, bad = 0;
 
 	for (i = 0; i < argc; i++) {
@@ -56,7 +56,10 @@ check_files(int argc, char **argv)
 		    set_cause(&cause, JF_ERR_PARSE, "%s: binary data (NUL byte)",
 		    argv[i]) != 0) ||
 		    (pb = playbook_parse(b.data, argv[i], &cause)) == NULL) {
-			fprintf(stderr, "%s\n", cause);
+			/* the cause quotes the file: shown escaped */
+			safe = terminal_safe(cause, 0);
+			fprintf(stderr, "%s\n", safe);
+			free(safe);
 			free(cause);
 			cause = NULL;
 			bad++;

@@ -1,6 +1,8 @@
 /*
  * log.c - diagnostics on stderr.  Debug messages say file:line and function;
- * everything passes through redact().
+ * everything passes through redact(), then terminal_safe(): a message
+ * quoting host data (a file's content, a process name, a path, a server's
+ * error string) cannot act on the terminal or reorder what is read.
  */
 #include "config.h"
 
@@ -33,14 +35,16 @@ log_emit(enum log_level l, const char *file, const char *func, int line,
 {
 	static const char *const colours[] = { "", "\033[31m", "\033[33m", "", "\033[2m" };
 	va_list ap;
-	char *msg, *safe;
+	char *msg, *masked, *safe;
 
 	if (l > level)
 		return;
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	safe = redact(msg);
+	masked = redact(msg);
+	safe = terminal_safe(masked, 0);
+	free(masked);
 	if (l == LOG_DEBUG)
 		fprintf(stderr, _("%sjobfix: debug: %s:%d %s: %s%s\n"),
 		    use_colour ? colours[l] : "", file, line, func, safe,

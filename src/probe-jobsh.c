@@ -3,13 +3,16 @@
  * the FAQ writes it) and where it sends the JVM's console.
  *
  *   jobsh.path      the script found (job.sh first)
- *   jobsh.status    ok | missing | invalid
+ *   jobsh.status    ok | missing | invalid | unreadable (there, but a
+ *                   FIFO, a directory, a device, or not readable: never
+ *                   "missing", and jo.sh is not tried in its place)
  *   jobsh.nohuplog  the value of NOHUPLOG bash would see
  *   jobsh.console   yes when NOHUPLOG names job.console_log, no when it
  *                   does not (e.g. /dev/null), unknown when computed
  *   jobsh.unchecked the script could not be read as bash reads it (a NUL
  *                   byte: bash drops it, or refuses a script with one in
- *                   its first line): what and where
+ *                   its first line; not a regular file; unreadable): what
+ *                   and where
  *   jobsh.java_main the jar (file name) or main class its java command
  *                   launches; empty when it names neither
  *   jobsh.process_pattern  a regex for the command line of that process
@@ -19,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "i18n.h"
 #include "probe.h"
@@ -61,8 +65,9 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	struct buf b = BUF_INIT;
 	struct shfile *f;
 	char *why = NULL;
+	struct tstat st;
 	size_t i;
-	int line = 0, dynamic = 0;
+	int line = 0, dynamic = 0, r = 0;
 
 	(void)cause;
 	cands[0] = site_path(ctx->site, "site.job_sh");
@@ -71,12 +76,38 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		buf_reset(&b);
 		free(why);
 		why = NULL;
-		if (tp_read(ctx->tp, cands[i], &b, 4u << 20, &why) == 0)
+		if ((r = tp_read(ctx->tp, cands[i], &b, 4u << 20, &why)) == 0)
 			break;
+		if (r != -JF_ERR_NOTFOUND)
+			break; /* there, but not a script bash could read */
 	}
 	if (i == nitems(cands)) {
 		facts_set(out, "jobsh.status", "missing", 0, N_("neither %s nor %s: "
 		    "%s"), cands[0], cands[1], why ? why : "");
+		free(why);
+		buf_free(&b);
+		return 0;
+	}
+	if (r != 0) {
+		/*
+		 * A FIFO, a directory, a device, a file jobfix may not read:
+		 * the script is there, so it is not "missing", and jo.sh is
+		 * not tried in its place.  Read without blocking (the
+		 * transport opens nothing but a regular file), named, and
+		 * "could not check" where a rule needs it.
+		 */
+		facts_set(out, "jobsh.path", cands[i], 0, N_("the first of %s, %s "
+		    "that exists"), cands[0], cands[1]);
+		facts_set(out, "jobsh.status", "unreadable", 0, "%s", why);
+		if (tp_stat(ctx->tp, cands[i], &st, NULL) == 0 && st.exists &&
+		    !S_ISREG(st.mode))
+			facts_set(out, "jobsh.unchecked", "not a regular file", 0,
+			    N_("%s is %s, not a regular file: jobfix does not "
+			    "read it and does not guess what NOHUPLOG is"),
+			    cands[i], file_kind(st.mode));
+		else
+			facts_set(out, "jobsh.unchecked", "unreadable", 0,
+			    N_("%s cannot be read: %s"), cands[i], why);
 		free(why);
 		buf_free(&b);
 		return 0;

@@ -165,31 +165,12 @@ report_add_run(struct report *r, struct exec_ctx *ctx,
 
 /*
  * Text from the host (fact values and evidence, step messages, file lines,
- * diffs, notes) made safe for a terminal: C0 control bytes other than
- * newline and tab, DEL, and C1 controls encoded in UTF-8 are shown escaped
- * (\x1b, \u009b), so another user's command line or file cannot clear the
- * screen, move the cursor or rewrite a line.  Our own colours are added
- * around it, never through it.  Returns a new string.
+ * diffs, notes) passes through terminal_safe() (util.h) in the text report,
+ * always, whether or not it goes to a terminal: another user's command
+ * line or file cannot clear the screen, move the cursor, rewrite a line
+ * or reorder it (bidi controls).  Our own colours are added around it,
+ * never through it.
  */
-static char *
-terminal_safe(const char *s)
-{
-	struct buf b = BUF_INIT;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-			buf_printf(&b, "\\x%02x", *p);
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
-			buf_printf(&b, "\\u%04x", p[1]);
-			p++;
-		} else
-			buf_addch(&b, (char)*p);
-	}
-	if (b.data == NULL)
-		return xstrdup("");
-	return buf_detach(&b);
-}
 
 /* terminal_safe() of a string printed on one line, kept until a few more
  * calls have been made (the report is printed by one thread) */
@@ -202,7 +183,7 @@ tsafe(const char *s)
 
 	if (s == NULL)
 		return NULL;
-	t = terminal_safe(s);
+	t = terminal_safe(s, 0);
 	free(ring[next]);
 	ring[next] = t;
 	next = (next + 1) % nitems(ring);
@@ -212,7 +193,7 @@ tsafe(const char *s)
 static void
 put_indented(FILE *fp, const char *text, const char *indent)
 {
-	char *red = redact(text), *safe = terminal_safe(red), *line, *p = safe;
+	char *red = redact(text), *safe = terminal_safe(red, 0), *line, *p = safe;
 
 	while ((line = strsep(&p, "\n")) != NULL) {
 		if (*line == '\0' && p == NULL)
@@ -236,7 +217,7 @@ put_diff(FILE *fp, const struct change *c, const struct report_style *st)
 	    after_label, 3, &d);
 	free(after_label);
 	red = redact(d.data ? d.data : "");
-	safe = terminal_safe(red);
+	safe = terminal_safe(red, 0);
 	free(red);
 	p = safe;
 	while ((line = strsep(&p, "\n")) != NULL) {
@@ -441,12 +422,19 @@ report_text(const struct report *r, FILE *fp, const struct report_style *st)
 
 /* --- JSON ---------------------------------------------------------------- */
 
+/* A string for the JSON report: masked; bytes that are not UTF-8 (which
+ * JSON cannot hold) shown escaped as terminal_safe() shows them, \x9b. */
 static json_t *
 jstr(const char *s)
 {
-	char *safe = redact(s ? s : "");
+	char *safe = redact(s ? s : ""), *esc;
 	json_t *j = json_string(safe);
 
+	if (j == NULL) {
+		esc = terminal_safe(safe, 0);
+		j = json_string(esc);
+		free(esc);
+	}
 	free(safe);
 	return j ? j : json_string("(invalid UTF-8)");
 }
@@ -486,6 +474,7 @@ int
 report_json(const struct report *r, FILE *fp)
 {
 	json_t *root = json_object(), *arr, *o, *steps, *changes, *s;
+	char *text, *safe;
 	size_t i, j, k;
 	int rc;
 
@@ -568,7 +557,16 @@ report_json(const struct report *r, FILE *fp)
 		}
 		json_object_set_new(root, "facts", o);
 	}
-	rc = json_dumpf(root, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	/* C1 and bidi controls as \u escapes: the same document, which a
+	 * person may read on a terminal too */
+	if ((text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) !=
+	    NULL) {
+		safe = terminal_safe(text, TSAFE_JSON);
+		rc = fputs(safe, fp) == EOF ? -1 : 0;
+		free(safe);
+		free(text);
+	} else
+		rc = -1;
 	fputc('\n', fp);
 	json_decref(root);
 	return rc == 0 ? 0 : -JF_ERR_IO;

@@ -534,6 +534,91 @@ state_dir_trusted(const char *dir, char **cause)
 	return dir_path_trusted(dir, "state directory", cause);
 }
 
+size_t
+utf8_decode(const unsigned char *s, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		c = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		c = s[0] & 0x07;
+	} else
+		return 0; /* a continuation byte, 0xc0, 0xc1, 0xf5-0xff */
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0; /* also stops at the NUL */
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0; /* overlong, too big, a surrogate */
+	*cp = c;
+	return n;
+}
+
+/* A character a terminal acts on, or that reorders what is read. */
+static int
+terminal_control(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x61c || c == 0x200e ||
+	    c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	    (c >= 0x2066 && c <= 0x2069);
+}
+
+char *
+terminal_safe(const char *s, unsigned flags)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	if (s == NULL)
+		return xstrdup("");
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			if ((flags & TSAFE_JSON) && *p == 0x7f)
+				buf_printf(&b, "\\u007f");
+			else if (!(flags & TSAFE_JSON) && ((*p < 0x20 &&
+			    ((*p != '\n' && *p != '\t') ||
+			    (flags & TSAFE_LINE))) || *p == 0x7f))
+				buf_printf(&b, "\\x%02x", *p);
+			else
+				buf_addch(&b, (char)*p);
+			p++;
+			continue;
+		}
+		if ((n = utf8_decode(p, &c)) == 0) {
+			/* not UTF-8: one byte, shown (JSON text is UTF-8) */
+			if (flags & TSAFE_JSON)
+				buf_addch(&b, (char)*p);
+			else
+				buf_printf(&b, "\\x%02x", *p);
+			p++;
+			continue;
+		}
+		if (terminal_control(c))
+			buf_printf(&b, "\\u%04x", (unsigned)c);
+		else
+			buf_add(&b, p, n);
+		p += n;
+	}
+	if (b.data == NULL)
+		return xstrdup("");
+	return buf_detach(&b);
+}
+
 const char *
 file_kind(mode_t mode)
 {

@@ -125,6 +125,30 @@ int state_dir_trusted(const char *dir, char **cause);
  * names it in the error: "audit log directory"). */
 int dir_path_trusted(const char *dir, const char *what, char **cause);
 
+/*
+ * Text from a host (a file's lines, a command line, a server's error)
+ * made safe to print on a terminal: every byte or character a terminal
+ * could act on is shown escaped, and everything else, Chinese included,
+ * is kept as it is.  Escaped:
+ *   - C0 control bytes (but newline and tab, unless TSAFE_LINE) and DEL,
+ *     as \x1b;
+ *   - bytes that are not part of valid UTF-8 (a lone 0x9b is CSI on an
+ *     8-bit terminal; overlong forms and surrogates are invalid too), one
+ *     byte at a time, as \x9b;
+ *   - the C1 controls U+0080-U+009F written in UTF-8, as \u009b;
+ *   - the bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E,
+ *     U+2066-U+2069), which reorder what a person reads, as \u202e.
+ * With TSAFE_JSON, s is JSON text from jansson (valid UTF-8, C0 already
+ * escaped): only DEL, C1 and the bidi controls are rewritten, as JSON
+ * \u escapes, so the document means the same.  Returns a new string.
+ */
+#define TSAFE_LINE 0x1 /* newline and tab escaped too: one line out */
+#define TSAFE_JSON 0x2 /* s is JSON text (see above) */
+char *terminal_safe(const char *s, unsigned flags);
+/* The length (1-4) of the valid UTF-8 sequence at s, its code point in
+ * *cp; 0 when s does not start one (an invalid byte; NUL is length 1). */
+size_t utf8_decode(const unsigned char *s, uint32_t *cp);
+
 /* Secret values: every output path passes text through redact(). */
 void secret_register(const char *value);
 /* How many URLs in s carry a password ("scheme://USER:PASSWORD@host");

@@ -221,4 +221,26 @@ like "$(echo "$OUT" | fval job.pattern evidence)" "^fallback: .*no jar or main c
 	"the fallback says why"
 like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches .*it may not be Job \(set job\.process_pattern\): java " \
 	"the decoy it matches is named as possibly not Job"
+# job.sh a FIFO: there, but not a script; named as not a regular file,
+# never "missing", jo.sh not tried in its place, and nothing hangs (a
+# blocking open of a FIFO with no writer never returns: the timeout fails
+# the test instead)
+kill_wait "$DECOY" 5
+rm -f "$JOBSH"
+mkfifo "$JOBSH"
+printf '#!/bin/sh\nNOHUPLOG=job_jvm_console.log\n' >"$SITE/job/job/bin/jo.sh"
+check_rc 1 "diagnose with job.sh a FIFO" -- timeout 60 "$JOBFIX" -c "$CONF" --no-color --json -v diagnose
+is "$(echo "$OUT" | fval jobsh.status)" "unreadable" "job.sh is not reported missing"
+is "$(echo "$OUT" | fval jobsh.path)" "$JOBSH" "nor is jo.sh read in its place"
+is "$(echo "$OUT" | fval jobsh.unchecked)" "not a regular file" "it is not a regular file"
+like "$(echo "$OUT" | fval jobsh.unchecked evidence)" "^$JOBSH is a FIFO, not a regular file" \
+	"and the evidence names the path and what it is"
+is "$(echo "$OUT" | findings)" "start.nolog:-" "Job not running with no log is a finding"
+is "$(echo "$OUT" | finding_field start.nolog state)" "could not check" "that could not be checked"
+like "$(echo "$OUT" | finding_field start.nolog note)" "not a regular file \($JOBSH is a FIFO" \
+	"naming the path"
+check_rc 1 "the text report says it too" -- timeout 60 "$JOBFIX" -c "$CONF" --no-color diagnose
+like "$OUT" "$JOBSH is a FIFO, not a regular file" "the text report names the path"
+unlike "$OUT" "missing" "and says nothing is missing"
+rm -f "$JOBSH" "$SITE/job/job/bin/jo.sh"
 done_testing

@@ -466,6 +466,71 @@ test_misc(void)
 	free(s);
 }
 
+/* terminal_safe(): each class of byte a terminal acts on, escaped; the
+ * rest, Chinese included, untouched */
+static void
+test_terminal_safe(void)
+{
+	static const struct {
+		const char *in, *want, *what;
+		unsigned flags;
+	} cases[] = {
+		{ "plain text", "plain text", "ASCII kept", 0 },
+		{ "a\tb\nc", "a\tb\nc", "tab and newline kept", 0 },
+		{ "a\tb\nc", "a\\x09b\\x0ac", "on one line: escaped", TSAFE_LINE },
+		{ "\x1b[2J\a\r\x7f", "\\x1b[2J\\x07\\x0d\\x7f", "C0 and DEL", 0 },
+		{ "x\x9b" "31mred", "x\\x9b31mred", "a raw 0x9b (8-bit CSI)", 0 },
+		{ "\x80\x9f", "\\x80\\x9f", "raw C1 bytes, one at a time", 0 },
+		{ "\xc2\x9b" "31m", "\\u009b31m", "U+009B in UTF-8", 0 },
+		{ "\xc2\x80\xc2\x9f\xc2\xa0", "\\u0080\\u009f\xc2\xa0",
+		  "U+0080, U+009F escaped; U+00A0 kept", 0 },
+		{ "gpj.\xe2\x80\xae" "exe", "gpj.\\u202eexe",
+		  "right-to-left override U+202E", 0 },
+		{ "\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad",
+		  "\\u202a\\u202b\\u202c\\u202d", "U+202A-U+202D", 0 },
+		{ "\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+		  "\\u2066\\u2067\\u2068\\u2069", "isolates U+2066-U+2069", 0 },
+		{ "\xe2\x80\x8e\xe2\x80\x8f\xd8\x9c", "\\u200e\\u200f\\u061c",
+		  "marks U+200E, U+200F, U+061C", 0 },
+		{ "\xe2\x80\x8d\xe2\x80\xaf", "\xe2\x80\x8d\xe2\x80\xaf",
+		  "U+200D, U+202F kept", 0 },
+		{ "\xe4\xbd\x9c\xe4\xb8\x9a\xe5\xb9\xb3\xe5\x8f\xb0 Job",
+		  "\xe4\xbd\x9c\xe4\xb8\x9a\xe5\xb9\xb3\xe5\x8f\xb0 Job",
+		  "Chinese kept", 0 },
+		{ "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80", "4-byte UTF-8 kept", 0 },
+		{ "\xc0\x9b", "\\xc0\\x9b", "overlong 0x9b: two bytes", 0 },
+		{ "\xe0\x82\x9b", "\\xe0\\x82\\x9b", "overlong 3-byte form", 0 },
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80", "a surrogate", 0 },
+		{ "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "past U+10FFFF", 0 },
+		{ "\xe4\xbd", "\\xe4\\xbd", "a sequence cut by the end", 0 },
+		{ "\xe4\xbd" "a", "\\xe4\\xbda", "a sequence cut by ASCII", 0 },
+		{ "\xe2\x80\xae\xe4\xbd\x9c", "\\u202e\xe4\xbd\x9c",
+		  "bidi before Chinese", 0 },
+		{ "{\"a\": \"\xc2\x9b\xe2\x80\xae\x7f\xe4\xbd\x9c\\u001b\"}",
+		  "{\"a\": \"\\u009b\\u202e\\u007f\xe4\xbd\x9c\\u001b\"}",
+		  "JSON: C1, bidi, DEL as JSON escapes, the rest kept",
+		  TSAFE_JSON },
+		{ "", "", "empty", 0 },
+	};
+	size_t i;
+	char *s;
+	uint32_t cp = 0;
+
+	for (i = 0; i < nitems(cases); i++) {
+		s = terminal_safe(cases[i].in, cases[i].flags);
+		is_str(s, cases[i].want, "terminal_safe: %s", cases[i].what);
+		free(s);
+	}
+	s = terminal_safe(NULL, 0);
+	is_str(s, "", "terminal_safe(NULL)");
+	free(s);
+	is_int(utf8_decode((const unsigned char *)"\xe4\xbd\x9c", &cp), 3,
+	    "utf8_decode: 3 bytes");
+	is_int(cp, 0x4f5c, "utf8_decode: U+4F5C");
+	is_int(utf8_decode((const unsigned char *)"\x9b", &cp), 0,
+	    "utf8_decode: a lone continuation byte is invalid");
+}
+
 int
 main(void)
 {
@@ -478,5 +543,6 @@ main(void)
 	test_strv();
 	test_hex_value();
 	test_misc();
+	test_terminal_safe();
 	return tap_done();
 }
