@@ -2322,7 +2322,8 @@ ssh_run(struct transport *t, const char *const *argv, const char *const *env,
 	args = xcalloc(2 + i + n, sizeof *args);
 	args[0] = ts;
 	args[1] = argv[0];
-	memcpy(args + 2, env, i * sizeof *args);
+	if (i > 0)
+		memcpy(args + 2, env, i * sizeof *args);
 	memcpy(args + 2 + i, argv, n * sizeof *args);
 	memset(&q, 0, sizeof q);
 	q.op = "run";
