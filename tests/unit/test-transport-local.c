@@ -533,7 +533,7 @@ test_checked_write(void)
 			    "checked write: the person's %s kept", hows[i]);
 			ok(has(cause, "mode or owner changed since it was "
 			    "read"), "checked write: the cause says so: %s",
-			    cause);
+			    cause ? cause : "(none)");
 			chmod(f, 0644);
 			if (chown(f, getuid(), (gid_t)-1) == -1)
 				fprintf(stderr, "# chown back failed\n");
