@@ -73,7 +73,7 @@ static const struct fault faults[] = {
 	  NULL, 0, NULL },
 	{ "start.nolog", 1, 0, 0, TIER_JOB,
 	  N_("Job does not start and writes no log"),
-	  "job.running == 'no' && log.job.fresh == 'no' && (jobsh.console == 'no' || jobsh.unchecked)",
+	  "(job.running == 'no' || job.unchecked) && log.job.fresh == 'no' && (jobsh.console == 'no' || jobsh.unchecked)",
 	  N_("Job's JVM in the process table; the age of job.log; NOHUPLOG in Job's start script"),
 	  N_("Job is not running and wrote no log. Set NOHUPLOG=job_jvm_console.log in ${jobsh.path}, restart Job, and read job_jvm_console.log."),
 	  "start.mysql,start.redis,wait.rabbitmq.down,start.rabbitmq,start.credentials,start.port", 0, NULL },
