@@ -12,9 +12,9 @@
  *   jobsh.*     .path, .nohuplog, .console             (probe-jobsh.c)
  *   job.*       .running, .console_log, .console_head  (probe-job.c)
  *   log.*       log signatures: log.ID.count/.new/.age/.last (probe-logs.c)
- *   mysql.* rabbitmq.* redis.*                         (issue 3 probes)
+ *   mysql.* rabbitmq.* redis.*                         (probe-mysql.c, ...)
  *   agent.* gsetask.* license.* cert.* paas.* cmdb.* consul.* ports.* nfs.*
- *                                                      (issues 4 and 6)
+ *                                      (probe-agent.c, probe-gsetask.c, ...)
  * A rule over facts that were not gathered is false: a fault is never
  * reported on evidence jobfix did not see.
  */
@@ -73,7 +73,7 @@ static const struct fault faults[] = {
 	  NULL, 0, NULL },
 	{ "start.nolog", 1, 0, 0, TIER_JOB,
 	  N_("Job does not start and writes no log"),
-	  "job.running == 'no' && log.job.fresh == 'no' && (jobsh.console == 'no' || jobsh.unchecked)",
+	  "(job.running == 'no' || job.unchecked) && log.job.fresh == 'no' && (jobsh.console == 'no' || jobsh.unchecked)",
 	  N_("Job's JVM in the process table; the age of job.log; NOHUPLOG in Job's start script"),
 	  N_("Job is not running and wrote no log. Set NOHUPLOG=job_jvm_console.log in ${jobsh.path}, restart Job, and read job_jvm_console.log."),
 	  "start.mysql,start.redis,wait.rabbitmq.down,start.rabbitmq,start.credentials,start.port", 0, NULL },

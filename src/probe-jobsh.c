@@ -17,6 +17,9 @@
  *                   launches; empty when it names neither
  *   jobsh.process_pattern  a regex for the command line of that process
  *                   (probe-job.c and probe-ports.c find Job's JVM by it)
+ *   jobsh.jar_dir   the directory of that jar, when the script names it
+ *                   absolute and literal (probe-job.c: Job's jar must be
+ *                   in it; else in the install's lib/, beside bin/job.sh)
  */
 #include "config.h"
 
@@ -32,7 +35,7 @@
 static void
 java_facts(const struct shfile *f, const char *path, struct facts *out)
 {
-	char *re, *what;
+	char *re, *what, *dir;
 	int jar, line;
 
 	if ((re = shvar_java_pattern(f, &what, &jar, &line)) == NULL) {
@@ -53,6 +56,12 @@ java_facts(const struct shfile *f, const char *path, struct facts *out)
 	    "command launches"), path, line);
 	facts_set(out, "jobsh.process_pattern", re, 0, "%s:%d: java %s%s",
 	    path, line, jar ? "-jar " : "", what);
+	if (jar && (dir = shvar_java_jar_dir(f)) != NULL) {
+		facts_set(out, "jobsh.jar_dir", dir, 0, N_("%s:%d: the "
+		    "directory of the jar its java command launches"), path,
+		    line);
+		free(dir);
+	}
 	free(re);
 	free(what);
 }

@@ -1666,8 +1666,11 @@ java_opt_with_arg(const char *w)
 	return 0;
 }
 
-char *
-shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
+/* shvar_java_pattern(), and with wordp the jar's whole word as expanded
+ * (a wildcard where bash would compute), when a jar is found */
+static char *
+java_scan(const struct shfile *f, char **what, int *jar, int *line,
+    char **wordp)
 {
 	/* state: 0 looking for java, 1 its options, 2 next word the jar,
 	 * 3 next word the main class (-m), 4 skip the next word */
@@ -1747,6 +1750,8 @@ shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
 			if (w != NULL)
 				re = java_regex(base != NULL && state != 1 ?
 				    base + 1 : w, isjar, what);
+			if (re != NULL && isjar && wordp != NULL)
+				*wordp = xstrdup(w);
 			if (re == NULL && unread == NULL) {
 				/* the word as written: said when nothing is
 				 * found, so the fallback is not silent */
@@ -1771,6 +1776,37 @@ shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
 		*line = uline;
 	}
 	return re;
+}
+
+char *
+shvar_java_pattern(const struct shfile *f, char **what, int *jar, int *line)
+{
+	return java_scan(f, what, jar, line, NULL);
+}
+
+char *
+shvar_java_jar_dir(const struct shfile *f)
+{
+	char *what = NULL, *word = NULL, *re, *slash;
+	int jar = 0, line = 0;
+
+	re = java_scan(f, &what, &jar, &line, &word);
+	free(re);
+	free(what);
+	if (word == NULL)
+		return NULL;
+	/* an absolute directory with nothing computed in it */
+	slash = strrchr(word, '/');
+	if (word[0] != '/' || strchr(word, JAVA_WILD) != NULL ||
+	    slash == NULL) {
+		free(word);
+		return NULL;
+	}
+	if (slash == word)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return word;
 }
 
 int

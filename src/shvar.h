@@ -86,6 +86,17 @@ int shvar_set(struct shfile *, const char *name, const char *value,
 char *shvar_java_pattern(const struct shfile *, char **what, int *jar,
     int *line);
 
+/*
+ * The directory of the jar the script's java command launches, as the
+ * script names it (JAR=/data/bkce/job/lib/job-exec.jar gives
+ * /data/bkce/job/lib): the jar shvar_java_pattern() finds, its word
+ * expanded the same way.  NULL (nothing to free) when the command names a
+ * class, no jar, or a jar whose directory is relative or computed
+ * ("$(dirname "$0")/../lib", $1): the caller then takes the install's own
+ * lib directory.
+ */
+char *shvar_java_jar_dir(const struct shfile *);
+
 /* Appends the (possibly edited) script to out. */
 int shvar_serialize(const struct shfile *, struct buf *out);
 

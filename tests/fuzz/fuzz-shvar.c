@@ -45,7 +45,7 @@ check_set(struct shfile *f, const char *name, const char *value)
 static void
 check_java(const struct shfile *f)
 {
-	char *re, *what;
+	char *re, *what, *dir;
 	int jar, line;
 	regex_t rx;
 
@@ -59,6 +59,11 @@ check_java(const struct shfile *f)
 	    REG_NOSUB) != 0)
 		abort();
 	regfree(&rx);
+	/* the jar's directory: absolute, for a jar only */
+	dir = shvar_java_jar_dir(f);
+	if (dir != NULL && (dir[0] != '/' || !jar))
+		abort();
+	free(dir);
 	free(re);
 	free(what);
 }

@@ -72,9 +72,13 @@ start_as() {
 		bail "the process $name did not start"
 }
 # start_java CMDLINE: a process whose command line is CMDLINE, argv[0]
-# first, as a JVM's is (perl rewrites its own arguments); sets P
+# first, as a JVM's is (perl rewrites its own arguments), and whose
+# executable is named java (a copy of perl: jobfix checks /proc/PID/exe);
+# sets P
+mkdir -p "$T/jdk/bin"
+cp "$(command -v perl)" "$T/jdk/bin/java"
 start_java() {
-	perl -e '$0 = shift; sleep 3600' "$1" </dev/null >/dev/null 2>&1 &
+	"$T/jdk/bin/java" -e '$0 = shift; sleep 3600' "$1" </dev/null >/dev/null 2>&1 &
 	P=$!
 	register_server "$P" java "kill_wait $P 5"
 	wait_for 10 "$P" cmdline_is "$P" "$1" ||
@@ -88,7 +92,7 @@ cmdline_is() { [ "$(tr '\0' ' ' <"/proc/$1/cmdline" | sed 's/ *$//')" = "$2" ]; 
 # class names of this run only: other runs of this test may be running
 DCLASS=Decoy$$
 HCLASS=Hostile$$
-start_as java -Dapp.name=ijobs-decoy -cp /opt/jobs/lib $DCLASS
+start_java "java -Dapp.name=ijobs-decoy -cp /opt/jobs/lib $DCLASS"
 DECOY=$P
 
 check_rc 1 "diagnose with only a decoy java running" -- jf --json -v diagnose
@@ -127,7 +131,7 @@ like "$OUT" 'NOHUPLOG' "the plan shows the diff of job.sh"
 ok $? "fix --dry-run prints no raw ESC, BEL or CR"
 like "$OUT" '\\x1b\[2J\\x1b\]0;pwned\\x07\\x0dforged' "but shows them escaped"
 # a process whose arguments hold terminal controls, named in the evidence
-start_as java -Dx="$HOSTILE" $HCLASS
+start_java "java -Dx=$HOSTILE $HCLASS"
 HOST_P=$P
 conf "$HCLASS( |\$)"
 check "facts with terminal controls in a command line" -- jf facts
@@ -156,12 +160,119 @@ like "$(echo "$OUT" | fval job.running evidence)" "^pid $JOB matches .* \(derive
 is "$(echo "$OUT" | findings)" "" "no finding"
 kill_wait "$JOB" 5
 
+# --- identity: a command line that matches is only a claim ----------------
+# Job's JVM runs as root or the owner of Job's install directory, its
+# /proc/PID/exe is java, and its jar (resolved against its working
+# directory) is in Job's lib directory.  Each process here matches the
+# pattern and fails one check; the evidence names it and says why.
+JOB_HOME=$SITE/job/job
+LIB_REAL=$(readlink -f "$JOB_HOME/lib")
+mkdir -p "$T/x/lib"
+XDIR=$(readlink -f "$T/x")
+# the red team's decoy: python3 named java, Job's jar name from anywhere
+exec -a java "$PY" -c'__import__("time").sleep(3600)' -jar "$T/x/job-exec.jar" </dev/null >/dev/null 2>&1 &
+ATT=$!
+register_server "$ATT" decoy "kill_wait $ATT 5"
+wait_for 10 "$ATT" grep -q job-exec "/proc/$ATT/cmdline" || bail "the python3 decoy did not start"
+PY_REAL=$(readlink -f "$PY")
+check_rc 1 "diagnose with python3 named java running job-exec.jar" -- jf --json -v diagnose
+is "$(echo "$OUT" | fval job.running)" "no" "a process that is not java is not Job"
+like "$(echo "$OUT" | fval job.running evidence)" "; pid $ATT looks like Job but runs $PY_REAL, not java: java -c" \
+	"the evidence names it and says why it is not"
+is "$(echo "$OUT" | findings)" "start.nolog:-" "so Job not running is found"
+check_rc 1 "the text report says it too" -- jf diagnose -v
+like "$OUT" "pid $ATT looks like Job but runs $PY_REAL, not java" "in words"
+kill_wait "$ATT" 5
+
+# a real JVM, when a JDK is installed (CI has default-jdk-headless)
+if command -v java >/dev/null && command -v javac >/dev/null && command -v jar >/dev/null; then
+	mkdir -p "$T/jsrc"
+	printf 'public class Sleep { public static void main(String[] a) throws Exception { Thread.sleep(3600000L); } }\n' >"$T/jsrc/Sleep.java"
+	printf 'Main-Class: Sleep\n' >"$T/jsrc/manifest"
+	{ javac -d "$T/jsrc" "$T/jsrc/Sleep.java" &&
+		jar cfm "$JOB_HOME/lib/job-exec.jar" "$T/jsrc/manifest" -C "$T/jsrc" Sleep.class; } >"$T/javac.log" 2>&1 ||
+		bail "cannot build a jar: $(cat "$T/javac.log")"
+	cp "$JOB_HOME/lib/job-exec.jar" "$T/x/job-exec.jar"
+	cp "$JOB_HOME/lib/job-exec.jar" "$T/x/lib/job-exec.jar"
+	chmod 0644 "$JOB_HOME/lib/job-exec.jar"
+	# start_jvm DIR ARGS...: java ARGS in DIR, as job.sh starts it; sets P
+	start_jvm() {
+		local dir=$1
+		shift
+		(cd "$dir" && exec java -Xmx32m -XX:-UsePerfData "$@" </dev/null >/dev/null 2>&1) &
+		P=$!
+		register_server "$P" jvm "kill_wait $P 5"
+		wait_for 10 "$P" grep -q job-exec "/proc/$P/cmdline" || bail "java $* did not start"
+	}
+	# Job's jar name, from another directory, by path
+	start_jvm / -jar "$T/x/job-exec.jar"
+	J_ABS=$P
+	# relative to a working directory that is not Job's
+	start_jvm "$T/x" -jar lib/job-exec.jar
+	J_REL=$P
+	check_rc 1 "diagnose with JVMs running Job's jar name from elsewhere" -- jf --json -v diagnose
+	is "$(echo "$OUT" | fval job.running)" "no" "a JVM running another job-exec.jar is not Job"
+	EV=$(echo "$OUT" | fval job.running evidence)
+	like "$EV" "pid $J_ABS looks like Job but its jar $XDIR/job-exec\.jar is not in $LIB_REAL, Job's lib directory" \
+		"the jar by path: named, and why"
+	like "$EV" "pid $J_REL looks like Job but its jar $XDIR/lib/job-exec\.jar is not in $LIB_REAL" \
+		"the relative jar is resolved against the JVM's working directory"
+	ok "$(pid_alive "$J_ABS" && pid_alive "$J_REL" && echo 0 || echo 1)" "both JVMs were running"
+	kill_wait "$J_ABS" 5
+	kill_wait "$J_REL" 5
+	# Job's own jar, run by another user
+	if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+		chmod 0711 "$T" # so nobody reaches the jar, and nothing more
+		NOBODY=$(id -u nobody)
+		setpriv --reuid="$NOBODY" --regid="$(id -g nobody)" --clear-groups -- \
+			java -Xmx32m -XX:-UsePerfData -jar "$JOB_HOME/lib/job-exec.jar" </dev/null >/dev/null 2>&1 &
+		J_USER=$!
+		register_server "$J_USER" jvm-nobody "kill_wait $J_USER 5"
+		wait_for 10 "$J_USER" grep -q job-exec "/proc/$J_USER/cmdline" || bail "java as nobody did not start"
+		check_rc 1 "diagnose with Job's jar run by nobody" -- jf --json -v diagnose
+		is "$(echo "$OUT" | fval job.running)" "no" "a JVM of another user is not Job"
+		like "$(echo "$OUT" | fval job.running evidence)" "pid $J_USER looks like Job but runs as uid $NOBODY, not root or the owner of $JOB_HOME \(uid 0\)" \
+			"named, with its owner"
+		ok "$(pid_alive "$J_USER" && echo 0 || echo 1)" "it was running"
+		# jobfix not root: another user's /proc/PID/exe cannot be read,
+		# so that JVM cannot be checked: not taken for Job, and said
+		chown -R nobody "$JOBFIX_STATE_DIR"
+		chmod 0755 "$T/jobfix.conf" "$SITE" "$SITE/logs" "$SITE/logs/job"
+		start_jvm "$JOB_HOME" -jar lib/job-exec.jar
+		J_ROOT=$P
+		check_rc 1 "jobfix run by nobody, Job's JVM run by root" -- \
+			setpriv --reuid="$NOBODY" --regid="$(id -g nobody)" --clear-groups -- \
+			"$JOBFIX" -c "$CONF" --no-color --json -v diagnose
+		is "$(echo "$OUT" | fval job.running)" "unknown" "Job is neither said to run nor not to"
+		like "$(echo "$OUT" | fval job.unchecked evidence)" "pid $J_ROOT looks like Job but cannot be checked: its executable cannot be checked: .*/proc/$J_ROOT/exe.*Permission denied \(jobfix is not root\)" \
+			"the evidence says which process and why"
+		is "$(echo "$OUT" | finding_field start.nolog state)" "could not check" "start.nolog could not be checked"
+		kill_wait "$J_ROOT" 5
+		kill_wait "$J_USER" 5
+		chown -R root "$JOBFIX_STATE_DIR"
+		chmod 0700 "$T"
+	else
+		skip "a JVM of another user" "not root, or no setpriv"
+	fi
+	# Job itself, started as job.sh does: from its home, the jar relative
+	start_jvm "$JOB_HOME" -jar lib/job-exec.jar
+	J_JOB=$P
+	check "diagnose with Job's real JVM" -- jf --json -v diagnose
+	is "$(echo "$OUT" | fval job.running)" "yes" "a real JVM running Job's jar from Job's home is Job"
+	is "$(echo "$OUT" | fval job.pid)" "$J_JOB" "by its pid"
+	kill_wait "$J_JOB" 5
+	rm -f "$JOB_HOME/lib/job-exec.jar"
+else
+	[ -n "${CI-}" ] && bail "CI: java, javac and jar are needed (default-jdk-headless)"
+	skip "a real JVM" "no JDK (java, javac, jar)"
+fi
+
 # the setting wins over job.sh
 conf "$DCLASS( |\$)"
 check "diagnose with job.process_pattern set" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval job.pattern evidence)" "setting job.process_pattern" "the setting is used"
 is "$(echo "$OUT" | fval job.pid)" "$DECOY" "and matches what it says"
-like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches \"$DCLASS\( \|\\$\)\" \(setting job.process_pattern\): java -c .* $DCLASS" \
+like "$(echo "$OUT" | fval job.running evidence)" "^pid $DECOY matches \"$DCLASS\( \|\\$\)\" \(setting job.process_pattern\): java .*-cp /opt/jobs/lib $DCLASS" \
 	"naming the process, so a wrong match shows"
 
 # a main class instead of a jar
@@ -189,12 +300,14 @@ like "$OUT" "pid [0-9]+ matches" "with the process named"
 like "$OUT" "it may not be Job" "and the guess said to be one"
 
 # the jar through a variable whose value names another, as sh expands it
-cat >"$JOBSH" <<'EOF'
+# (a directory of this run's own: another run of this test may be running)
+BKCE=/data/bkce-$$
+cat >"$JOBSH" <<EOF
 #!/bin/bash
-BASE=/data/bkce/job
-JAR=$BASE/lib/job-exec.jar
-start() { nohup java -Xmx64m -jar $JAR >/dev/null 2>&1 & }
-case "$1" in
+BASE=$BKCE/job
+JAR=\$BASE/lib/job-exec.jar
+start() { nohup java -Xmx64m -jar \$JAR >/dev/null 2>&1 & }
+case "\$1" in
 start) start ;;
 esac
 EOF
@@ -205,7 +318,7 @@ like "$(echo "$OUT" | fval job.pattern evidence)" "^derived from $JOBSH:4: java 
 	"from the line of the java command"
 is "$(echo "$OUT" | fval job.running)" "no" "the decoy is not named as Job"
 unlike "$(echo "$OUT" | fval job.running evidence)" "pid $DECOY" "nor named in the evidence"
-start_java "/opt/java/bin/java -Xmx64m -jar /data/bkce/job/lib/job-exec.jar"
+start_java "/opt/java/bin/java -Xmx64m -jar $BKCE/job/lib/job-exec.jar"
 JOB=$P
 check "diagnose: nested variables, Job running" -- jf --json -v diagnose
 is "$(echo "$OUT" | fval job.pid)" "$JOB" "Job is found by its own pid"

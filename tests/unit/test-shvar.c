@@ -436,6 +436,45 @@ test_java(void)
 	    &(int){ 0 }) == NULL, "NULL script");
 }
 
+/* shvar_java_jar_dir of s, or "(none)" */
+static const char *
+jar_dir(const char *s)
+{
+	static char keep[512];
+	struct shfile *f = parse(s);
+	char *d;
+
+	if (f == NULL)
+		return "(error)";
+	d = shvar_java_jar_dir(f);
+	snprintf(keep, sizeof keep, "%s", d ? d : "(none)");
+	free(d);
+	shvar_free(f);
+	return keep;
+}
+
+/* The directory job.sh has Job's jar in: where the jar must be found */
+static void
+test_java_jar_dir(void)
+{
+	is_str(jar_dir("java -jar /opt/job/lib/job-exec.jar\n"), "/opt/job/lib",
+	    "an absolute jar: its directory");
+	is_str(jar_dir("BASE=/data/bkce/job\nJAR=$BASE/lib/job-exec.jar\n"
+	    "start() { java -Xmx1g -jar $JAR; }\n"), "/data/bkce/job/lib",
+	    "through nested variables");
+	is_str(jar_dir("JOB_HOME=$(cd \"$(dirname \"$0\")/..\" && pwd)\n"
+	    "java -jar \"$JOB_HOME/lib/job-exec.jar\"\n"), "(none)",
+	    "a computed directory: none (the caller takes the install's lib)");
+	is_str(jar_dir("java -jar lib/job-exec.jar\n"), "(none)",
+	    "a relative jar: none");
+	is_str(jar_dir("java -jar job-exec.jar\n"), "(none)", "no directory");
+	is_str(jar_dir("java -cp /opt/job/lib/x.jar com.tencent.Job\n"),
+	    "(none)", "a main class: none");
+	is_str(jar_dir("java -jar /job-exec.jar\n"), "/", "the root");
+	is_str(jar_dir("echo no java here\n"), "(none)", "no java command");
+	ok(shvar_java_jar_dir(NULL) == NULL, "NULL script");
+}
+
 int
 main(void)
 {
@@ -445,5 +484,6 @@ main(void)
 	test_secret();
 	test_java();
 	test_java_match();
+	test_java_jar_dir();
 	return tap_done();
 }
