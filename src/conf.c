@@ -136,7 +136,7 @@ static const struct conf_key keys[] = {
 	{ "fleet.shared_percent", CONF_INT, "50", "share of the first wave of hosts showing one shared fault that stops a fix (--go-on overrides)" },
 	{ "fleet.shared_min_hosts", CONF_INT, "5", "fewest hosts with the same shared fault before it counts as shared" },
 
-	/* GSE, license, certificates, PaaS, CMDB, consul, ports, NFS (issue 6).
+	/* GSE, license, certificates, PaaS, CMDB, consul, ports, NFS.
 	 * Key names marked "a guess" are not documented publicly
 	 * (PLATFORM.md [U]): map them to this site's job.conf. */
 	{ "keys.gse_task_port", CONF_STR, "gse.taskserver.port", "job.conf key of gse_task's port for Job; absent: gse.task_port (a guess: map it)" },

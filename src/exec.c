@@ -373,7 +373,7 @@ static void view_close(struct transport *t) { (void)t; }
 static const struct transport_ops view_ops = {
 	"view", view_read, view_read_range, view_write, view_stat,
 	view_realpath, view_list_dir, view_list_procs, view_list_tcp,
-	view_run, view_refuse, view_close,
+	view_run, view_refuse, view_close, NULL,
 };
 
 struct transport *

@@ -12,9 +12,9 @@
  *   jobsh.*     .path, .nohuplog, .console             (probe-jobsh.c)
  *   job.*       .running, .console_log, .console_head  (probe-job.c)
  *   log.*       log signatures: log.ID.count/.new/.age/.last (probe-logs.c)
- *   mysql.* rabbitmq.* redis.*                         (issue 3 probes)
+ *   mysql.* rabbitmq.* redis.*                         (probe-mysql.c, ...)
  *   agent.* gsetask.* license.* cert.* paas.* cmdb.* consul.* ports.* nfs.*
- *                                                      (issues 4 and 6)
+ *                                      (probe-agent.c, probe-gsetask.c, ...)
  * A rule over facts that were not gathered is false: a fault is never
  * reported on evidence jobfix did not see.
  */

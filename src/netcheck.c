@@ -1,6 +1,6 @@
 /*
- * netcheck.c - TCP, DNS and HTTP checks and the parsers the probes of
- * issue 6 share (see netcheck.h).
+ * netcheck.c - TCP, DNS and HTTP checks and the parsers the network
+ * probes share (GSE, license, PaaS, CMDB, consul; see netcheck.h).
  *
  * Why these choices:
  * - TCP: a non-blocking connect() and poll(), so "refused" (a host that

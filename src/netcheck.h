@@ -1,5 +1,5 @@
 /*
- * netcheck.h - what the probes of issue 6 share: a TCP connection that
+ * netcheck.h - what the network probes share: a TCP connection that
  * tells "nothing listens" from "cannot reach" from "does not resolve", a
  * DNS question to one chosen server, an HTTP request through libcurl that
  * tells "unreachable" from "not JSON", and the small text parsers behind

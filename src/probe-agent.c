@@ -22,8 +22,9 @@
  *   agent.conf_status      ok | missing | invalid
  *
  * Three reads through the transport, so the same probe works over SSH: the
- * process table, agent.conf, and (only when an agent process runs) the TCP
- * table.  A socket is not tied to its process (that needs every process's
+ * process table, agent.conf and the TCP table, made together as one batch
+ * (one round trip over SSH; the TCP table is read even when no agent runs,
+ * which costs less than a second round trip).  A socket is not tied to its process (that needs every process's
  * fd table): an ESTABLISHED connection to gse_task's agent port from this
  * host is taken as the agent's.
  */
@@ -176,22 +177,36 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	long port = conf_int(conf, "agent.port"), first;
 	long want = conf_int(conf, "agent.processes");
 	struct agent_conf ac;
+	struct tread rd[3];
 	struct tproc *procs = NULL;
 	struct tsock *socks = NULL;
-	struct buf b = BUF_INIT, pids = BUF_INIT, ipl = BUF_INIT;
+	struct buf pids = BUF_INIT, ipl = BUF_INIT;
 	size_t nprocs = 0, nsocks = 0, i, count = 0, links;
 	char *why = NULL, errbuf[128];
 	int r, conf_ok = 0, conf_missing = 0;
 	regex_t re;
 
 	memset(&ac, 0, sizeof ac);
+	memset(rd, 0, sizeof rd);
 	if ((r = regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(r, &re, errbuf, sizeof errbuf);
 		return set_cause(cause, JF_ERR_PARSE, "setting "
 		    "agent.process_pattern \"%s\": %s", pattern, errbuf);
 	}
-	if ((r = tp->ops->list_procs(tp, &procs, &nprocs, cause)) != 0)
+	/* the three reads in one round trip (one batch over SSH) */
+	rd[0].kind = TREAD_PROCS;
+	rd[1].kind = TREAD_FILE;
+	rd[1].path = conf_path;
+	rd[1].max = AGENT_CONF_MAX;
+	rd[2].kind = TREAD_TCP;
+	if ((r = transport_read_batch(tp, rd, nitems(rd), cause)) != 0)
 		goto out;
+	if ((r = rd[0].r) != 0) {
+		set_cause(cause, -r, "%s", rd[0].cause);
+		goto out;
+	}
+	procs = rd[0].procs;
+	nprocs = rd[0].nprocs;
 	for (i = 0; i < nprocs; i++) {
 		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) != 0)
 			continue;
@@ -200,14 +215,16 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			    (long)procs[i].pid);
 	}
 
-	r = tp->ops->read_file(tp, conf_path, &b, AGENT_CONF_MAX, &why);
+	r = rd[1].r;
+	why = rd[1].cause;
+	rd[1].cause = NULL;
 	if (r == -JF_ERR_NOTFOUND) {
 		conf_missing = 1;
 		facts_set(out, "agent.conf_status", "missing", 0, "%s", why);
 	} else if (r != 0) {
 		facts_set(out, "agent.conf_status", "unreadable", 0, "%s", why);
-	} else if (agent_conf_parse(conf_path, b.data ? b.data : "", b.len,
-	    &ac, &why) != 0) {
+	} else if (agent_conf_parse(conf_path, rd[1].data.data ?
+	    rd[1].data.data : "", rd[1].data.len, &ac, &why) != 0) {
 		facts_set(out, "agent.conf_status", "invalid", 0, "%s", why);
 	} else {
 		conf_ok = 1;
@@ -261,8 +278,12 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		    "runs (pattern \"%s\")", pattern);
 		goto out;
 	}
-	if ((r = tp->ops->list_tcp(tp, &socks, &nsocks, cause)) != 0)
+	if ((r = rd[2].r) != 0) {
+		set_cause(cause, -r, "%s", rd[2].cause);
 		goto out;
+	}
+	socks = rd[2].socks;
+	nsocks = rd[2].nsocks;
 	links = agent_links(socks, nsocks, ac.ips, ac.nips, (int)port, &first);
 	if (links > 0)
 		facts_set(out, "agent.link", "yes", 0, "%s:%d -> %s:%d "
@@ -279,10 +300,8 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	    "linked to gse_task" : "no link to gse_task");
 out:
 	regfree(&re);
-	tprocs_free(procs, nprocs);
-	free(socks);
+	tread_free(rd, nitems(rd));
 	agent_conf_free(&ac);
-	buf_free(&b);
 	buf_free(&pids);
 	buf_free(&ipl);
 	free(why);

@@ -146,6 +146,17 @@ s_unlink(struct transport *t, const char *path, char **cause)
 	return r;
 }
 
+static int
+s_read_batch(struct transport *t, struct tread *rd, size_t n, char **cause)
+{
+	int r;
+
+	LOCK(t);
+	r = transport_read_batch(INNER(t), rd, n, cause);
+	UNLOCK(t);
+	return r;
+}
+
 static void
 s_close(struct transport *t)
 {
@@ -177,6 +188,7 @@ static const struct transport_ops serial_ops = {
 	.run = s_run,
 	.unlink = s_unlink,
 	.close = s_close,
+	.read_batch = s_read_batch,
 };
 
 struct transport *

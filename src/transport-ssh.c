@@ -4,12 +4,15 @@
  *
  * Why it is built this way:
  *
- * - One session per host, reused by every operation; each operation is one
- *   exec channel.  A channel costs a round trip or two (a few ms), a new
- *   connection a key exchange and authentication (tens of ms).  A session
- *   that broke (the peer went away, a timeout left libssh2 half way through
- *   a packet) is dropped, and the next operation connects again, checking
- *   the host key again.
+ * - One session per host, reused by every operation, and in it one remote
+ *   shell (see "the remote shell" below): an operation is one round trip to
+ *   it, and reads made together (transport_read_batch) share one.  A new
+ *   exec channel would cost sshd a session process and a login shell each
+ *   time, a new connection a key exchange and authentication.  A session
+ *   that broke (the peer went away, an operation overran its deadline, a
+ *   timeout left libssh2 half way through a packet) is dropped with its
+ *   shell, and the next operation connects again, checking the host key
+ *   again.
  *
  * - libssh2 runs non-blocking and every wait is a poll() on the socket in
  *   the directions libssh2_session_block_directions() names, bounded by the
@@ -30,23 +33,26 @@
  *
  * - Nothing is ever run from a string built of data without quoting: every
  *   word of the remote command line, fixed or not, is in single quotes.  The
- *   file operations run fixed /bin/sh scripts (constants below) with the
- *   paths as positional arguments.  The program runs under
- *   `env -i PATH=... LANG=C` so the remote user's environment does not
- *   leak in.
+ *   operations are fixed /bin/sh functions (constants below) run by the
+ *   remote shell with the paths and argv as positional arguments, read from
+ *   the request stream into variables, never parsed as shell words.  The
+ *   shell and every program it runs are under `env -i PATH=... LANG=C` so
+ *   the remote user's environment does not leak in.
  *
  * - What we rely on in the remote account: its login shell is a POSIX
  *   shell (sh, bash, dash, ksh, zsh; not csh, whose quoting differs), and its
  *   start-up files neither exit nor read stdin.  Their output does not
- *   matter: before it execs the program the command line prints a marker on
- *   stdout and on stderr, and everything before the marker is dropped.
+ *   matter: the remote shell prints a marker before it reads its first
+ *   request, and everything before the marker is dropped.
  *   (OpenSSH's sshd runs the command with `$SHELL -c`; bash then reads
  *   ~/.bashrc when it sees it was started by sshd, which is where such
  *   output would come from.)  On the remote host we use /bin/sh, env,
  *   head, tail, stat, readlink -f, mktemp, chmod, chown, cat, wc, sync, mv,
- *   rm, grep -z (GNU coreutils and grep: any Linux).  timeout(1) is used
- *   when /usr/bin/timeout exists, to kill a program we stopped waiting for:
- *   closing an exec channel does not kill what it runs.
+ *   rm, grep -z (GNU coreutils and grep: any Linux; GNU head -c reads no
+ *   byte past its count from a pipe, which keeps the request stream in
+ *   frame).  timeout(1) is used when /usr/bin/timeout exists, to kill a
+ *   program we stopped waiting for: ending the shell does not kill what it
+ *   runs.
  *
  * - A transport is used by one thread at a time (each fleet worker has its
  *   own).  libssh2_init() is done once, under pthread_once.
@@ -97,9 +103,6 @@
  * RSA key).  A peer that sends more is not an SSH server we can talk to.
  */
 #define HANDSHAKE_BYTES_MAX ((size_t)64 << 10)
-/* The markers the command line prints before it execs (see top). */
-#define MARK_PREFIX "\036jobfix-"
-#define MARK_END '\037'
 
 /* Exit codes of the fixed scripts. */
 #define EXIT_NOTFOUND 44
@@ -267,6 +270,10 @@ struct ssh_conn {
 	int handshaking;
 	size_t hs_bytes;
 	int flooded;
+
+	LIBSSH2_CHANNEL *sh;    /* the remote shell, or NULL */
+	struct buf rbuf;        /* what it sent that is not yet read */
+	struct buf errtail;     /* the end of its stderr, for messages */
 };
 
 static pthread_once_t libssh2_once = PTHREAD_ONCE_INIT;
@@ -360,9 +367,11 @@ conn_drop(struct ssh_conn *c)
 		c->handshaking = 0;
 		libssh2_session_set_timeout(c->session, TSSH_CLOSE_GRACE_MS);
 		libssh2_session_set_blocking(c->session, 1);
-		libssh2_session_free(c->session);
+		libssh2_session_free(c->session); /* with its channels */
 	}
 	c->session = NULL;
+	c->sh = NULL;
+	buf_reset(&c->rbuf);
 	if (c->fd != -1)
 		close(c->fd);
 	c->fd = -1;
@@ -1084,7 +1093,156 @@ conn_close(struct ssh_conn *c)
 	conn_drop(c);
 }
 
-/* --- the remote command line ----------------------------------------------- */
+/* --- the remote shell --------------------------------------------------------
+ *
+ * One exec channel per session runs a small POSIX sh loop (the constant
+ * below, with the fixed scripts above as its functions) under `env -i`.  It
+ * reads framed requests on its stdin and answers framed on its stdout, so an
+ * operation costs a round trip and a fork or two on the host, not a new
+ * channel, a new sshd session process and a login shell.
+ *
+ * A request, every field a line:
+ *   OP                 read | stat | realpath | list | unlink | procs | tcp |
+ *                      write | run (anything else is refused by the loop)
+ *   NARGS              then, per argument: the number of its lines, then
+ *                      its lines (an argument holding newlines spans several)
+ *   INLEN              then INLEN bytes for the operation's stdin
+ *   CAP                most bytes sent back of each of stdout and stderr
+ * The arguments are read with `IFS= read -r` into variables and handed to
+ * the functions as "$@": no word built from data is ever parsed by the
+ * shell.  stdin data is read by `head -c INLEN` and piped to the operation;
+ * what it leaves unread is drained, so the stream stays in frame.
+ *
+ * An answer: "\036R STATUS OUTLEN ERRLEN\037", then min(OUTLEN, CAP) bytes
+ * of the operation's stdout and min(ERRLEN, CAP) of its stderr.  STATUS is
+ * the exit status, or "noent" / "noexec" when run's program is missing or
+ * cannot be executed.  The operation's output goes through files in a
+ * private directory first (its size must be known before it is sent; a
+ * daemon that run started may keep its stdout open long after).
+ *
+ * Before the loop starts it prints "\036jobfix-ready\037"; whatever the
+ * login shell's start-up files printed before that is dropped.  Requests
+ * may be sent back to back (a batch costs one round trip).  A request that
+ * does not answer by its deadline drops the whole session (which ends the
+ * shell); the next operation connects again, checking the host key again.
+ */
+
+#define READY_MARK "\036jobfix-ready\037"
+#define FRAME_HEAD "\036R "
+#define FRAME_END '\037'
+/* The longest frame header: "\036R " status, two sizes, "\037". */
+#define FRAME_HEAD_MAX 80
+
+static const char shell_prologue[] =
+    "umask 077\n"
+    "d=\n"
+    "for b in /dev/shm \"${TMPDIR:-/tmp}\" /var/tmp; do\n"
+    "  d=$(mktemp -d \"$b/.jobfix-sh.XXXXXXXXXX\" 2>/dev/null) && break\n"
+    "done\n"
+    "[ -n \"$d\" ] || { echo 'no temporary directory' >&2; exit 1; }\n"
+    "trap 'rm -rf -- \"$d\"' EXIT\n"
+    "trap 'exit 1' HUP INT TERM PIPE\n"
+    "umask 022\n";
+
+/* $1 timeout (s, 0: none), $2 the program, then env entries and argv. */
+static const char script_run[] =
+    "t=$1; shift 2\n"
+    "if [ \"$t\" -gt 0 ] && [ -x /usr/bin/timeout ]; then\n"
+    "  exec /usr/bin/timeout -k 1 \"$t\" /usr/bin/env -i "
+    "'PATH=/usr/sbin:/usr/bin:/sbin:/bin' 'LANG=C' \"$@\"\n"
+    "fi\n"
+    "exec /usr/bin/env -i 'PATH=/usr/sbin:/usr/bin:/sbin:/bin' 'LANG=C' \"$@\"\n";
+
+static const char shell_loop[] =
+    "num() { case $1 in ''|*[!0-9]*) exit 1 ;; esac; }\n"
+    "printf '\\036jobfix-ready\\037'\n"
+    "n=0\n"
+    "while IFS= read -r op; do\n"
+    "  f=\n"
+    "  case $op in\n"
+    "  read) f=f_read ;; stat) f=f_stat ;; realpath) f=f_realpath ;;\n"
+    "  list) f=f_list ;; unlink) f=f_unlink ;; procs) f=f_procs ;;\n"
+    "  tcp) f=f_tcp ;; write) f=f_write ;; run) f=f_run ;;\n"
+    "  esac\n"
+    "  IFS= read -r na || exit 1; num \"$na\"\n"
+    "  set --\n"
+    "  while [ \"$na\" -gt 0 ]; do\n"
+    "    IFS= read -r k || exit 1; num \"$k\"\n"
+    "    IFS= read -r v || exit 1\n"
+    "    while [ \"$k\" -gt 1 ]; do\n"
+    "      IFS= read -r l || exit 1\n"
+    "      v=\"$v\n$l\"; k=$((k - 1))\n"
+    "    done\n"
+    "    set -- \"$@\" \"$v\"; na=$((na - 1))\n"
+    "  done\n"
+    "  IFS= read -r il || exit 1; num \"$il\"\n"
+    "  IFS= read -r cap || exit 1; num \"$cap\"\n"
+    "  if [ \"$f\" = f_run ]; then n=$((n + 1)); o=$d/o$n; e=$d/e$n\n"
+    "  else o=$d/o; e=$d/e; fi\n"
+    "  st=\n"
+    "  if [ -z \"$f\" ]; then st=badop\n"
+    "  elif [ \"$f\" = f_run ]; then\n"
+    "    if [ ! -e \"$2\" ]; then st=noent\n"
+    "    elif [ -d \"$2\" ] || [ ! -x \"$2\" ]; then st=noexec; fi\n"
+    "  fi\n"
+    "  if [ -n \"$st\" ]; then\n"
+    "    [ \"$il\" -gt 0 ] && head -c \"$il\" >/dev/null\n"
+    "    : >\"$o\"; : >\"$e\"\n"
+    "  elif [ \"$il\" -gt 0 ]; then\n"
+    "    head -c \"$il\" | { \"$f\" \"$@\" >\"$o\" 2>\"$e\"; echo $? >\"$d/s\"; "
+    "cat >/dev/null; }\n"
+    "    st=1; read -r st <\"$d/s\"\n"
+    "  else\n"
+    "    \"$f\" \"$@\" </dev/null >\"$o\" 2>\"$e\"; st=$?\n"
+    "  fi\n"
+    "  set -- $(stat -c %s -- \"$o\" \"$e\") || exit 1\n"
+    "  printf '\\036R %s %s %s\\037' \"$st\" \"$1\" \"$2\"\n"
+    "  if [ \"$1\" -le \"$cap\" ] && [ \"$2\" -le \"$cap\" ]; then\n"
+    "    [ \"$1$2\" = 00 ] || cat -- \"$o\" \"$e\"\n"
+    "  else\n"
+    "    head -c \"$cap\" -- \"$o\"; head -c \"$cap\" -- \"$e\"\n"
+    "  fi\n"
+    "  if [ \"$f\" = f_run ]; then rm -f -- \"$o\" \"$e\"; else : >\"$o\"; : >\"$e\"; fi\n"
+    "done\n";
+
+static pthread_once_t shell_once = PTHREAD_ONCE_INIT;
+static char *shell_command;
+
+static void
+add_function(struct buf *b, const char *name, const char *body)
+{
+	buf_printf(b, "%s() (\n%s)\n", name, body);
+}
+
+static void
+build_shell_command(void)
+{
+	struct buf s = BUF_INIT, cmd = BUF_INIT;
+
+	buf_addstr(&s, shell_prologue);
+	add_function(&s, "f_read", script_read);
+	add_function(&s, "f_stat", script_stat);
+	add_function(&s, "f_realpath", script_realpath);
+	add_function(&s, "f_list", script_list_dir);
+	add_function(&s, "f_unlink", script_unlink);
+	add_function(&s, "f_procs", script_procs);
+	add_function(&s, "f_tcp", script_tcp);
+	add_function(&s, "f_write", script_write);
+	add_function(&s, "f_run", script_run);
+	buf_addstr(&s, shell_loop);
+	buf_addstr(&cmd, "exec /usr/bin/env -i 'PATH=/usr/sbin:/usr/bin:/sbin:/bin' "
+	    "'LANG=C' /bin/sh -c ");
+	tssh_quote(&cmd, s.data);
+	buf_free(&s);
+	shell_command = buf_detach(&cmd);
+}
+
+const char *
+tssh_shell_command(void)
+{
+	pthread_once(&shell_once, build_shell_command);
+	return shell_command;
+}
 
 void
 tssh_quote(struct buf *b, const char *s)
@@ -1111,191 +1269,198 @@ valid_env_entry(const char *e)
 	return *p == '=';
 }
 
-/*
- * printf MARK-noent / MARK-noexec and stop if argv[0] cannot run (so a
- * missing program is an error, as locally, not a status 127); else print
- * MARK-start on stdout and stderr and exec the program through env -i,
- * under timeout(1) when there is one.
- */
-char *
-tssh_command_line(const char *const *argv, const char *const *env,
-    int timeout_s, char **cause)
+int
+tssh_check_argv(const char *const *argv, const char *const *env,
+    char **cause)
 {
-	struct buf b = BUF_INIT, cmd = BUF_INIT;
 	size_t i;
+
+	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/')
+		return set_cause(cause, JF_ERR_USAGE, "\"%s\": not an absolute "
+		    "path", argv != NULL && argv[0] != NULL ? argv[0] : "");
+	if (strchr(argv[0], '=') != NULL) /* env(1) would take it for an
+					    * assignment */
+		return set_cause(cause, JF_ERR_USAGE, "\"%s\": a program path "
+		    "with '=' cannot be run remotely", argv[0]);
+	for (i = 0; env != NULL && env[i] != NULL; i++) {
+		if (!valid_env_entry(env[i]))
+			return set_cause(cause, JF_ERR_USAGE, "\"%s\": "
+			    "environment entry \"%s\" is not NAME=VALUE",
+			    argv[0], env[i]);
+	}
+	return 0;
+}
+
+void
+tssh_request(struct buf *b, const char *op, const char *const *args,
+    size_t nargs, size_t inlen, size_t cap)
+{
+	const char *p;
+	size_t i, lines;
+
+	buf_printf(b, "%s\n%zu\n", op, nargs);
+	for (i = 0; i < nargs; i++) {
+		for (lines = 1, p = args[i]; *p != '\0'; p++)
+			lines += *p == '\n';
+		buf_printf(b, "%zu\n%s\n", lines, args[i]);
+	}
+	buf_printf(b, "%zu\n%zu\n", inlen, cap);
+}
+
+/*
+ * A frame header at the start of p[0..len): 1 when more bytes are needed,
+ * 0 with the header parsed, -1 when p does not start with one.
+ */
+int
+tssh_parse_frame(const char *p, size_t len, struct tssh_frame *f)
+{
+	size_t hl = strlen(FRAME_HEAD), i, k;
+	const char *end, *q;
+	unsigned long long v[2];
+	char *e;
+
+	memset(f, 0, sizeof *f);
+	if (len < hl)
+		return memcmp(p, FRAME_HEAD, len) == 0 ? 1 : -1;
+	if (memcmp(p, FRAME_HEAD, hl) != 0)
+		return -1;
+	end = memchr(p, FRAME_END, len < FRAME_HEAD_MAX ? len : FRAME_HEAD_MAX);
+	if (end == NULL)
+		return len < FRAME_HEAD_MAX ? 1 : -1;
+	q = p + hl;
+	for (k = 0; q < end && *q != ' ' && k < sizeof f->status - 1; q++, k++)
+		f->status[k] = *q;
+	if (k == 0 || q >= end || *q != ' ')
+		return -1;
+	for (i = 0; i < 2; i++) {
+		if (q >= end || *q != ' ' || !isdigit((unsigned char)q[1]))
+			return -1;
+		errno = 0;
+		v[i] = strtoull(q + 1, &e, 10);
+		if (errno != 0 || e > end || (e != end && *e != ' ') ||
+		    v[i] > SIZE_MAX / 4)
+			return -1;
+		q = e;
+	}
+	if (q != end)
+		return -1;
+	f->out_len = (size_t)v[0];
+	f->err_len = (size_t)v[1];
+	f->head_len = (size_t)(end - p) + 1;
+	f->code = -1;
+	if (isdigit((unsigned char)f->status[0])) {
+		for (k = 0, f->code = 0; f->status[k] != '\0'; k++) {
+			if (!isdigit((unsigned char)f->status[k]) ||
+			    f->code > 100000)
+				return -1;
+			f->code = f->code * 10 + (f->status[k] - '0');
+		}
+	}
+	return 0;
+}
+
+/* Drop the first n bytes of b, wiping what moved (it may be a secret). */
+static void
+buf_consume(struct buf *b, size_t n)
+{
+	size_t old = b->len;
+
+	if (n >= b->len) {
+		if (b->data != NULL)
+			wipe(b->data, b->len);
+		buf_reset(b);
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	wipe(b->data + b->len, old - b->len);
+	b->data[b->len] = '\0';
+}
+
+/* One request of a call, and what came back. */
+struct shreq {
+	const char *op;
+	const char *what;    /* names it in messages: a path, a program */
+	const char *const *args;
+	size_t nargs;
+	const void *in;
+	size_t inlen;
+	size_t cap;          /* bytes kept of each of stdout and stderr */
+	struct buf *out;     /* stdout appended here */
+	/* results */
+	struct tssh_frame f; /* status, whole sizes */
+	struct buf err;      /* stderr, up to cap */
+};
+
+static void
+shreq_free(struct shreq *q, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		buf_free(&q[i].err);
+}
+
+/* Close the shell's channel with the session (the shell ends with it). */
+static void
+shell_lost(struct ssh_conn *c)
+{
+	c->sh = NULL;
+	buf_reset(&c->rbuf);
+	conn_drop(c);
+}
+
+/* Read what the shell has sent: stdout to rbuf, stderr's tail kept.
+ * Returns 1 if anything came, 0 if nothing, negative on an error, and sets
+ * *eof when the channel ended. */
+static int
+shell_drain(struct ssh_conn *c, char *chunk, int *eof)
+{
+	ssize_t n;
+	int got = 0;
+
+	for (;;) {
+		n = libssh2_channel_read(c->sh, chunk, CHUNK);
+		if (n == 0 || n == LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (n < 0)
+			return (int)n;
+		if (buf_add(&c->rbuf, chunk, (size_t)n) != 0)
+			return LIBSSH2_ERROR_OUT_OF_BOUNDARY;
+		got = 1;
+	}
+	for (;;) {
+		n = libssh2_channel_read_stderr(c->sh, chunk, CHUNK);
+		if (n == 0 || n == LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (n < 0)
+			return (int)n;
+		got = 1;
+		if (c->errtail.len + (size_t)n > ERR_QUOTE_MAX * 4)
+			buf_reset(&c->errtail);
+		buf_add(&c->errtail, chunk, (size_t)n < ERR_QUOTE_MAX * 4 ?
+		    (size_t)n : ERR_QUOTE_MAX * 4);
+	}
+	if (libssh2_channel_eof(c->sh) == 1)
+		*eof = 1;
+	if (!got && (libssh2_poll_channel_read(c->sh, 0) ||
+	    libssh2_poll_channel_read(c->sh, 1)))
+		got = 1;
+	return got;
+}
+
+/* The shell's last words, for a message. */
+static const char *
+shell_words(struct ssh_conn *c)
+{
 	char *s;
 
-	if (argv == NULL || argv[0] == NULL || argv[0][0] != '/') {
-		set_cause(cause, JF_ERR_USAGE, "\"%s\": not an absolute path",
-		    argv != NULL && argv[0] != NULL ? argv[0] : "");
-		return NULL;
-	}
-	if (strchr(argv[0], '=') != NULL) {
-		/* env(1) would take it for an assignment */
-		set_cause(cause, JF_ERR_USAGE, "\"%s\": a program path with "
-		    "'=' cannot be run remotely", argv[0]);
-		return NULL;
-	}
-	for (i = 0; env != NULL && env[i] != NULL; i++) {
-		if (!valid_env_entry(env[i])) {
-			set_cause(cause, JF_ERR_USAGE, "\"%s\": environment "
-			    "entry \"%s\" is not NAME=VALUE", argv[0], env[i]);
-			return NULL;
-		}
-	}
-	buf_addstr(&cmd, "/usr/bin/env -i 'PATH=/usr/sbin:/usr/bin:/sbin:/bin' "
-	    "'LANG=C'");
-	for (i = 0; env != NULL && env[i] != NULL; i++) {
-		buf_addch(&cmd, ' ');
-		tssh_quote(&cmd, env[i]);
-	}
-	for (i = 0; argv[i] != NULL; i++) {
-		buf_addch(&cmd, ' ');
-		tssh_quote(&cmd, argv[i]);
-	}
-
-	buf_addstr(&b, "if [ ! -e ");
-	tssh_quote(&b, argv[0]);
-	buf_addstr(&b, " ]; then printf '\\036jobfix-noent\\037'; exit 127; "
-	    "fi; if [ -d ");
-	tssh_quote(&b, argv[0]);
-	buf_addstr(&b, " ] || [ ! -x ");
-	tssh_quote(&b, argv[0]);
-	buf_addstr(&b, " ]; then printf '\\036jobfix-noexec\\037'; exit 126; "
-	    "fi; printf '\\036jobfix-start\\037'; "
-	    "printf '\\036jobfix-start\\037' >&2; ");
-	if (timeout_s > 0) {
-		buf_printf(&b, "if [ -x /usr/bin/timeout ]; then exec "
-		    "/usr/bin/timeout -k 1 %d %s; else exec %s; fi", timeout_s,
-		    cmd.data, cmd.data);
-	} else
-		buf_printf(&b, "exec %s", cmd.data);
-	buf_free(&cmd);
-	s = buf_detach(&b);
+	if (c->errtail.len == 0)
+		return "";
+	s = str_trim(c->errtail.data);
+	if (strlen(s) > ERR_QUOTE_MAX)
+		s[ERR_QUOTE_MAX] = '\0';
 	return s;
-}
-
-/* --- one exec channel ------------------------------------------------------- */
-
-/* Where one output stream goes: a buffer with a cap, after the marker. */
-struct sink {
-	struct buf *b;
-	size_t max;      /* bytes beyond this are drained and dropped */
-	size_t start;    /* b->len when we began */
-	int over;        /* some were dropped */
-	int marked;      /* the marker was seen: the program's own output */
-	char mark[16];   /* which marker: "start", "noent", "noexec" */
-	struct buf noise; /* what came before the marker */
-};
-
-static void
-sink_init(struct sink *s, struct buf *b, size_t max)
-{
-	memset(s, 0, sizeof *s);
-	s->b = b;
-	s->max = max;
-	s->start = b->len;
-	buf_init(&s->noise, 0);
-}
-
-static int
-sink_put(struct sink *s, const char *p, size_t n)
-{
-	size_t room, plen = strlen(MARK_PREFIX), skip;
-	const char *m, *end;
-
-	if (!s->marked) {
-		if (buf_add(&s->noise, p, n) != 0)
-			return -JF_ERR_TOOBIG;
-		m = memmem(s->noise.data, s->noise.len, MARK_PREFIX, plen);
-		if (m == NULL) {
-			if (s->noise.len > NOISE_MAX) {
-				/* keep the tail: a marker may be split */
-				skip = s->noise.len - plen;
-				memmove(s->noise.data, s->noise.data + skip,
-				    plen);
-				s->noise.len = plen;
-				s->noise.data[plen] = '\0';
-			}
-			return 0;
-		}
-		end = memchr(m + plen, MARK_END, (size_t)(s->noise.data +
-		    s->noise.len - (m + plen)));
-		if (end == NULL)
-			return 0; /* the rest of it is still on its way */
-		if ((size_t)(end - (m + plen)) >= sizeof s->mark)
-			return -JF_ERR_PARSE;
-		memcpy(s->mark, m + plen, (size_t)(end - (m + plen)));
-		s->mark[end - (m + plen)] = '\0';
-		s->marked = 1;
-		p = end + 1;
-		n = (size_t)(s->noise.data + s->noise.len - p);
-		/* noise before the marker is dropped; keep it for messages */
-		s->noise.len = (size_t)(m - s->noise.data);
-		s->noise.data[s->noise.len] = '\0';
-		if (n == 0)
-			return 0;
-		/* p points into noise.data, which we do not touch again */
-	}
-	room = s->max - (s->b->len - s->start);
-	if (n > room) {
-		s->over = 1;
-		n = room;
-	}
-	if (n > 0 && buf_add(s->b, p, n) != 0) {
-		s->over = 1;
-		return -JF_ERR_TOOBIG;
-	}
-	return 0;
-}
-
-static void
-sink_free(struct sink *s)
-{
-	buf_free(&s->noise);
-}
-
-struct exec_req {
-	const char *what;     /* for messages; NULL: argv[0] */
-	const char *const *argv;
-	const char *const *env;
-	const void *in;       /* NULL: none (EOF at once) */
-	size_t inlen;
-	struct buf *out;
-	size_t out_max;
-	int stop_when_over;   /* close the channel once out_max is passed */
-	struct buf *err;
-	size_t err_max;
-	int timeout_ms;
-	/* results */
-	int status;           /* exit status or 128 + signal; -1 if none */
-	int timed_out;
-	int out_over;
-	int err_over;
-};
-
-static int
-signal_number(const char *name)
-{
-	static const struct {
-		const char *name;
-		int n;
-	} sigs[] = {
-		{ "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 },
-		{ "TRAP", 5 }, { "ABRT", 6 }, { "BUS", 7 }, { "FPE", 8 },
-		{ "KILL", 9 }, { "USR1", 10 }, { "SEGV", 11 }, { "USR2", 12 },
-		{ "PIPE", 13 }, { "ALRM", 14 }, { "TERM", 15 }, { "XCPU", 24 },
-		{ "XFSZ", 25 },
-	};
-	size_t i;
-
-	if (strncmp(name, "SIG", 3) == 0)
-		name += 3;
-	for (i = 0; i < nitems(sigs); i++) {
-		if (strcmp(name, sigs[i].name) == 0)
-			return sigs[i].n;
-	}
-	return 0;
 }
 
 /* After a broken session: every libssh2 error but a refused request. */
@@ -1306,306 +1471,286 @@ session_broken(int rc)
 	    rc != LIBSSH2_ERROR_CHANNEL_FAILURE;
 }
 
-/* Close and free a channel: within the deadline, else drop the session. */
-static void
-channel_finish(struct ssh_conn *c, LIBSSH2_CHANNEL *ch, int64_t deadline)
-{
-	int rc;
-
-	if (c->session == NULL)
-		return; /* freed with the session */
-	c->deadline = deadline;
-	while ((rc = libssh2_channel_close(ch)) == LIBSSH2_ERROR_EAGAIN) {
-		if (ssh_wait(c, deadline) != 0)
-			break;
-	}
-	if (rc != 0) {
-		conn_drop(c);
-		return;
-	}
-	while ((rc = libssh2_channel_free(ch)) == LIBSSH2_ERROR_EAGAIN) {
-		if (ssh_wait(c, deadline) != 0)
-			break;
-	}
-	if (rc != 0)
-		conn_drop(c);
-}
-
+/* Open the channel and start the loop; drop what comes before READY_MARK. */
 static int
-ssh_exec(struct transport *t, struct exec_req *x, char **cause)
+shell_start(struct ssh_conn *c, const char *host, int64_t deadline,
+    char **cause)
 {
-	struct ssh_conn *c = conn_of(t);
-	LIBSSH2_CHANNEL *ch = NULL;
-	struct sink so, se;
-	const char *in = x->in;
-	char *cmd = NULL, *chunk = NULL, *sig = NULL;
-	size_t off = 0, want;
-	ssize_t n;
-	int64_t deadline, grace;
-	int rc = 0, r = 0, progress, eof_sent = 0, timeout_ms, remote_s;
-	const char *what = x->what != NULL ? x->what : x->argv[0];
+	const char *cmd = tssh_shell_command(), *m;
+	char *chunk = NULL;
+	int rc, eof = 0, r = 0;
+	size_t ml = strlen(READY_MARK);
 
-	x->status = -1;
-	x->timed_out = 0;
-	x->out_over = x->err_over = 0;
-	sink_init(&so, x->out, x->out_max);
-	sink_init(&se, x->err, x->err_max);
-	timeout_ms = x->timeout_ms > 0 ? x->timeout_ms : c->op_timeout_ms;
-	remote_s = (timeout_ms + 999) / 1000 + TSSH_REMOTE_KILL_SLACK_S;
-	if ((cmd = tssh_command_line(x->argv, x->env, remote_s, cause)) ==
-	    NULL) {
-		r = -JF_ERR_USAGE;
-		goto out;
-	}
-	if (c->session == NULL && (r = conn_open(c, cause)) != 0)
-		goto out;
-	if (c->host_deadline > 0 && now_ms() >= c->host_deadline) {
-		r = set_cause(cause, JF_ERR_TIMEOUT, "%s: \"%s\": the host's "
-		    "deadline has passed", t->host, what);
-		goto out;
-	}
-	deadline = phase_deadline(c, timeout_ms);
-	chunk = xmalloc(CHUNK);
-
+	buf_reset(&c->rbuf);
+	buf_reset(&c->errtail);
 	for (;;) {
-		if ((ch = libssh2_channel_open_session(c->session)) != NULL)
+		if ((c->sh = libssh2_channel_open_session(c->session)) != NULL)
 			break;
 		rc = libssh2_session_last_errno(c->session);
-		if (rc != LIBSSH2_ERROR_EAGAIN)
-			goto lib_error;
+		if (rc != LIBSSH2_ERROR_EAGAIN) {
+			r = set_cause(cause, session_broken(rc) ? JF_ERR_IO :
+			    JF_ERR_REFUSED, "%s: the server refused a session "
+			    "channel: %s", host, ssh_errmsg(c));
+			goto fail;
+		}
 		if (ssh_wait(c, deadline) != 0)
 			goto timed_out;
 	}
-	while ((rc = libssh2_channel_exec(ch, cmd)) == LIBSSH2_ERROR_EAGAIN) {
+	while ((rc = libssh2_channel_exec(c->sh, cmd)) == LIBSSH2_ERROR_EAGAIN) {
 		if (ssh_wait(c, deadline) != 0)
 			goto timed_out;
 	}
-	if (rc != 0)
-		goto lib_error;
-
+	if (rc != 0) {
+		r = set_cause(cause, JF_ERR_IO, "%s: cannot start the remote "
+		    "shell: %s", host, ssh_errmsg(c));
+		goto fail;
+	}
+	chunk = xmalloc(CHUNK);
 	for (;;) {
-		progress = 0;
-		/* stdin: as much as the window takes; a program that exits
-		 * without reading it all is not an error (as locally) */
-		while (in != NULL && off < x->inlen) {
-			want = x->inlen - off < CHUNK ? x->inlen - off : CHUNK;
-			n = libssh2_channel_write(ch, in + off, want);
-			if (n > 0) {
-				off += (size_t)n;
-				progress = 1;
-				continue;
-			}
-			if (n == LIBSSH2_ERROR_EAGAIN || n == 0)
-				break;
-			if (libssh2_channel_eof(ch) == 1 ||
-			    n == LIBSSH2_ERROR_CHANNEL_CLOSED ||
-			    n == LIBSSH2_ERROR_CHANNEL_EOF_SENT) {
-				in = NULL;
-				break;
-			}
-			rc = (int)n;
-			goto lib_error;
-		}
-		if (!eof_sent && (in == NULL || off == x->inlen)) {
-			rc = libssh2_channel_send_eof(ch);
-			if (rc == 0) {
-				eof_sent = 1;
-				progress = 1;
-			} else if (rc != LIBSSH2_ERROR_EAGAIN) {
-				if (rc != LIBSSH2_ERROR_CHANNEL_CLOSED &&
-				    rc != LIBSSH2_ERROR_CHANNEL_EOF_SENT &&
-				    libssh2_channel_eof(ch) != 1)
-					goto lib_error;
-				eof_sent = 1;
-			}
-		}
-		for (;;) {
-			n = libssh2_channel_read(ch, chunk, CHUNK);
-			if (n == 0 || n == LIBSSH2_ERROR_EAGAIN)
-				break;
-			if (n < 0) {
-				rc = (int)n;
-				goto lib_error;
-			}
-			progress = 1;
-			if ((r = sink_put(&so, chunk, (size_t)n)) != 0)
-				goto sink_error;
-		}
-		for (;;) {
-			n = libssh2_channel_read_stderr(ch, chunk, CHUNK);
-			if (n == 0 || n == LIBSSH2_ERROR_EAGAIN)
-				break;
-			if (n < 0) {
-				rc = (int)n;
-				goto lib_error;
-			}
-			progress = 1;
-			if ((r = sink_put(&se, chunk, (size_t)n)) != 0)
-				goto sink_error;
-		}
-		if (so.over && x->stop_when_over)
+		if ((m = memmem(c->rbuf.data != NULL ? c->rbuf.data : "",
+		    c->rbuf.len, READY_MARK, ml)) != NULL) {
+			/* start-up file noise before the mark is dropped */
+			buf_consume(&c->rbuf, (size_t)(m - c->rbuf.data) + ml);
 			break;
-		if (libssh2_channel_eof(ch) == 1)
-			break;
-		/*
-		 * Each read drains the socket into libssh2's queue, so the
-		 * stderr read may have queued stdout data (and the EOF after
-		 * it) that the socket will never announce again: look at the
-		 * queue before sleeping on the socket.
-		 */
-		if (!progress && (libssh2_poll_channel_read(ch, 0) ||
-		    libssh2_poll_channel_read(ch, 1)))
+		}
+		if (c->rbuf.len > NOISE_MAX) /* keep a tail: a split mark */
+			buf_consume(&c->rbuf, c->rbuf.len - ml);
+		if ((rc = shell_drain(c, chunk, &eof)) < 0) {
+			r = set_cause(cause, JF_ERR_IO, "%s: connection lost "
+			    "starting the remote shell: %s", host,
+			    ssh_errmsg(c));
+			goto fail;
+		}
+		if (rc > 0)
 			continue;
-		if (!progress && ssh_wait(c, deadline) != 0)
-			goto timed_out;
-	}
-
-	/* The exit status comes before the channel's close. */
-	while ((rc = libssh2_channel_close(ch)) == LIBSSH2_ERROR_EAGAIN) {
+		if (eof) {
+			r = set_cause(cause, JF_ERR_IO, "%s: the remote shell "
+			    "did not start (the account needs a POSIX login "
+			    "shell)%s%s", host, c->errtail.len ? ": " : "",
+			    shell_words(c));
+			goto fail;
+		}
 		if (ssh_wait(c, deadline) != 0)
 			goto timed_out;
 	}
-	if (rc != 0)
-		goto lib_error;
-	if (!(so.over && x->stop_when_over)) {
-		while ((rc = libssh2_channel_wait_closed(ch)) ==
-		    LIBSSH2_ERROR_EAGAIN) {
-			if (ssh_wait(c, deadline) != 0)
-				goto timed_out;
-		}
-		if (rc != 0)
-			goto lib_error;
-		rc = libssh2_channel_get_exit_signal(ch, &sig, NULL, NULL, NULL,
-		    NULL, NULL);
-		if (rc == 0 && sig != NULL)
-			x->status = 128 + signal_number(sig);
-		else
-			x->status = libssh2_channel_get_exit_status(ch);
-		if (sig != NULL)
-			libssh2_free(c->session, sig);
-	}
-	channel_finish(c, ch, now_ms() + TSSH_CLOSE_GRACE_MS);
-	ch = NULL;
-
-	x->out_over = so.over;
-	x->err_over = se.over;
-	if (strcmp(so.mark, "noent") == 0)
-		r = set_cause(cause, JF_ERR_NOTFOUND, "%s: \"%s\": No such file "
-		    "or directory", t->host, what);
-	else if (strcmp(so.mark, "noexec") == 0)
-		r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": cannot execute",
-		    t->host, what);
-	else if (!so.marked) {
-		/* The login shell never got to our command: its own error */
-		buf_add(&se.noise, se.b->data != NULL ? se.b->data + se.start :
-		    "", se.b->len - se.start);
-		r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": the remote shell "
-		    "did not run the command (exit %d)%s%.*s", t->host, what,
-		    x->status, se.noise.len ? ": " : "",
-		    (int)(se.noise.len < ERR_QUOTE_MAX ? se.noise.len :
-		    ERR_QUOTE_MAX), se.noise.data ? se.noise.data : "");
-	}
-	goto out;
-
-timed_out:
-	x->timed_out = 1;
-	x->out_over = so.over;
-	x->err_over = se.over;
-	r = set_cause(cause, JF_ERR_TIMEOUT, "%s: \"%s\": timed out after %d "
-	    "ms", t->host, what, timeout_ms);
-	grace = now_ms() + TSSH_CLOSE_GRACE_MS;
-	if (ch != NULL)
-		channel_finish(c, ch, grace);
-	ch = NULL;
-	goto out;
-
-sink_error:
-	r = set_cause(cause, -r, "%s: \"%s\": %s", t->host, what,
-	    r == -JF_ERR_TOOBIG ? "output over the buffer's limit" :
-	    "garbled output marker");
-	if (ch != NULL)
-		channel_finish(c, ch, now_ms() + TSSH_CLOSE_GRACE_MS);
-	ch = NULL;
-	goto out;
-
-lib_error:
-	if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE ||
-	    rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED)
-		r = set_cause(cause, JF_ERR_REFUSED, "%s: \"%s\": the server "
-		    "refused a session channel: %s", t->host, what,
-		    ssh_errmsg(c));
-	else
-		r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": connection lost: "
-		    "%s", t->host, what, ssh_errmsg(c));
-	if (session_broken(rc))
-		conn_drop(c); /* frees ch too */
-	else if (ch != NULL)
-		channel_finish(c, ch, now_ms() + TSSH_CLOSE_GRACE_MS);
-	ch = NULL;
-out:
-	if (r != 0) {
-		/* what a failed call appended is taken back */
-		if (x->out->data != NULL && so.start <= x->out->len) {
-			x->out->len = so.start;
-			x->out->data[so.start] = '\0';
-		}
-	}
-	sink_free(&so);
-	sink_free(&se);
 	free(chunk);
-	free(cmd);
+	return 0;
+timed_out:
+	r = set_cause(cause, JF_ERR_TIMEOUT, "%s: the remote shell did not "
+	    "start in time", host);
+fail:
+	free(chunk);
+	shell_lost(c);
 	return r;
 }
 
 /*
- * Run one of the fixed scripts with its arguments and classify the result:
- * exit 0 is success, EXIT_NOTFOUND is -JF_ERR_NOTFOUND, anything else an
- * error quoting its stderr.
+ * Send the requests q[0..n) back to back and read their answers, all
+ * within timeout_ms (0: the operation timeout).  Returns 0 when every
+ * answer came (whatever its status), negative when the shell could not be
+ * reached or did not answer in time (*timed_out set; the session is
+ * dropped either way).
  */
 static int
-run_script(struct transport *t, const char *script, const char *path,
-    const char *a2, const char *a3, const void *in, size_t inlen,
-    struct buf *out, size_t out_max, int stop_when_over, int *over,
-    int *status, char **cause)
+shell_call(struct transport *t, struct shreq *q, size_t n, int timeout_ms,
+    int *timed_out, char **cause)
 {
-	const char *argv[] = { "/bin/sh", "-c", script, "sh", path, a2, a3,
-	    NULL };
-	struct exec_req x;
-	struct buf err = BUF_INIT;
-	char *e;
-	int r;
+	struct ssh_conn *c = conn_of(t);
+	struct buf req = BUF_INIT;
+	char *chunk = NULL;
+	size_t i, off = 0, want, done = 0, body;
+	ssize_t w;
+	int64_t deadline;
+	int r = 0, rc, eof = 0, progress;
 
-	memset(&x, 0, sizeof x);
-	x.what = path;
-	x.argv = argv;
-	x.in = in;
-	x.inlen = inlen;
-	x.out = out;
-	x.out_max = out_max;
-	x.stop_when_over = stop_when_over;
-	x.err = &err;
-	x.err_max = 4096;
-	if ((r = ssh_exec(t, &x, cause)) != 0)
+	if (timed_out != NULL)
+		*timed_out = 0;
+	req.secret = 1; /* data written may be a secret */
+	for (i = 0; i < n; i++) {
+		tssh_request(&req, q[i].op, q[i].args, q[i].nargs,
+		    q[i].in != NULL ? q[i].inlen : 0, q[i].cap);
+		if (q[i].in != NULL && q[i].inlen > 0)
+			buf_add(&req, q[i].in, q[i].inlen);
+		buf_init(&q[i].err, 0);
+	}
+	if (c->session == NULL && (r = conn_open(c, cause)) != 0)
 		goto out;
-	if (over != NULL)
-		*over = x.out_over;
-	if (status != NULL)
-		*status = x.status;
-	if (x.status == 0 || (stop_when_over && x.out_over))
-		goto out;
-	if (x.status == EXIT_NOTFOUND) {
-		r = set_cause(cause, JF_ERR_NOTFOUND, "%s: \"%s\": No such file "
-		    "or directory", t->host, path);
+	if (c->host_deadline > 0 && now_ms() >= c->host_deadline) {
+		r = set_cause(cause, JF_ERR_TIMEOUT, "%s: the host's deadline "
+		    "has passed", t->host);
 		goto out;
 	}
-	e = str_trim(err.data != NULL ? err.data : (char *)"");
+	deadline = phase_deadline(c, timeout_ms > 0 ? timeout_ms :
+	    c->op_timeout_ms);
+	if (c->sh == NULL && (r = shell_start(c, t->host, deadline, cause)) !=
+	    0)
+		goto out;
+	chunk = xmalloc(CHUNK);
+	while (done < n) {
+		progress = 0;
+		while (off < req.len) {
+			want = req.len - off < CHUNK ? req.len - off : CHUNK;
+			w = libssh2_channel_write(c->sh, req.data + off, want);
+			if (w == LIBSSH2_ERROR_EAGAIN || w == 0)
+				break;
+			if (w < 0) {
+				rc = (int)w;
+				goto lost;
+			}
+			off += (size_t)w;
+			progress = 1;
+		}
+		if ((rc = shell_drain(c, chunk, &eof)) < 0)
+			goto lost;
+		if (rc > 0)
+			progress = 1;
+		/* every whole answer in rbuf */
+		while (done < n) {
+			struct shreq *x = &q[done];
+			size_t ol, el;
+
+			rc = tssh_parse_frame(c->rbuf.data != NULL ?
+			    c->rbuf.data : "", c->rbuf.len, &x->f);
+			if (rc < 0) {
+				r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": "
+				    "the remote shell's answer is garbled",
+				    t->host, x->what);
+				shell_lost(c);
+				goto out;
+			}
+			if (rc > 0)
+				break;
+			ol = x->f.out_len < x->cap ? x->f.out_len : x->cap;
+			el = x->f.err_len < x->cap ? x->f.err_len : x->cap;
+			body = x->f.head_len + ol + el;
+			if (c->rbuf.len < body)
+				break;
+			if (x->out != NULL && ol > 0 && buf_add(x->out,
+			    c->rbuf.data + x->f.head_len, ol) != 0)
+				x->f.out_len = SIZE_MAX; /* over the buffer */
+			buf_add(&x->err, c->rbuf.data + x->f.head_len + ol, el);
+			buf_consume(&c->rbuf, body);
+			done++;
+		}
+		if (done == n)
+			break;
+		if (eof) {
+			r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": the remote "
+			    "shell ended%s%s", t->host, q[done].what,
+			    c->errtail.len ? ": " : "", shell_words(c));
+			shell_lost(c);
+			goto out;
+		}
+		if (!progress && ssh_wait(c, deadline) != 0) {
+			if (timed_out != NULL)
+				*timed_out = 1;
+			r = set_cause(cause, JF_ERR_TIMEOUT, "%s: \"%s\": timed "
+			    "out after %lld ms", t->host, q[done].what,
+			    (long long)(timeout_ms > 0 ? timeout_ms :
+			    c->op_timeout_ms));
+			/* the shell is stuck in it: end the shell */
+			shell_lost(c);
+			goto out;
+		}
+	}
+	goto out;
+lost:
+	r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": connection lost: %s",
+	    t->host, q[done < n ? done : n - 1].what, ssh_errmsg(c));
+	shell_lost(c);
+out:
+	free(chunk);
+	buf_free(&req);
+	return r;
+}
+
+/*
+ * An answered request of a fixed script, classified: exit 0 is success,
+ * EXIT_NOTFOUND is -JF_ERR_NOTFOUND, anything else an error quoting its
+ * stderr.  The output appended since start is cut to out_max (*over says
+ * there was more).
+ */
+static int
+script_result(struct transport *t, struct shreq *q, const char *what,
+    size_t start, size_t out_max, int *over, int *status, char **cause)
+{
+	char *e;
+
+	if (over != NULL)
+		*over = q->f.out_len > out_max;
+	if (status != NULL)
+		*status = q->f.code;
+	if (q->out != NULL && q->out->len > start + out_max) {
+		q->out->len = start + out_max;
+		q->out->data[q->out->len] = '\0';
+	}
+	if (q->f.out_len == SIZE_MAX)
+		return set_cause(cause, JF_ERR_TOOBIG, "%s: \"%s\": output "
+		    "over the buffer's limit", t->host, what);
+	if (q->f.code == 0)
+		return 0;
+	if (q->f.code == EXIT_NOTFOUND)
+		return set_cause(cause, JF_ERR_NOTFOUND, "%s: \"%s\": No such "
+		    "file or directory", t->host, what);
+	e = str_trim(q->err.data != NULL ? q->err.data : (char *)"");
 	if (strlen(e) > ERR_QUOTE_MAX)
 		e[ERR_QUOTE_MAX] = '\0';
-	r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": %s%s(exit %d)", t->host,
-	    path, e, *e ? " " : "", x.status);
+	return set_cause(cause, JF_ERR_IO, "%s: \"%s\": %s%s(exit %s)",
+	    t->host, what, e, *e ? " " : "", q->f.status);
+}
+
+/*
+ * One of the fixed scripts with its arguments, classified: exit 0 is
+ * success, EXIT_NOTFOUND is -JF_ERR_NOTFOUND, anything else an error
+ * quoting its stderr.  what names the object in messages.
+ */
+static int
+run_script(struct transport *t, const char *op, const char *what,
+    const char *const *args, size_t nargs, const void *in, size_t inlen,
+    struct buf *out, size_t out_max, int *over, int *status, char **cause)
+{
+	struct shreq q;
+	size_t start = out->len;
+	int r;
+
+	memset(&q, 0, sizeof q);
+	q.op = op;
+	q.what = what;
+	q.args = args;
+	q.nargs = nargs;
+	q.in = in;
+	q.inlen = inlen;
+	q.cap = out_max + 1;
+	q.out = out;
+	if ((r = shell_call(t, &q, 1, 0, NULL, cause)) != 0)
+		goto out;
+	r = script_result(t, &q, what, start, out_max, over, status, cause);
+	/* a caller that reads the status reads what the script said with it
+	 * (write's conflict: the hash of what is there now) */
+	if (r != 0 && status != NULL && *status >= 0) {
+		shreq_free(&q, 1);
+		return r;
+	}
 out:
-	buf_free(&err);
+	if (r != 0 && out->data != NULL) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	shreq_free(&q, 1);
 	return r;
+}
+
+/* A fixed script with up to three arguments, the first naming it. */
+static int
+run_op(struct transport *t, const char *op, const char *path, const char *a2,
+    const char *a3, const void *in, size_t inlen, struct buf *out,
+    size_t out_max, int *over, int *status, char **cause)
+{
+	const char *args[3] = { path, a2, a3 };
+	size_t nargs = a3 != NULL ? 3 : a2 != NULL ? 2 : 1;
+
+	return run_script(t, op, path, args, nargs, in, inlen, out, out_max,
+	    over, status, cause);
 }
 
 /* --- the operations ---------------------------------------------------------- */
@@ -1623,8 +1768,8 @@ ssh_read_range(struct transport *t, const char *path, uint64_t offset,
 		    "out of range", t->host, path, (unsigned long long)offset);
 	snprintf(a2, sizeof a2, "%llu", (unsigned long long)offset + 1);
 	snprintf(a3, sizeof a3, "%zu", max);
-	r = run_script(t, script_read, path, a2, a3, NULL, 0, out, max, 0,
-	    &over, NULL, cause);
+	r = run_op(t, "read", path, a2, a3, NULL, 0, out, max, &over,
+	    NULL, cause);
 	if (r == 0 && out->len - start > max) /* cannot happen: head -c */
 		r = set_cause(cause, JF_ERR_TOOBIG, "%s: \"%s\": more than %zu "
 		    "bytes", t->host, path, max);
@@ -1647,8 +1792,8 @@ ssh_read_file(struct transport *t, const char *path, struct buf *out,
 		max = BUF_DEFAULT_MAX;
 	/* one byte more than allowed tells "exactly max" from "more" */
 	snprintf(a3, sizeof a3, "%zu", max + 1);
-	r = run_script(t, script_read, path, "1", a3, NULL, 0, out, max, 1,
-	    &over, NULL, cause);
+	r = run_op(t, "read", path, "1", a3, NULL, 0, out, max, &over,
+	    NULL, cause);
 	if (r == 0 && over)
 		r = set_cause(cause, JF_ERR_TOOBIG, "%s: \"%s\": more than the "
 		    "limit of %zu bytes", t->host, path, max);
@@ -1680,8 +1825,8 @@ ssh_write_file(struct transport *t, const char *path, const void *data,
 	}
 	snprintf(a2, sizeof a2, "%04o/%s", (unsigned)(mode & 07777), expect);
 	snprintf(a3, sizeof a3, "%zu", len);
-	r = run_script(t, script_write, path, a2, a3, data != NULL ? data : "",
-	    len, &out, 4096, 0, NULL, &status, cause);
+	r = run_op(t, "write", path, a2, a3, data != NULL ? data : "",
+	    len, &out, 4096, NULL, &status, cause);
 	if (r != 0 && status == EXIT_DIRSYNC)
 		set_cause(cause, JF_ERR_IO, "%s: \"%s\": replaced, but its directory "
 		    "could not be synced", t->host, path);
@@ -1768,8 +1913,8 @@ ssh_stat(struct transport *t, const char *path, struct tstat *ts,
 	int r;
 
 	memset(ts, 0, sizeof *ts);
-	r = run_script(t, script_stat, path, NULL, NULL, NULL, 0, &out, 4096,
-	    0, NULL, NULL, cause);
+	r = run_op(t, "stat", path, NULL, NULL, NULL, 0, &out, 4096, NULL,
+	    NULL, cause);
 	if (r == -JF_ERR_NOTFOUND) {
 		r = 0; /* exists = 0, as locally */
 		if (cause != NULL) {
@@ -1792,8 +1937,8 @@ ssh_realpath(struct transport *t, const char *path, char **res, char **cause)
 	int over = 0, r;
 
 	*res = NULL;
-	r = run_script(t, script_realpath, path, NULL, NULL, NULL, 0, &out,
-	    PATH_MAX * 4, 1, &over, NULL, cause);
+	r = run_op(t, "realpath", path, NULL, NULL, NULL, 0, &out,
+	    PATH_MAX * 4, &over, NULL, cause);
 	if (r == 0 && over)
 		r = set_cause(cause, JF_ERR_TOOBIG, "%s: \"%s\": resolved path "
 		    "longer than %d bytes", t->host, path, PATH_MAX * 4);
@@ -1855,8 +2000,8 @@ ssh_list_dir(struct transport *t, const char *path, char ***names, size_t *n,
 
 	*names = NULL;
 	*n = 0;
-	r = run_script(t, script_list_dir, path, NULL, NULL, NULL, 0, &out,
-	    TSSH_LIST_OUTPUT_MAX, 1, &over, NULL, cause);
+	r = run_op(t, "list", path, NULL, NULL, NULL, 0, &out,
+	    TSSH_LIST_OUTPUT_MAX, &over, NULL, cause);
 	if (r == 0 && over)
 		r = set_cause(cause, JF_ERR_TOOBIG, "%s: \"%s\": listing over "
 		    "%zu bytes", t->host, path, TSSH_LIST_OUTPUT_MAX);
@@ -1874,8 +2019,8 @@ ssh_unlink(struct transport *t, const char *path, char **cause)
 	struct buf out = BUF_INIT;
 	int r;
 
-	r = run_script(t, script_unlink, path, NULL, NULL, NULL, 0, &out, 4096,
-	    0, NULL, NULL, cause);
+	r = run_op(t, "unlink", path, NULL, NULL, NULL, 0, &out, 4096, NULL,
+	    NULL, cause);
 	buf_free(&out);
 	return r;
 }
@@ -1961,70 +2106,189 @@ tssh_parse_procs(const char *text, size_t len, struct tproc **procsp,
 	return 0;
 }
 
+/* The procs script's output, parsed (over: it was cut at the cap). */
+static int
+procs_result(struct transport *t, struct buf *out, int over,
+    struct tproc **procs, size_t *n, char **cause)
+{
+	char *why = NULL;
+	int r = 0;
+
+	*procs = NULL;
+	*n = 0;
+	if (over)
+		return set_cause(cause, JF_ERR_TOOBIG, "%s: process list over "
+		    "%zu bytes", t->host, TSSH_LIST_OUTPUT_MAX);
+	if ((r = tssh_parse_procs(out->data ? out->data : "", out->len, procs,
+	    n, &why)) != 0)
+		set_cause(cause, -r, "%s: %s", t->host, why);
+	free(why);
+	return r;
+}
+
+/* The tcp script's output, parsed. */
+static int
+tcp_result(struct transport *t, struct buf *out, int over,
+    struct tsock **socksp, size_t *np, char **cause)
+{
+	struct tsock *socks = NULL;
+	const char *sep, *text;
+	size_t n = 0, len4;
+	char *why = NULL;
+	int r;
+
+	*socksp = NULL;
+	*np = 0;
+	if (over)
+		return set_cause(cause, JF_ERR_TOOBIG, "%s: socket list over "
+		    "%zu bytes", t->host, TSSH_LIST_OUTPUT_MAX);
+	text = out->data != NULL ? out->data : "";
+	sep = memmem(text, out->len, "\n" TCP6_SEPARATOR,
+	    strlen("\n" TCP6_SEPARATOR));
+	len4 = sep != NULL ? (size_t)(sep - text) + 1 : out->len;
+	r = tlocal_parse_proc_net_tcp(text, len4, 0, "/proc/net/tcp", &socks,
+	    &n, &why);
+	if (r == 0 && sep != NULL) {
+		sep += strlen("\n" TCP6_SEPARATOR);
+		r = tlocal_parse_proc_net_tcp(sep, out->len - (size_t)(sep -
+		    text), 1, "/proc/net/tcp6", &socks, &n, &why);
+	}
+	if (r != 0) {
+		set_cause(cause, -r, "%s: %s", t->host, why);
+		free(socks);
+	} else {
+		*socksp = socks;
+		*np = n;
+	}
+	free(why);
+	return r;
+}
+
 static int
 ssh_list_procs(struct transport *t, struct tproc **procs, size_t *n,
     char **cause)
 {
 	struct buf out = BUF_INIT;
-	char *why = NULL;
 	int over = 0, r;
 
 	*procs = NULL;
 	*n = 0;
-	r = run_script(t, script_procs, "/proc", NULL, NULL, NULL, 0, &out,
-	    TSSH_LIST_OUTPUT_MAX, 1, &over, NULL, cause);
-	if (r == 0 && over)
-		r = set_cause(cause, JF_ERR_TOOBIG, "%s: process list over %zu "
-		    "bytes", t->host, TSSH_LIST_OUTPUT_MAX);
-	if (r == 0 && (r = tssh_parse_procs(out.data ? out.data : "", out.len,
-	    procs, n, &why)) != 0)
-		set_cause(cause, -r, "%s: %s", t->host, why);
-	free(why);
+	r = run_op(t, "procs", "/proc", NULL, NULL, NULL, 0, &out,
+	    TSSH_LIST_OUTPUT_MAX, &over, NULL, cause);
+	if (r == 0)
+		r = procs_result(t, &out, over, procs, n, cause);
 	buf_free(&out);
 	return r;
 }
 
 static int
-ssh_list_tcp(struct transport *t, struct tsock **socksp, size_t *np,
+ssh_list_tcp(struct transport *t, struct tsock **socks, size_t *n,
     char **cause)
 {
-	struct tsock *socks = NULL;
 	struct buf out = BUF_INIT;
-	const char *sep, *text;
-	size_t n = 0, len4;
-	char *why = NULL;
 	int over = 0, r;
 
-	*socksp = NULL;
-	*np = 0;
-	r = run_script(t, script_tcp, "/proc/net/tcp", NULL, NULL, NULL, 0,
-	    &out, TSSH_LIST_OUTPUT_MAX, 1, &over, NULL, cause);
-	if (r == 0 && over)
-		r = set_cause(cause, JF_ERR_TOOBIG, "%s: socket list over %zu "
-		    "bytes", t->host, TSSH_LIST_OUTPUT_MAX);
-	if (r != 0)
-		goto out;
-	text = out.data != NULL ? out.data : "";
-	sep = memmem(text, out.len, "\n" TCP6_SEPARATOR,
-	    strlen("\n" TCP6_SEPARATOR));
-	len4 = sep != NULL ? (size_t)(sep - text) + 1 : out.len;
-	r = tlocal_parse_proc_net_tcp(text, len4, 0, "/proc/net/tcp", &socks,
-	    &n, &why);
-	if (r == 0 && sep != NULL) {
-		sep += strlen("\n" TCP6_SEPARATOR);
-		r = tlocal_parse_proc_net_tcp(sep, out.len - (size_t)(sep - text),
-		    1, "/proc/net/tcp6", &socks, &n, &why);
-	}
-	if (r != 0) {
-		set_cause(cause, -r, "%s: %s", t->host, why);
-		free(socks);
-		goto out;
-	}
-	*socksp = socks;
-	*np = n;
-out:
-	free(why);
+	*socks = NULL;
+	*n = 0;
+	r = run_op(t, "tcp", "/proc/net/tcp", NULL, NULL, NULL, 0, &out,
+	    TSSH_LIST_OUTPUT_MAX, &over, NULL, cause);
+	if (r == 0)
+		r = tcp_result(t, &out, over, socks, n, cause);
 	buf_free(&out);
+	return r;
+}
+
+/* The reads of a batch as requests sent back to back: one round trip. */
+static int
+ssh_read_batch(struct transport *t, struct tread *rd, size_t n, char **cause)
+{
+	struct shreq *q = xcalloc(n, sizeof *q);
+	struct buf *outs = xcalloc(n, sizeof *outs);
+	const char **args = xcalloc(3 * n, sizeof *args);
+	char (*num)[32] = xcalloc(n, sizeof *num);
+	char *why = NULL;
+	size_t i, max;
+	int r, over;
+
+	for (i = 0; i < n; i++) {
+		buf_init(&outs[i], 0);
+		q[i].out = &outs[i];
+		switch (rd[i].kind) {
+		case TREAD_FILE:
+			max = rd[i].max != 0 ? rd[i].max : BUF_DEFAULT_MAX;
+			/* one byte more tells "exactly max" from "more" */
+			snprintf(num[i], sizeof num[i], "%zu", max + 1);
+			args[3 * i] = rd[i].path;
+			args[3 * i + 1] = "1";
+			args[3 * i + 2] = num[i];
+			q[i].op = "read";
+			q[i].what = rd[i].path;
+			q[i].nargs = 3;
+			q[i].cap = max + 1;
+			q[i].out = &rd[i].data;
+			break;
+		case TREAD_PROCS:
+			args[3 * i] = "/proc";
+			q[i].op = "procs";
+			q[i].what = "/proc";
+			q[i].nargs = 1;
+			q[i].cap = TSSH_LIST_OUTPUT_MAX + 1;
+			break;
+		case TREAD_TCP:
+			args[3 * i] = "/proc/net/tcp";
+			q[i].op = "tcp";
+			q[i].what = "/proc/net/tcp";
+			q[i].nargs = 1;
+			q[i].cap = TSSH_LIST_OUTPUT_MAX + 1;
+			break;
+		}
+		q[i].args = args + 3 * i;
+	}
+	if ((r = shell_call(t, q, n, 0, NULL, &why)) != 0) {
+		for (i = 0; i < n; i++) {
+			rd[i].r = r;
+			rd[i].cause = xstrdup(why);
+		}
+		set_cause(cause, -r, "%s", why);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		over = 0;
+		max = rd[i].kind == TREAD_FILE ? q[i].cap - 1 :
+		    TSSH_LIST_OUTPUT_MAX;
+		rd[i].r = script_result(t, &q[i], q[i].what, 0, max, &over,
+		    NULL, &rd[i].cause);
+		if (rd[i].r != 0)
+			continue;
+		switch (rd[i].kind) {
+		case TREAD_FILE:
+			if (over)
+				rd[i].r = set_cause(&rd[i].cause,
+				    JF_ERR_TOOBIG, "%s: \"%s\": more than the "
+				    "limit of %zu bytes", t->host, rd[i].path,
+				    max);
+			break;
+		case TREAD_PROCS:
+			rd[i].r = procs_result(t, &outs[i], over, &rd[i].procs,
+			    &rd[i].nprocs, &rd[i].cause);
+			break;
+		case TREAD_TCP:
+			rd[i].r = tcp_result(t, &outs[i], over, &rd[i].socks,
+			    &rd[i].nsocks, &rd[i].cause);
+			break;
+		}
+		if (rd[i].r != 0)
+			buf_reset(&rd[i].data);
+	}
+out:
+	shreq_free(q, n);
+	for (i = 0; i < n; i++)
+		buf_free(&outs[i]);
+	free(outs);
+	free(q);
+	free(args);
+	free(num);
+	free(why);
 	return r;
 }
 
@@ -2033,37 +2297,75 @@ ssh_run(struct transport *t, const char *const *argv, const char *const *env,
     const void *stdin_data, size_t stdin_len, int timeout_ms,
     struct trun_result *res, char **cause)
 {
-	struct exec_req x;
-	int r;
+	struct ssh_conn *c = conn_of(t);
+	const char **args = NULL;
+	struct shreq q;
+	char ts[32];
+	size_t n = 0, i;
+	int r, timed_out = 0, ms;
 
 	res->status = -1;
 	res->timed_out = 0;
 	buf_reset(&res->out);
 	buf_reset(&res->err);
-	memset(&x, 0, sizeof x);
-	x.argv = argv;
-	x.env = env;
-	x.in = stdin_data;
-	x.inlen = stdin_data != NULL ? stdin_len : 0;
-	x.out = &res->out;
-	x.out_max = TSSH_RUN_OUTPUT_MAX;
-	x.err = &res->err;
-	x.err_max = TSSH_RUN_OUTPUT_MAX;
-	x.timeout_ms = timeout_ms;
-	r = ssh_exec(t, &x, cause);
-	if (r == -JF_ERR_TIMEOUT && x.timed_out) {
+	if ((r = tssh_check_argv(argv, env, cause)) != 0)
+		return r;
+	ms = timeout_ms > 0 ? timeout_ms : c->op_timeout_ms;
+	/* the remote timeout(1) guard kills what we stopped waiting for:
+	 * ending the shell does not end what it runs */
+	snprintf(ts, sizeof ts, "%d", (ms + 999) / 1000 +
+	    TSSH_REMOTE_KILL_SLACK_S);
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		;
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	args = xcalloc(2 + i + n, sizeof *args);
+	args[0] = ts;
+	args[1] = argv[0];
+	if (i > 0)
+		memcpy(args + 2, env, i * sizeof *args);
+	memcpy(args + 2 + i, argv, n * sizeof *args);
+	memset(&q, 0, sizeof q);
+	q.op = "run";
+	q.what = argv[0];
+	q.args = args;
+	q.nargs = 2 + i + n;
+	q.in = stdin_data;
+	q.inlen = stdin_data != NULL ? stdin_len : 0;
+	q.cap = TSSH_RUN_OUTPUT_MAX;
+	q.out = &res->out;
+	r = shell_call(t, &q, 1, ms, &timed_out, cause);
+	if (r == -JF_ERR_TIMEOUT && timed_out) {
 		/* it ran, and we stopped waiting: that is a result */
 		res->timed_out = 1;
 		if (cause != NULL) {
 			free(*cause);
 			*cause = NULL;
 		}
-		return 0;
+		r = 0;
+		goto out;
 	}
 	if (r != 0)
-		return r;
-	res->status = x.status;
-	return 0;
+		goto out;
+	if (strcmp(q.f.status, "noent") == 0)
+		r = set_cause(cause, JF_ERR_NOTFOUND, "%s: \"%s\": No such file "
+		    "or directory", t->host, argv[0]);
+	else if (strcmp(q.f.status, "noexec") == 0)
+		r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": cannot execute",
+		    t->host, argv[0]);
+	else if (q.f.code < 0)
+		r = set_cause(cause, JF_ERR_IO, "%s: \"%s\": the remote shell "
+		    "answered \"%s\"", t->host, argv[0], q.f.status);
+	if (r != 0) {
+		buf_reset(&res->out);
+		goto out;
+	}
+	res->status = q.f.code;
+	buf_add(&res->err, q.err.data != NULL ? q.err.data : "", q.err.len);
+out:
+	shreq_free(&q, 1);
+	free(args);
+	return r;
 }
 
 static void
@@ -2080,6 +2382,8 @@ ssh_close(struct transport *t)
 	free(c->identity);
 	free_secret(c->passphrase);
 	free(c->known_hosts);
+	buf_free(&c->rbuf);
+	buf_free(&c->errtail);
 	free(c);
 	t->impl = NULL;
 }
@@ -2097,6 +2401,7 @@ static const struct transport_ops ssh_ops = {
 	.run = ssh_run,
 	.unlink = ssh_unlink,
 	.close = ssh_close,
+	.read_batch = ssh_read_batch,
 };
 
 /* The current user's name and home directory. */
@@ -2142,6 +2447,10 @@ transport_ssh_new(const struct ssh_opts *o, struct transport **out,
 		    o->host, o->port);
 	c = xcalloc(1, sizeof *c);
 	c->fd = -1;
+	/* an answer holds up to two streams of TSSH_LIST_OUTPUT_MAX */
+	buf_init(&c->rbuf, 2 * TSSH_LIST_OUTPUT_MAX + 4096);
+	c->rbuf.secret = 1; /* files read may hold secrets */
+	buf_init(&c->errtail, 0);
 	if ((r = current_user(&uname, &c->home, cause)) != 0) {
 		free(c);
 		return r;

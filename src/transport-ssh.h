@@ -1,6 +1,6 @@
 /*
  * transport-ssh.h - the transport for a remote host: one libssh2 session per
- * host, one exec channel per operation.  See transport-ssh.c for why it is
+ * host, one remote shell per session.  See transport-ssh.c for why it is
  * built the way it is.
  */
 #ifndef JOBFIX_TRANSPORT_SSH_H
@@ -38,7 +38,8 @@ struct ssh_opts {
 /* After a timeout, how long closing the channel may take before the whole
  * session is dropped (and made again by the next operation). */
 #define TSSH_CLOSE_GRACE_MS 1000
-/* The remote timeout(1) guard fires this long after our own deadline. */
+/* The remote timeout(1) guard of run() fires this long after our own
+ * deadline. */
 #define TSSH_REMOTE_KILL_SLACK_S 2
 
 /*
@@ -54,13 +55,27 @@ int transport_ssh_new(const struct ssh_opts *, struct transport **out,
 /*
  * Exposed for tests and fuzzing.
  *
- * tssh_command_line: the remote command line for argv with env (NULL or
- * NAME=VALUE entries), every word in single quotes; timeout_s > 0 adds the
- * remote timeout(1) guard.  Returns NULL (with *cause) for an argv[0] that
- * is not an absolute path or an env entry that is not NAME=VALUE.
+ * tssh_shell_command: the command line that starts the remote shell (see
+ * transport-ssh.c): `exec env -i ... /bin/sh -c LOOP`, LOOP quoted.
+ * tssh_check_argv: 0, or -JF_ERR_USAGE (with *cause) for an argv[0] that is
+ * not an absolute path or has '=', or an env entry not NAME=VALUE.
+ * tssh_request: append the header of one request to b (its stdin data, if
+ * any, follows it).  tssh_parse_frame: the header of an answer at the start
+ * of p[0..len): 0 parsed, 1 more bytes needed, -1 garbled.
  */
-char *tssh_command_line(const char *const *argv, const char *const *env,
-    int timeout_s, char **cause);
+const char *tssh_shell_command(void);
+int tssh_check_argv(const char *const *argv, const char *const *env,
+    char **cause);
+void tssh_request(struct buf *b, const char *op, const char *const *args,
+    size_t nargs, size_t inlen, size_t cap);
+struct tssh_frame {
+	char status[16];  /* "0".."255", "noent", "noexec", "badop" */
+	int code;         /* status as a number; -1 when it is a word */
+	size_t out_len;   /* whole sizes of the operation's stdout, stderr */
+	size_t err_len;
+	size_t head_len;  /* bytes of the header */
+};
+int tssh_parse_frame(const char *p, size_t len, struct tssh_frame *);
 /* Append s to b in single quotes ('\'' for a quote). */
 void tssh_quote(struct buf *b, const char *s);
 /* Parse the output of the stat script ("%f %u %g %s %i %Y %y"). */

@@ -99,6 +99,61 @@ names_free(char **names, size_t n)
 	free(names);
 }
 
+int
+transport_read_batch(struct transport *t, struct tread *r, size_t n,
+    char **cause)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		r[i].r = 0;
+		r[i].cause = NULL;
+		buf_init(&r[i].data, 0);
+		r[i].data.secret = 1; /* a file read may hold a secret */
+		r[i].procs = NULL;
+		r[i].socks = NULL;
+		r[i].nprocs = r[i].nsocks = 0;
+	}
+	if (t->ops->read_batch != NULL)
+		return t->ops->read_batch(t, r, n, cause);
+	for (i = 0; i < n; i++) {
+		switch (r[i].kind) {
+		case TREAD_FILE:
+			r[i].r = t->ops->read_file(t, r[i].path, &r[i].data,
+			    r[i].max, &r[i].cause);
+			break;
+		case TREAD_PROCS:
+			r[i].r = t->ops->list_procs(t, &r[i].procs,
+			    &r[i].nprocs, &r[i].cause);
+			break;
+		case TREAD_TCP:
+			r[i].r = t->ops->list_tcp(t, &r[i].socks, &r[i].nsocks,
+			    &r[i].cause);
+			break;
+		}
+	}
+	(void)cause;
+	return 0;
+}
+
+void
+tread_free(struct tread *r, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(r[i].cause);
+		r[i].cause = NULL;
+		buf_free(&r[i].data);
+		tprocs_free(r[i].procs, r[i].nprocs);
+		r[i].procs = NULL;
+		r[i].nprocs = 0;
+		free(r[i].socks);
+		r[i].socks = NULL;
+		r[i].nsocks = 0;
+	}
+}
+
 /*
  * The read-only view.  It keeps its own copy of the inner ops table with
  * the writing entries replaced, so the name stays the inner one's ("local",
@@ -191,6 +246,13 @@ ro_run(struct transport *t, const char *const *argv, const char *const *env,
 	return ro_refuse(t, "run", argv != NULL ? argv[0] : NULL, cause);
 }
 
+/* a batch of reads is a read: handed to the inner transport's batch */
+static int
+ro_read_batch(struct transport *t, struct tread *r, size_t n, char **cause)
+{
+	return RO_INNER(t)->ops->read_batch(RO_INNER(t), r, n, cause);
+}
+
 static int
 ro_unlink(struct transport *t, const char *path, char **cause)
 {
@@ -222,6 +284,8 @@ transport_readonly_new(struct transport *inner)
 	ro->ops.list_tcp = ro_list_tcp;
 	ro->ops.run = ro_run;
 	ro->ops.unlink = ro_unlink;
+	if (inner->ops->read_batch != NULL)
+		ro->ops.read_batch = ro_read_batch;
 	ro->ops.close = ro_close;
 	t->ops = &ro->ops;
 	t->host = xstrdup(inner->host);

@@ -85,6 +85,22 @@ struct trun_result {
 	int timed_out;
 };
 
+/* One read of a batch (transport_read_batch): what it asks, what it got. */
+enum tread_kind { TREAD_FILE, TREAD_PROCS, TREAD_TCP };
+struct tread {
+	enum tread_kind kind;
+	const char *path;     /* TREAD_FILE: as read_file */
+	size_t max;
+	/* results: r is 0 or a negative jf_err with cause, as each op's */
+	int r;
+	char *cause;
+	struct buf data;      /* TREAD_FILE */
+	struct tproc *procs;  /* TREAD_PROCS */
+	size_t nprocs;
+	struct tsock *socks;  /* TREAD_TCP */
+	size_t nsocks;
+};
+
 struct transport_ops {
 	const char *name; /* "local", "ssh" */
 	int (*read_file)(struct transport *, const char *path, struct buf *out,
@@ -127,6 +143,14 @@ struct transport_ops {
 	    int timeout_ms, struct trun_result *, char **cause);
 	int (*unlink)(struct transport *, const char *path, char **cause);
 	void (*close)(struct transport *);
+	/*
+	 * Optional (NULL: transport_read_batch makes the reads one by one):
+	 * the reads r[0..n) together, each with its own result, in one round
+	 * trip.  Returns negative only when none could be made (the host is
+	 * unreachable); the r[i].r then hold the same error.
+	 */
+	int (*read_batch)(struct transport *, struct tread *r, size_t n,
+	    char **cause);
 };
 
 struct transport {
@@ -137,6 +161,13 @@ struct transport {
 
 struct transport *transport_local_new(void);
 void transport_free(struct transport *);
+
+/* The reads r[0..n) (set kind, path, max; the rest zero): through
+ * ops->read_batch when there is one, else one by one.  Returns 0, or the
+ * error that kept every read from being made. */
+int transport_read_batch(struct transport *, struct tread *r, size_t n,
+    char **cause);
+void tread_free(struct tread *r, size_t n);
 
 /* The read-only view of inner (not owned: free the view first).  Its host
  * name is inner's; ops->name is inner's too, so messages read the same. */

@@ -1,18 +1,32 @@
 #!/bin/bash
-# fleet.sh N - times the same remediation (restart the dead GSE agents of N
-# loopback hosts, verify each link to gse_task) with jobfix fleet, with
+# fleet.sh [N] - times the same remediation (restart the dead GSE agents of
+# N loopback hosts, verify each link to gse_task) with jobfix fleet, with
 # Ansible (tuned: pipelining on, fact gathering off, forks 50) and with
-# pssh -p 50, against the floor: N bare `ssh HOST true`, 50 at a time.
-# Prints each time, the ratios, jobfix's second run (nothing to change) and
-# its peak memory.  Not part of make check; run from a build directory:
+# pssh -p 50, against the floor: N bare `ssh HOST true`, 50 at a time, with
+# the key exchange libssh2 negotiates (curve25519-sha256: THE floor) and
+# with OpenSSH's default one (a hybrid post-quantum exchange libssh2 does
+# not do, shown for comparison).  Prints each time, the ratios, jobfix's
+# second run (nothing to change), every tool's peak memory (max RSS) and the
+# load average.  Not part of make check; run from a build directory:
 #
 #   JOBFIX=./jobfix /path/to/tests/bench/fleet.sh 200
 #
-# Installs Debian's ansible and pssh when they are missing (apt-get).  The
-# hosts are tests/fleet-hosts.sh's: one private sshd per 16 addresses on
+# Environment:
+#   FLEET_BENCH_N=N        hosts (instead of the argument; default 50)
+#   FLEET_BENCH_ONLY=jobfix  only jobfix against the floors (no Ansible,
+#                          no pssh): N = 1000 for memory
+#   FLEET_BENCH_STOP=1     also a run where one host's sshd session is
+#                          SIGSTOPped mid-run: it must cost one
+#                          ssh.op_timeout_ms (set to FLEET_BENCH_OP_MS,
+#                          default 5000), not more, and the others finish
+#   RUNS=3                 runs of each (medians)
+#
+# Installs Debian's ansible-core and pssh when they are missing (apt-get).
+# The hosts are tests/fleet-hosts.sh's: one private sshd per 16 addresses on
 # loopback, host keys checked by every tool.
 set -u
-N=${1:-50}
+N=${FLEET_BENCH_N:-${1:-50}}
+ONLY=${FLEET_BENCH_ONLY:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$(cd "$here/../.." && pwd)}
 JOBFIX=${JOBFIX:-$PWD/jobfix}
@@ -22,14 +36,16 @@ export top_srcdir JOBFIX
 . "$top_srcdir/tests/fleet-hosts.sh"
 
 need=()
-command -v ansible-playbook >/dev/null || need+=(ansible)
-command -v parallel-ssh >/dev/null || command -v pssh >/dev/null || need+=(pssh)
+if [ "$ONLY" != jobfix ]; then
+	command -v ansible-playbook >/dev/null || need+=(ansible-core)
+	command -v parallel-ssh >/dev/null || command -v pssh >/dev/null || need+=(pssh)
+fi
 if [ ${#need[@]} -gt 0 ]; then
 	echo "# installing ${need[*]}" >&2
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null ||
 		{ echo "fleet.sh: cannot install ${need[*]}" >&2; exit 2; }
 fi
-PSSH=$(command -v parallel-ssh || command -v pssh)
+PSSH=$(command -v parallel-ssh || command -v pssh || echo none)
 
 setup_tmp
 fleet_setup "$N"
@@ -111,29 +127,40 @@ now() { date +%s.%N; }
 ratio() { python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$1" "$2"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+# rss FILE: the max RSS /usr/bin/time wrote, in MiB
+rss() { echo $(($(tail -n 1 "$1") / 1024)); }
+timed() { /usr/bin/time -f %M -o "$1" "${@:2}"; }
+
 RUNS=${RUNS:-3}
-floor=() jf=() jf2=() ans=() ans2=() ps=()
+floor=() floord=() jf=() jf2=() ans=() ans2=() ps=() load=()
 for ((run = 1; run <= RUNS; run++)); do
+	load+=("$(cut -d' ' -f1 /proc/loadavg)")
+	t0=$(now)
+	xargs -P 50 -I{} ssh "${SSHO[@]}" -o KexAlgorithms=curve25519-sha256 {} true <"$T/hosts"
+	floor+=("$(secs "$t0" "$(now)")")
 	t0=$(now)
 	xargs -P 50 -I{} ssh "${SSHO[@]}" {} true <"$T/hosts"
-	floor+=("$(secs "$t0" "$(now)")")
+	floord+=("$(secs "$t0" "$(now)")")
 
 	kill_agents
 	t0=$(now)
-	/usr/bin/time -f %M -o "$T/jobfix.rss" "$JOBFIX" -c "$T/jobfix.conf" fleet \
+	timed "$T/jobfix.rss" "$JOBFIX" -c "$T/jobfix.conf" fleet \
 		--no-progress -i "$T/inventory" -f 50 --yes fix >"$T/jobfix.out" 2>&1
 	rc=$?
 	jf+=("$(secs "$t0" "$(now)")")
 	links_ok && [ "$rc" -eq 0 ] || { echo "jobfix fleet failed (exit $rc)" >&2; tail -5 "$T/jobfix.out" >&2; }
 	t0=$(now)
-	"$JOBFIX" -c "$T/jobfix.conf" fleet --no-progress -i "$T/inventory" -f 50 \
-		--yes fix >"$T/jobfix2.out" 2>&1 || echo "jobfix second run: exit $?" >&2
+	timed "$T/jobfix2.rss" "$JOBFIX" -c "$T/jobfix.conf" fleet --no-progress \
+		-i "$T/inventory" -f 50 --yes fix >"$T/jobfix2.out" 2>&1 ||
+		echo "jobfix second run: exit $?" >&2
 	jf2+=("$(secs "$t0" "$(now)")")
+	load+=("$(cut -d' ' -f1 /proc/loadavg)")
+	[ "$ONLY" = jobfix ] && continue
 
 	kill_agents
 	t0=$(now)
-	(cd "$T/ansible" && ANSIBLE_CONFIG=$T/ansible/ansible.cfg ansible-playbook \
-		-i hosts fix.yml >"$T/ansible.out" 2>&1) ||
+	(cd "$T/ansible" && ANSIBLE_CONFIG=$T/ansible/ansible.cfg timed "$T/ansible.rss" \
+		ansible-playbook -i hosts fix.yml >"$T/ansible.out" 2>&1) ||
 		{ echo "ansible failed" >&2; tail -5 "$T/ansible.out" >&2; }
 	ans+=("$(secs "$t0" "$(now)")")
 	links_ok || echo "ansible: not every link is up" >&2
@@ -144,26 +171,71 @@ for ((run = 1; run <= RUNS; run++)); do
 
 	kill_agents
 	t0=$(now)
-	"$PSSH" -p 50 -h "$T/hosts" -x "${SSHO[*]}" "$T/fix-agent.sh" >"$T/pssh.out" 2>&1 ||
-		{ echo "pssh failed" >&2; tail -5 "$T/pssh.out" >&2; }
+	timed "$T/pssh.rss" "$PSSH" -p 50 -h "$T/hosts" -x "${SSHO[*]}" "$T/fix-agent.sh" \
+		>"$T/pssh.out" 2>&1 || { echo "pssh failed" >&2; tail -5 "$T/pssh.out" >&2; }
 	ps+=("$(secs "$t0" "$(now)")")
 	links_ok || echo "pssh: not every link is up" >&2
+	load+=("$(cut -d' ' -f1 /proc/loadavg)")
 done
 
-F=$(median "${floor[@]}") J=$(median "${jf[@]}") J2=$(median "${jf2[@]}")
-A=$(median "${ans[@]}") A2=$(median "${ans2[@]}") P=$(median "${ps[@]}")
-echo "fleet of $N hosts, medians of $RUNS runs (seconds)"
-printf '  %-40s %8s\n' "floor: ssh HOST true, 50 at a time" "$F" \
+F=$(median "${floor[@]}") FD=$(median "${floord[@]}") J=$(median "${jf[@]}")
+J2=$(median "${jf2[@]}")
+echo "fleet of $N hosts, medians of $RUNS runs (seconds); load average $(printf '%s\n' "${load[@]}" | sort -n | head -1) to $(printf '%s\n' "${load[@]}" | sort -n | tail -1)"
+printf '  %-52s %8s\n' "floor: ssh -o KexAlgorithms=curve25519-sha256 HOST true" "$F" \
+	"floor, OpenSSH's default kex" "$FD" \
 	"jobfix fleet fix (-f 50)" "$J" \
-	"jobfix fleet, second run (nothing to do)" "$J2" \
-	"ansible tuned (pipelining, no facts, 50)" "$A" \
-	"ansible tuned, second run" "$A2" \
-	"pssh -p 50" "$P"
+	"jobfix fleet, second run (nothing to do)" "$J2"
+if [ "$ONLY" != jobfix ]; then
+	A=$(median "${ans[@]}") A2=$(median "${ans2[@]}") P=$(median "${ps[@]}")
+	printf '  %-52s %8s\n' "ansible tuned (pipelining, no facts, forks 50)" "$A" \
+		"ansible tuned, second run" "$A2" \
+		"pssh -p 50" "$P"
+fi
 echo "ratios"
-printf '  %-40s %8s\n' "jobfix / ansible tuned (target <= 0.1)" "$(ratio "$J" "$A")" \
-	"jobfix / pssh (target <= 0.5)" "$(ratio "$J" "$P")" \
-	"jobfix / floor (target <= 1.4)" "$(ratio "$J" "$F")" \
-	"jobfix second run / floor (target <= 1.1)" "$(ratio "$J2" "$F")"
-echo "jobfix peak memory: $(($(tail -n 1 "$T/jobfix.rss") / 1024)) MiB (max RSS)"
+printf '  %-52s %8s\n' "jobfix / curve25519 floor (target <= 1.4)" "$(ratio "$J" "$F")" \
+	"jobfix second run / curve25519 floor (target <= 1.1)" "$(ratio "$J2" "$F")" \
+	"jobfix / default-kex floor" "$(ratio "$J" "$FD")"
+if [ "$ONLY" != jobfix ]; then
+	printf '  %-52s %8s\n' "jobfix / pssh (target <= 0.5)" "$(ratio "$J" "$P")" \
+		"jobfix / ansible tuned (target <= 0.1)" "$(ratio "$J" "$A")"
+fi
+echo "peak memory (max RSS, MiB; target for jobfix <= 64 at N = 1000)"
+printf '  %-52s %8s\n' "jobfix fleet fix" "$(rss "$T/jobfix.rss")" \
+	"jobfix, second run" "$(rss "$T/jobfix2.rss")"
+if [ "$ONLY" != jobfix ]; then
+	printf '  %-52s %8s\n' "ansible-playbook (controller)" "$(rss "$T/ansible.rss")" \
+		"pssh (controller)" "$(rss "$T/pssh.rss")"
+fi
+
+# A host that freezes mid-run: SIGSTOP the sshd session serving host 1's
+# remote shell once it runs; the run must end within one op deadline of a
+# normal run, host 1 failed, the others fixed.
+if [ "${FLEET_BENCH_STOP:-}" = 1 ]; then
+	OPMS=${FLEET_BENCH_OP_MS:-5000}
+	sed "s/op_timeout_ms = [0-9]*;/op_timeout_ms = $OPMS;/" "$T/jobfix.conf" >"$T/stop.conf"
+	kill_agents
+	t0=$(now)
+	"$JOBFIX" -c "$T/stop.conf" fleet --no-progress -i "$T/inventory" -f 50 --yes \
+		fix >"$T/stop.out" 2>&1 &
+	jpid=$!
+	H1=$(fleet_addr 1) stopped=
+	for _ in $(seq 200); do
+		for p in $(pgrep -f "^sshd: $SSH_USER@notty" 2>/dev/null); do
+			grep -q "$H1:$SSHD_PORT" <(ss -tnp 2>/dev/null | grep "pid=$p,") &&
+				{ kill -STOP "$p"; stopped=$p; break; }
+		done
+		[ -n "$stopped" ] && break
+		sleep 0.05
+	done
+	wait "$jpid"
+	rc=$?
+	ST=$(secs "$t0" "$(now)")
+	[ -n "$stopped" ] && kill -CONT "$stopped"
+	echo "a frozen host (sshd session of $H1 SIGSTOPped: ${stopped:-none found}):"
+	printf '  %-52s %8s\n' "jobfix fleet fix, exit $rc" "$ST" \
+		"its cost over a normal run (one deadline: $OPMS ms)" "$(python3 -c "import sys; print('%.2f' % (float(sys.argv[1]) - float(sys.argv[2])))" "$ST" "$J")"
+	grep -E "^$H1 " "$T/stop.out" | sed 's/^/  /'
+	echo "  hosts fixed: $(grep -c ' fixed$' "$T/stop.out") of $N"
+fi
 ok 0 "benchmark ran"
 done_testing >/dev/null

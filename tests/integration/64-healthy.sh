@@ -1,8 +1,8 @@
 #!/bin/bash
-# 64-healthy: a healthy site built from every piece of issue 6 at once -
+# 64-healthy: a healthy site built from every network service at once -
 # gse_task (s_server), the license server, certificates, PaaS and CMDB
 # (HTTP), consul (dnsmasq), Job's ports, NFS storage, Job's health URL -
-# gives no finding at all, every probe of issue 6 reports "ok", all of them
+# gives no finding at all, every network probe reports "ok", all of them
 # run concurrently within one deadline, and nothing in the site changes.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "$top_srcdir/tests/integration/rest-lib.sh"
@@ -56,7 +56,7 @@ is "$(echo "$OUT" | fact consul.names)" "job.service.consul:$HTTP_PORT" "the con
 for f in consul.problem ports.conflict cert.problem cert.agent_problem gsetask.error; do
 	is "$(echo "$OUT" | fact "$f")" "" "no $f"
 done
-diag "diagnose with every probe of issue 6 took $ms ms"
+diag "diagnose with every network probe took $ms ms"
 ok $((ms >= 5000)) "all probes ran within one deadline ($ms ms)"
 check "fix --yes on a healthy site" -- jf fix --yes
 like "$OUT" "No faults found" "finds nothing to fix"

@@ -1,6 +1,6 @@
-# tests/integration/rest-lib.sh - what the scenarios of issue 6 (6N-*.sh)
+# tests/integration/rest-lib.sh - what the network probes' scenarios (6N-*.sh)
 # share, sourced after tests/lib.sh: a jobfix.conf for the sandbox site with
-# the probes of other issues turned off (so a finding is one of ours), a
+# the other probes turned off (so a finding is one of ours), a
 # python3 server of the test's own, and the findings of a --json run.
 
 # Probes of other issues (MySQL, RabbitMQ, Redis, the agent): their servers

@@ -1,7 +1,7 @@
 /*
  * test-transport-ssh.c - the parts of the SSH transport that need no server:
  * quoting (checked by handing the result to a real /bin/sh), the remote
- * command line, the parsers of the fixed scripts' output, fingerprints.
+ * shell (run by the local /bin/sh, fed requests), its answers' frames, the parsers of the fixed scripts' output, fingerprints.
  * The scenario tests/integration/20-ssh-transport.sh covers the rest.
  */
 #include "config.h"
@@ -51,58 +51,118 @@ test_quote_through_sh(struct transport *lt)
 	free(cause);
 }
 
-/* The whole remote command line, run by the local sh as sshd would. */
+/* The frames of out[0..len), after the ready mark: status words, outputs
+ * and errors as "STATUS|OUT|ERR\n" lines (a garbled stream gives "?"). */
 static void
-test_command_line_through_sh(struct transport *lt)
+frames(const char *p, size_t len, const size_t *caps, struct buf *got)
 {
-	const char *argv[] = { "/usr/bin/printf", "%s|", "a b", "it's",
-	    "$(echo no)", NULL };
-	const char *env[] = { "JF_X=v a l'ue", NULL };
-	const char *envargv[] = { "/usr/bin/env", NULL };
-	const char *missing[] = { "/nonexistent/prog", "x", NULL };
+	static const char ready[] = "\036jobfix-ready\037";
+	struct tssh_frame f;
+	size_t rl = strlen(ready), ol, el;
+
+	if (len < rl || memcmp(p, ready, rl) != 0) {
+		buf_addstr(got, "?no ready mark\n");
+		return;
+	}
+	p += rl;
+	len -= rl;
+	for (; len > 0; caps++) {
+		if (tssh_parse_frame(p, len, &f) != 0) {
+			buf_addstr(got, "?\n");
+			return;
+		}
+		ol = f.out_len < *caps ? f.out_len : *caps;
+		el = f.err_len < *caps ? f.err_len : *caps;
+		if (len < f.head_len + ol + el) {
+			buf_addstr(got, "?short\n");
+			return;
+		}
+		buf_printf(got, "%s|%.*s|%.*s\n", f.status, (int)ol,
+		    p + f.head_len, (int)el, p + f.head_len + ol);
+		p += f.head_len + ol + el;
+		len -= f.head_len + ol + el;
+	}
+}
+
+/* The remote shell, run by the local sh as sshd would, fed requests. */
+static void
+test_shell_through_sh(struct transport *lt)
+{
+	const char *run1[] = { "5", "/usr/bin/printf", "/usr/bin/printf",
+	    "%s|", "a b", "it's", "$(echo no)", "new\nline", "", "-n", NULL };
+	const char *run2[] = { "0", "/usr/bin/env", "JF_X=v a l'ue",
+	    "/usr/bin/env", NULL };
+	const char *run3[] = { "5", "/nonexistent/prog", "/nonexistent/prog",
+	    NULL };
+	const char *run4[] = { "5", "/bin/sh", "/bin/sh", "-c",
+	    "head -c 2; echo; echo err >&2; exit 3", NULL };
+	const char *bad[] = { "x", NULL };
 	const char *shargv[4] = { "/bin/sh", "-c", NULL, NULL };
+	struct buf in = BUF_INIT, got = BUF_INIT;
 	struct trun_result res;
-	char *line, *cause = NULL;
+	char *cause = NULL;
 	const char *want;
 	int r;
 
-	line = tssh_command_line(argv, NULL, 5, &cause);
-	ok(line != NULL, "command line built");
-	shargv[2] = line;
-	trun_result_init(&res);
-	r = lt->ops->run(lt, shargv, NULL, NULL, 0, 5000, &res, &cause);
-	is_int(r, 0, "the command line runs");
-	want = "\036jobfix-start\037a b|it's|$(echo no)|";
-	is_mem(res.out.data, res.out.len, want, strlen(want),
-	    "marker, then the program's own output");
-	want = "\036jobfix-start\037";
-	is_mem(res.err.data, res.err.len, want, strlen(want),
-	    "the marker on stderr too");
-	free(line);
-	trun_result_free(&res);
+	static const size_t caps[] = { 1000, 1000, 1000, 1000, 1000, 3 };
 
-	line = tssh_command_line(envargv, env, 0, &cause);
-	shargv[2] = line;
+	tssh_request(&in, "run", run1, 10, 0, 1000);
+	tssh_request(&in, "run", run2, 4, 0, 1000);
+	tssh_request(&in, "run", run3, 3, 0, 1000);
+	/* stdin the program leaves unread is drained: the next request
+	 * is read in frame */
+	tssh_request(&in, "run", run4, 5, 10, 1000);
+	buf_addstr(&in, "abcdefghij");
+	tssh_request(&in, "eval", bad, 1, 0, 1000);
+	tssh_request(&in, "run", run1, 10, 0, 3); /* capped at 3 bytes */
+	shargv[2] = tssh_shell_command();
+	ok(strncmp(shargv[2], "exec /usr/bin/env -i ", 21) == 0,
+	    "the shell starts under env -i");
 	trun_result_init(&res);
-	r = lt->ops->run(lt, shargv, NULL, NULL, 0, 5000, &res, &cause);
-	want = "\036jobfix-start\037PATH=/usr/sbin:/usr/bin:/sbin:/bin\n"
-	    "LANG=C\nJF_X=v a l'ue\n";
-	is_mem(res.out.data, res.out.len, want, strlen(want),
-	    "env -i: only PATH, LANG and ours");
-	free(line);
+	r = lt->ops->run(lt, shargv, NULL, in.data, in.len, 10000, &res,
+	    &cause);
+	is_int(r, 0, "the shell runs (%s)", cause ? cause : "");
+	is_int(res.status, 0, "and ends at the end of its input");
+	frames(res.out.data, res.out.len, caps, &got);
+	want = "0|a b|it's|$(echo no)|new\nline||-n||\n"
+	    "0|PATH=/usr/sbin:/usr/bin:/sbin:/bin\nLANG=C\nJF_X=v a l'ue\n|\n"
+	    "noent||\n"
+	    "3|ab\n|err\n\n"
+	    "badop||\n"
+	    "0|a b|\n";
+	if (got.len != strlen(want) || memcmp(got.data, want, got.len) != 0)
+		printf("# got:\n%s# stderr: %s\n", got.data ? got.data : "",
+		    res.err.data ? res.err.data : "");
+	is_mem(got.data, got.len, want, strlen(want),
+	    "argv verbatim, env -i, a missing program, stdin drained, an "
+	    "unknown operation refused, output capped");
 	trun_result_free(&res);
-
-	line = tssh_command_line(missing, NULL, 5, &cause);
-	shargv[2] = line;
-	trun_result_init(&res);
-	r = lt->ops->run(lt, shargv, NULL, NULL, 0, 5000, &res, &cause);
-	want = "\036jobfix-noent\037";
-	is_mem(res.out.data, res.out.len, want, strlen(want),
-	    "a missing program gives the noent marker");
-	is_int(res.status, 127, "and status 127");
-	free(line);
-	trun_result_free(&res);
+	buf_free(&in);
+	buf_free(&got);
 	free(cause);
+}
+
+static void
+test_frame_parse(void)
+{
+	struct tssh_frame f;
+
+	is_int(tssh_parse_frame("\036R 0 12 3\037", 10, &f), 0, "a frame");
+	ok(f.code == 0 && f.out_len == 12 && f.err_len == 3 &&
+	    f.head_len == 10, "its fields");
+	is_int(tssh_parse_frame("\036R noent 0 0\037", 14, &f), 0, "a word");
+	is_int(f.code, -1, "is no number");
+	is_int(tssh_parse_frame("\036R 1", 4, &f), 1, "a part: more needed");
+	is_int(tssh_parse_frame("\036", 1, &f), 1, "a first byte too");
+	is_int(tssh_parse_frame("noise", 5, &f), -1, "noise is garbled");
+	is_int(tssh_parse_frame("\036R 0 -1 0\037", 11, &f), -1,
+	    "a negative size is garbled");
+	is_int(tssh_parse_frame("\036R 0 1\037", 8, &f), -1,
+	    "a missing size is garbled");
+	is_int(tssh_parse_frame("\036R  1 1\037", 9, &f), -1,
+	    "an empty status is garbled");
+	is_int(tssh_parse_frame("\036R 0 99999999999999999999999 0\037", 32,
+	    &f), -1, "a huge size is garbled");
 }
 
 static void
@@ -116,30 +176,27 @@ test_command_line_refusals(void)
 	const char *bad_env3[] = { "-u=x", NULL };
 	const char *bad_env4[] = { "A B=x", NULL };
 	const char *empty[] = { NULL };
-	char *cause = NULL, *s;
+	char *cause = NULL;
 
-	ok(tssh_command_line(rel, NULL, 0, &cause) == NULL,
+	ok(tssh_check_argv(rel, NULL, &cause) == -JF_ERR_USAGE,
 	    "a relative program is refused");
 	ok(cause != NULL && strstr(cause, "not an absolute path") != NULL,
 	    "and the cause says why (%s)", cause ? cause : "");
-	ok(tssh_command_line(eq, NULL, 0, &cause) == NULL,
+	ok(tssh_check_argv(eq, NULL, &cause) != 0,
 	    "a program path with '=' is refused (env would take it)");
-	ok(tssh_command_line(empty, NULL, 0, &cause) == NULL,
+	ok(tssh_check_argv(empty, NULL, &cause) != 0,
 	    "an empty argv is refused");
-	ok(tssh_command_line(NULL, NULL, 0, &cause) == NULL,
+	ok(tssh_check_argv(NULL, NULL, &cause) != 0,
 	    "a NULL argv is refused");
-	ok(tssh_command_line(ok_argv, bad_env1, 0, &cause) == NULL,
+	ok(tssh_check_argv(ok_argv, bad_env1, &cause) != 0,
 	    "env entry without '=' refused");
-	ok(tssh_command_line(ok_argv, bad_env2, 0, &cause) == NULL,
+	ok(tssh_check_argv(ok_argv, bad_env2, &cause) != 0,
 	    "env entry with an empty name refused");
-	ok(tssh_command_line(ok_argv, bad_env3, 0, &cause) == NULL,
+	ok(tssh_check_argv(ok_argv, bad_env3, &cause) != 0,
 	    "env entry that env(1) would take for an option refused");
-	ok(tssh_command_line(ok_argv, bad_env4, 0, &cause) == NULL,
+	ok(tssh_check_argv(ok_argv, bad_env4, &cause) != 0,
 	    "env entry with a space in its name refused");
-	s = tssh_command_line(ok_argv, NULL, 7, &cause);
-	ok(s != NULL && strstr(s, "/usr/bin/timeout -k 1 7 ") != NULL,
-	    "the remote timeout guard is there");
-	free(s);
+	ok(tssh_check_argv(ok_argv, NULL, &cause) == 0, "a good argv passes");
 	free(cause);
 }
 
@@ -328,7 +385,8 @@ main(void)
 	struct transport *lt = transport_local_new();
 
 	test_quote_through_sh(lt);
-	test_command_line_through_sh(lt);
+	test_shell_through_sh(lt);
+	test_frame_parse();
 	test_command_line_refusals();
 	test_parse_stat();
 	test_parse_procs();
