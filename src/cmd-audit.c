@@ -209,6 +209,7 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 	/* --no-head: a copy of a log, checked without its head file */
 	char *head = c->opts.no_head ? NULL :
 	    audit_head_path(conf_str(c->conf, "state_dir")), *cause = NULL;
+	char *logname, *badfile, *s;
 	size_t n;
 	int r;
 
@@ -227,13 +228,27 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	free(head);
+	/* what it prints quotes paths and the log's own content: escaped */
+	logname = terminal_safe(files[n - 1], TSAFE_LINE);
+	badfile = chk.bad_file != NULL ? terminal_safe(chk.bad_file,
+	    TSAFE_LINE) : NULL;
+	if (chk.why != NULL) {
+		s = terminal_safe(chk.why, 0);
+		free(chk.why);
+		chk.why = s;
+	}
+	if (chk.note != NULL) {
+		s = terminal_safe(chk.note, 0);
+		free(chk.note);
+		chk.note = s;
+	}
 	if (chk.bad_record != 0) {
 		printf(_("audit log %s: BROKEN at record %ld (%s line %ld): %s\n"),
-		    files[n - 1], chk.bad_record, chk.bad_file, chk.bad_line,
+		    logname, chk.bad_record, badfile, chk.bad_line,
 		    chk.why);
 		r = EXIT_FINDINGS;
 	} else if (chk.head_bad) {
-		printf(_("audit log %s: BROKEN at its end: %s\n"), files[n - 1],
+		printf(_("audit log %s: BROKEN at its end: %s\n"), logname,
 		    chk.why);
 		r = EXIT_FINDINGS;
 	} else if (chk.head_missing) {
@@ -243,7 +258,7 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 		    "can no longer be checked: %s (--no-head checks the chain "
 		    "alone)\n", "audit log %s: %ld records chain, but their "
 		    "tail can no longer be checked: %s (--no-head checks the "
-		    "chain alone)\n", (unsigned long)chk.records), files[n - 1],
+		    "chain alone)\n", (unsigned long)chk.records), logname,
 		    chk.records, chk.why);
 		r = EXIT_FINDINGS;
 	} else if (chk.tail_unchecked) {
@@ -256,7 +271,7 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 		    "records, the chain holds, but their tail cannot be checked "
 		    "alone (the head file is another log's): give it with the "
 		    "logs after it, oldest first, or --no-head to check the "
-		    "chain alone\n", (unsigned long)chk.records), files[n - 1],
+		    "chain alone\n", (unsigned long)chk.records), logname,
 		    chk.records);
 		r = EXIT_FINDINGS;
 	} else if (c->opts.no_head) {
@@ -265,7 +280,7 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 			    "holds; its tail was not checked (--no-head)\n",
 			    "audit log %s: %ld records, the chain holds; its "
 			    "tail was not checked (--no-head)\n",
-			    (unsigned long)chk.records), files[n - 1],
+			    (unsigned long)chk.records), logname,
 			    chk.records);
 		r = EXIT_HEALTHY;
 	} else {
@@ -273,12 +288,14 @@ audit_verify_cmd(struct cmd_ctx *c, int argc, char **argv)
 			printf(ngettext("audit log %s: %ld record, the chain is "
 			    "whole\n", "audit log %s: %ld records, the chain is "
 			    "whole\n", (unsigned long)chk.records),
-			    files[n - 1], chk.records);
+			    logname, chk.records);
 		r = EXIT_HEALTHY;
 	}
 	if (chk.note != NULL && !c->opts.quiet)
 		printf(_("note: %s\n"), chk.note);
 	audit_check_free(&chk);
+	free(logname);
+	free(badfile);
 	return r;
 }
 

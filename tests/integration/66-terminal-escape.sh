@@ -83,6 +83,13 @@ check "audit show with a record holding a newline" -- jf audit show
 unlike "$OUT" $'\n2099-01-01T00:00:00Z  #100' "a newline in a record does not start a line"
 like "$OUT" 'x\\x0a2099-01-01T00:00:00Z  #100  forged\\u202e' "it is shown escaped"
 
+# audit verify names the file it checks: escaped too
+cp "$JOBFIX_AUDIT_LOG" "$T/copy${C1}31m${RLO}gol"
+check_rc 1 "audit verify of a copy whose name holds C1 and bidi controls" -- \
+	jf audit verify --no-head "$T/copy${C1}31m${RLO}gol"
+like "$OUT" "audit log $T/copy\\\\u009b31m\\\\u202egol: " "the name is shown escaped"
+no_raw "audit verify prints no raw control" "$OUT"
+
 # --- stderr -----------------------------------------------------------------
 check_fail "an error quoting a path with hostile bytes" -- \
 	"$JOBFIX" -c "$CONF" --no-color -r "$T/gone${RAW}2J${C1}31m${RLO}gpj-$ZH" diagnose
