@@ -10,7 +10,8 @@
 # wrong administrator password is an error naming the endpoint and HTTP
 # 401, nothing changed, no fallback; a credentials file others can read is
 # refused by name; an API port that is closed leaves the work to
-# rabbitmqctl, and the report says so.  No password in any output, the
+# rabbitmqctl, and the report says so, as does a loopback API URL with a
+# remote host (-H).  No password in any output, the
 # audit log, the state directory, or the argv of any process during the
 # runs.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -234,6 +235,32 @@ jf --dry-run
 is "$(actions)" "ctl" "no credentials file: rabbitmqctl plans it"
 like "$(py 'print(chr(10).join(d["notes"]))')" 'management API is not configured' \
 	"no credentials file: the report says rabbitmqctl did the work"
+
+# ---------------------------------------------------------------- a remote host
+# The API is asked from the jobfix process: with -H, a loopback api_url
+# would name this host's broker, not the remote one's.  It is not used;
+# rabbitmqctl runs on the remote host (here the same machine, over SSH).
+if [ -x /usr/sbin/sshd ]; then
+	start_sshd
+	conf "$API" "$CRED"
+	cat >>"$T/jobfix.conf" <<EOC
+remote = { state_dir = "$T/remote-state"; };
+ssh = { port = $SSHD_PORT; identity = "$SSH_USER_KEY"; known_hosts = "$SSH_KNOWN_HOSTS"; op_timeout_ms = 60000; };
+EOC
+	c0=$(ctl_calls)
+	b0=$(broker)
+	OUT=$("$JOBFIX" -c "$CONF" -H 127.0.0.1 --json --dry-run 2>"$T/stderr")
+	RC=$?
+	printf '%s\n' "$OUT" >>"$ALL_OUT"
+	is "$RC" 1 "-H, loopback api_url: the dry run has work to do"
+	is "$(actions)" "ctl" "-H, loopback api_url: rabbitmqctl plans it, not the API"
+	ok "$([ "$(ctl_calls)" -gt "$c0" ] && echo 0 || echo 1)" "-H, loopback api_url: rabbitmqctl listed on the remote host"
+	like "$(py 'print(chr(10).join(d["notes"]))')" 'api_url is a loopback address' \
+		"-H, loopback api_url: the report says why the API was not used"
+	is "$(broker)" "$b0" "-H: the dry run changed nothing in the broker"
+else
+	skip "-H with a loopback api_url" "/usr/sbin/sshd is not installed"
+fi
 
 # ---------------------------------------------------------------- secrets
 rm -f "$T/watching"
