@@ -245,7 +245,8 @@ srv_epmd_start() {
 # the VM is told not to start one itself (it would daemonize, out of
 # reach).  DEFINITIONS: a definitions file (JSON) the broker imports as it
 # boots, before it opens its AMQP port; it then makes no default user
-# (guest) and no default vhost.
+# (guest) and no default vhost.  With SRV_RABBITMQ_MGMT_PORT set, the
+# management plugin (its HTTP API) listens on 127.0.0.1 at that port.
 srv_rabbitmq_start() {
 	local d=$1
 	mkdir -p "$d/mnesia" "$d/log"
@@ -253,6 +254,11 @@ srv_rabbitmq_start() {
 	: >"$d/rabbitmq-env.conf"
 	: >"$d/rabbitmq.conf"
 	[ -n "${6-}" ] && echo "load_definitions = $6" >"$d/rabbitmq.conf"
+	if [ -n "${SRV_RABBITMQ_MGMT_PORT-}" ]; then
+		echo '[rabbitmq_management].' >"$d/enabled_plugins"
+		printf 'management.tcp.port = %s\nmanagement.tcp.ip = 127.0.0.1\n' \
+			"$SRV_RABBITMQ_MGMT_PORT" >>"$d/rabbitmq.conf"
+	fi
 	# The Erlang cookie, made before the server or the CLI could race to
 	# create it: both read it from HOME.
 	if [ ! -s "$d/.erlang.cookie" ]; then

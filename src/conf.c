@@ -99,6 +99,9 @@ static const struct conf_key keys[] = {
 	{ "rabbitmq.node", CONF_STR, "", "node name for rabbitmqctl -n; empty: its default" },
 	{ "rabbitmq.ctl_env", CONF_LIST, "", "NAME=VALUE environment for rabbitmqctl (HOME holding the Erlang cookie, ...)" },
 	{ "rabbitmq.ctl_timeout_ms", CONF_INT, "60000", "deadline of one rabbitmqctl call" },
+	{ "rabbitmq.api_url", CONF_STR, "http://127.0.0.1:15672", "the management plugin's HTTP API, as the jobfix process reaches it (also when the host is remote); the rabbitmq_account step uses it when rabbitmq.api_credentials_file is set too (empty: never; rabbitmqctl)" },
+	{ "rabbitmq.api_credentials_file", CONF_STR, "", "a file (user = NAME, password = SECRET lines; mode 600 or 640, owned by root or the user running jobfix) with an administrator's login to the management API (empty: the API is not used; rabbitmqctl)" },
+	{ "rabbitmq.api_timeout_ms", CONF_INT, "10000", "deadline of one management API request (connecting: at most 2 s of it)" },
 	{ "rabbitmq.manage_password", CONF_BOOL, "false", "when the broker refuses Job's password, set the user's password to it (change_password)" },
 
 	/* Logs. */

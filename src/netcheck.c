@@ -655,6 +655,15 @@ http_request(const struct http_req *req, struct http_answer *ans)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(req->timeout_ms > 0 ?
 	    req->timeout_ms : 1));
+	if (req->connect_timeout_ms > 0)
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+		    (long)req->connect_timeout_ms);
+	if (req->user != NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERNAME, req->user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, req->password ?
+		    req->password : "");
+	}
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -104,6 +104,11 @@ struct http_req {
 	int verify_host;         /* check the name in the server certificate */
 	int timeout_ms;
 	size_t max_body;         /* cap on what is kept (0: 64 KiB) */
+	/* HTTP basic authentication, handed to libcurl (never in the URL);
+	 * NULL: none */
+	const char *user;
+	const char *password;
+	int connect_timeout_ms;  /* 0: timeout_ms alone */
 };
 
 enum http_class {

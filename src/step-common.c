@@ -5,10 +5,13 @@
 
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "rule.h"
@@ -76,6 +79,54 @@ out:
 	buf_free(&before);
 	buf_free(&after);
 	return r;
+}
+
+int
+step_secret_file(const char *setting, const char *path, struct buf *content,
+    char **cause)
+{
+	char chunk[4096];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
+		    JF_ERR_IO, "%s %s: %s", setting, path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return set_cause(cause, JF_ERR_USAGE, "%s %s: not a regular "
+		    "file", setting, path);
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		close(fd);
+		return set_cause(cause, JF_ERR_REFUSED, "%s %s: owned by uid "
+		    "%ld, neither root nor the user running jobfix", setting,
+		    path, (long)st.st_uid);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH | S_IROTH)) {
+		close(fd);
+		return set_cause(cause, JF_ERR_REFUSED, "%s %s: mode %04o lets "
+		    "other users %s it; it holds a password: chmod 600 %s",
+		    setting, path, (unsigned)(st.st_mode & 07777),
+		    st.st_mode & (S_IWGRP | S_IWOTH) ? "change" : "read", path);
+	}
+	while (content != NULL && (n = read(fd, chunk, sizeof chunk)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || content->len + (size_t)n > (64 << 10)) {
+			explicit_bzero(chunk, sizeof chunk);
+			close(fd);
+			return set_cause(cause, n < 0 ? JF_ERR_IO :
+			    JF_ERR_TOOBIG, "%s %s: %s", setting, path, n < 0 ?
+			    strerror(errno) : "over 64 KiB");
+		}
+		buf_add(content, chunk, (size_t)n);
+	}
+	explicit_bzero(chunk, sizeof chunk);
+	close(fd);
+	return 0;
 }
 
 /*

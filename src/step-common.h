@@ -35,6 +35,17 @@ int step_find_template(struct exec_ctx *, const char *path, char **out,
  */
 char *step_more_readable(struct exec_ctx *, const char *target,
     const char *source);
+/*
+ * A file jobfix reads a password from (named by setting): a regular file,
+ * owned by root or by the user running jobfix, that no other user can write
+ * or read (mode 0600 or 0640).  It is read on the host jobfix runs on,
+ * never through the transport.  Returns 0, or an error naming setting and
+ * file (-JF_ERR_REFUSED for an owner or mode that lets others at it).
+ * content (may be NULL): what the file holds, read from the same open file
+ * that was checked (at most 64 KiB).
+ */
+int step_secret_file(const char *setting, const char *path,
+    struct buf *content, char **cause);
 /* Adds a note to the run's report, when there is one. */
 void report_note_if(struct exec_ctx *, const char *fmt, ...) JF_PRINTF(2, 3);
 

@@ -19,19 +19,42 @@
  * it there).  A user whose login is refused (fact rabbitmq.status ==
  * "access_refused") gets the password set with change_password only when
  * rabbitmq.manage_password is true; otherwise the report says what to do.
+ *
+ * Where the management plugin answers (rabbitmq.api_url, with an
+ * administrator's login in rabbitmq.api_credentials_file) the same work is
+ * done over its HTTP API (rmqapi.h), one request each, from the jobfix
+ * process itself whatever the transport: GET /api/vhosts, /api/users and
+ * /api/vhosts/V/permissions to see what exists; PUT /api/vhosts/V, PUT
+ * /api/users/U (the password in the JSON body; an existing user keeps its
+ * password hash when only its tags change) and PUT /api/permissions/V/U to
+ * change, each undone by DELETE or a PUT of the old values.  An API that
+ * is not configured, or does not answer (connection refused, timeout),
+ * leaves the work to rabbitmqctl, and the report says so; an API that
+ * refuses the login (401, 403) is an error, and nothing is changed.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "i18n.h"
+#include "log.h"
+#include "netcheck.h"
 #include "report.h"
+#include "rmqapi.h"
 #include "step-common.h"
 
 struct rmq_data {
+	/* rabbitmqctl */
 	char **argv;     /* NULL-terminated */
 	char **undo;     /* or NULL */
 	char *secret;    /* stdin of argv, or NULL */
+	/* or the management API: METHOD path [body] */
+	struct rmqapi *api;
+	char *method, *path, *body;    /* body may hold the password */
+	char *umethod, *upath, *ubody; /* the undo, or umethod NULL */
 };
 
 static void
@@ -44,6 +67,13 @@ rmq_data_free(void *p)
 	strv_free(d->argv);
 	strv_free(d->undo);
 	free_secret(d->secret);
+	rmqapi_unref(d->api);
+	free(d->method);
+	free(d->path);
+	free_secret(d->body);
+	free(d->umethod);
+	free(d->upath);
+	free_secret(d->ubody);
 	free(d);
 }
 
@@ -141,6 +171,9 @@ apply_rmq(struct change *c, struct exec_ctx *ctx, struct transport *tp,
 {
 	struct rmq_data *d = c->data;
 
+	if (d->api != NULL)
+		return rmqapi_call(d->api, tp != NULL, d->method, d->path,
+		    d->body, NULL, NULL, cause);
 	return ctl_run(ctx, tp, d->argv, d->secret, NULL, cause);
 }
 
@@ -150,6 +183,9 @@ undo_rmq(struct change *c, struct exec_ctx *ctx, struct transport *tp,
 {
 	struct rmq_data *d = c->data;
 
+	if (d->api != NULL)
+		return rmqapi_call(d->api, tp != NULL, d->umethod, d->upath,
+		    d->ubody, NULL, NULL, cause);
 	return ctl_run(ctx, tp, d->undo, NULL, NULL, cause);
 }
 
@@ -248,21 +284,384 @@ tags_args(const char *list, const char *extra, const char **args, size_t *k,
 	free(copy);
 }
 
+/* What the broker holds of the vhost and the user. */
+struct rmq_state {
+	int vhost_found, user_found, perm_found;
+	char *tags;               /* the user's, "a,b" */
+	char *perm[3];            /* its configure, write, read on the vhost */
+	struct rmqapi_user au;    /* the API's: its password hash */
+};
+
+static void
+state_free(struct rmq_state *s)
+{
+	size_t i;
+
+	free(s->tags);
+	for (i = 0; i < 3; i++)
+		free(s->perm[i]);
+	rmqapi_user_free(&s->au);
+	memset(s, 0, sizeof *s);
+}
+
+/* rabbitmqctl list_vhosts, list_users and list_permissions -p VHOST. */
+static int
+ctl_state(struct exec_ctx *ctx, const char *vhost, const char *user,
+    struct rmq_state *s, char **cause)
+{
+	struct buf vhosts = BUF_INIT, users = BUF_INIT, perms = BUF_INIT;
+	const char *args[5];
+	char **argv, *rest = NULL, *p;
+	size_t i;
+	int r;
+
+	args[0] = "list_vhosts"; args[1] = "name"; args[2] = NULL;
+	argv = ctl_argv(ctx, args);
+	r = ctl_run(ctx, NULL, argv, NULL, &vhosts, cause);
+	strv_free(argv);
+	if (r != 0)
+		goto out;
+	args[0] = "list_users"; args[1] = NULL;
+	argv = ctl_argv(ctx, args);
+	r = ctl_run(ctx, NULL, argv, NULL, &users, cause);
+	strv_free(argv);
+	if (r != 0)
+		goto out;
+	s->vhost_found = has_line(vhosts.data ? vhosts.data : "", vhost, NULL);
+	s->user_found = has_line(users.data ? users.data : "", user, &rest);
+	s->tags = tags_list(rest ? rest : "");
+	free(rest);
+	rest = NULL;
+	if (s->vhost_found) {
+		args[0] = "list_permissions"; args[1] = "-p"; args[2] = vhost;
+		args[3] = NULL;
+		argv = ctl_argv(ctx, args);
+		r = ctl_run(ctx, NULL, argv, NULL, &perms, cause);
+		strv_free(argv);
+		if (r != 0)
+			goto out;
+		if (has_line(perms.data ? perms.data : "", user, &rest)) {
+			p = str_trim(rest);
+			for (i = 0; i < 3 && p != NULL; i++)
+				s->perm[i] = xstrdup(strsep(&p, "\t"));
+			s->perm_found = i == 3 && p == NULL;
+		}
+	}
+out:
+	free(rest);
+	buf_free(&vhosts);
+	buf_free(&users);
+	buf_free(&perms);
+	return r;
+}
+
+/* The management API's GET /api/vhosts, /api/users and
+ * /api/vhosts/VHOST/permissions; *down when it did not answer. */
+static int
+api_state(struct rmqapi *api, const char *vhost, const char *user,
+    struct rmq_state *s, int *down, char **cause)
+{
+	struct buf b = BUF_INIT;
+	char *path, *ev;
+	int r;
+
+	if ((r = rmqapi_call(api, 0, "GET", "/api/vhosts?columns=name", NULL,
+	    &b, down, cause)) != 0 ||
+	    (r = rmqapi_parse_vhosts(b.data, b.len, vhost, &s->vhost_found,
+	    cause)) != 0)
+		goto out;
+	buf_reset(&b);
+	if ((r = rmqapi_call(api, 0, "GET", "/api/users", NULL, &b, NULL,
+	    cause)) != 0 ||
+	    (r = rmqapi_parse_users(b.data, b.len, user, &s->au, cause)) != 0)
+		goto out;
+	secret_register(s->au.hash);
+	s->user_found = s->au.found;
+	s->tags = xstrdup(s->au.tags ? s->au.tags : "");
+	if (s->vhost_found) {
+		buf_reset(&b);
+		ev = rmqapi_escape(vhost);
+		path = xasprintf("/api/vhosts/%s/permissions", ev);
+		free(ev);
+		r = rmqapi_call(api, 0, "GET", path, NULL, &b, NULL, cause);
+		free(path);
+		if (r == 0)
+			r = rmqapi_parse_permissions(b.data, b.len, user,
+			    &s->perm_found, s->perm, cause);
+	}
+out:
+	buf_free(&b);
+	return r;
+}
+
+/* The management API when rabbitmq.api_url and
+ * rabbitmq.api_credentials_file are set (*api NULL when not, and
+ * *loopback set when the URL is a loopback address and the host remote). */
+static int
+api_open(struct exec_ctx *ctx, struct rmqapi **api, int *loopback,
+    char **cause)
+{
+	char *host = NULL;
+	int port;
+	const char *url = conf_str(ctx->conf, "rabbitmq.api_url");
+	const char *file = conf_str(ctx->conf,
+	    "rabbitmq.api_credentials_file");
+	struct buf creds = BUF_INIT;
+	int r;
+
+	*api = NULL;
+	*loopback = 0;
+	if (url == NULL || *url == '\0' || file == NULL || *file == '\0')
+		return 0;
+	/* asked from this process: a loopback URL names this host's broker,
+	 * not a remote host's */
+	if (!ctx->site->local && net_split_host_port(url, 15672, &host,
+	    &port) == 0) {
+		*loopback = strcmp(host, "localhost") == 0 ||
+		    strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0;
+		free(host);
+		if (*loopback)
+			return 0;
+	}
+	buf_addstr(&creds, "");
+	r = step_secret_file("rabbitmq.api_credentials_file", file, &creds,
+	    cause);
+	if (r == 0)
+		r = rmqapi_new(url, creds.data, creds.len, file,
+		    conf_int(ctx->conf, "rabbitmq.api_timeout_ms"), api, cause);
+	if (creds.data != NULL)
+		explicit_bzero(creds.data, creds.len);
+	buf_free(&creds);
+	return r;
+}
+
+static int
+is_utf8(const char *text)
+{
+	json_t *j = json_string(text);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+/* A body as the report shows it: the password and its hash left out. */
+static char *
+body_display(json_t *body)
+{
+	json_t *copy;
+	char *s;
+
+	if (body == NULL)
+		return xstrdup("");
+	copy = json_deep_copy(body);
+	if (json_object_get(copy, "password") != NULL)
+		json_object_set_new(copy, "password", json_string("(secret)"));
+	if (json_object_get(copy, "password_hash") != NULL)
+		json_object_set_new(copy, "password_hash",
+		    json_string("(kept)"));
+	s = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(copy);
+	return s ? s : xstrdup("");
+}
+
+/* Plans METHOD path [body] over the API, undone by umethod upath [ubody]
+ * (umethod NULL: no undo).  Takes the bodies' references. */
+static void
+plan_api(struct change_list *out, struct rmqapi *api, const char *summary,
+    const char *method, const char *path, json_t *body, const char *umethod,
+    const char *upath, json_t *ubody)
+{
+	struct rmq_data *d = xcalloc(1, sizeof *d);
+	struct change *c;
+	char *shown, *line;
+
+	d->api = rmqapi_ref(api);
+	d->method = xstrdup(method);
+	d->path = xstrdup(path);
+	d->body = body ? json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS) :
+	    NULL;
+	c = change_new(CHANGE_ACTION, summary);
+	shown = body_display(body);
+	line = xasprintf("%s %s%s%s%s", method, api->base, path,
+	    *shown ? " " : "", shown);
+	c->display = redact(line);
+	free(line);
+	free(shown);
+	if (umethod != NULL) {
+		d->umethod = xstrdup(umethod);
+		d->upath = xstrdup(upath);
+		d->ubody = ubody ? json_dumps(ubody, JSON_COMPACT |
+		    JSON_SORT_KEYS) : NULL;
+		shown = body_display(ubody);
+		line = xasprintf("%s %s%s%s%s", umethod, api->base, upath,
+		    *shown ? " " : "", shown);
+		c->undo_display = redact(line);
+		free(line);
+		free(shown);
+	}
+	json_decref(body);
+	json_decref(ubody);
+	c->apply = apply_rmq;
+	c->undo = d->umethod ? undo_rmq : NULL;
+	c->data = d;
+	c->data_free = rmq_data_free;
+	change_list_add(out, c);
+}
+
+/* {"tags": tags} with the user's password hash kept (PUT /api/users/U
+ * without a password or hash clears the password). */
+static json_t *
+user_body(const struct rmq_state *s, const char *tags)
+{
+	json_t *o = json_pack("{s:s}", "tags", tags);
+
+	if (s->au.hash != NULL) {
+		json_object_set_new(o, "password_hash", json_string(
+		    s->au.hash));
+		json_object_set_new(o, "hashing_algorithm", json_string(
+		    s->au.algorithm ? s->au.algorithm :
+		    "rabbit_password_hashing_sha256"));
+	}
+	return o;
+}
+
+/* The vhost, the user and its tag over the API. */
+static void
+plan_api_account(struct exec_ctx *ctx, const struct step *st,
+    struct change_list *out, struct rmqapi *api, const struct rmq_state *s,
+    const char *vhost, const char *user, const char *pass, const char *tag)
+{
+	const char *status = facts_get(ctx->facts, "rabbitmq.status");
+	char *ev = rmqapi_escape(vhost), *eu = rmqapi_escape(user);
+	char *path, *summary, *want;
+	int need_tag = tag != NULL && *tag != '\0' && !has_tag(s->tags, tag);
+	int need_pw = s->user_found && status != NULL &&
+	    strcmp(status, "access_refused") == 0;
+	json_t *body;
+
+	if (!s->vhost_found) {
+		path = xasprintf("/api/vhosts/%s", ev);
+		summary = xasprintf("create RabbitMQ vhost %s", vhost);
+		plan_api(out, api, summary, "PUT", path, json_object(),
+		    "DELETE", path, NULL);
+		free(summary);
+		free(path);
+	}
+	path = xasprintf("/api/users/%s", eu);
+	if (!s->user_found) {
+		summary = xasprintf("create RabbitMQ user %s (password in the "
+		    "request body)%s%s", user, tag && *tag ? ", tagged " : "",
+		    tag ? tag : "");
+		plan_api(out, api, summary, "PUT", path, json_pack("{s:s,s:s}",
+		    "password", pass, "tags", tag ? tag : ""), "DELETE", path,
+		    NULL);
+		free(summary);
+	} else if (need_pw && !conf_bool(ctx->conf,
+	    "rabbitmq.manage_password") && ctx->report != NULL)
+		report_note(ctx->report, "%s: RabbitMQ refuses the "
+		    "password of user %s: correct the password in "
+		    "job.conf, or set rabbitmq.manage_password = true "
+		    "in jobfix.conf to let jobfix set the user's "
+		    "password to it", st->pb->name, user);
+	if (s->user_found && ((need_pw && conf_bool(ctx->conf,
+	    "rabbitmq.manage_password")) || need_tag)) {
+		want = need_tag ? xasprintf("%s%s%s", s->tags, *s->tags ? "," :
+		    "", tag) : xstrdup(s->tags);
+		if (need_pw && conf_bool(ctx->conf, "rabbitmq.manage_password")) {
+			body = json_pack("{s:s,s:s}", "password", pass, "tags",
+			    want);
+			summary = xasprintf("set the password of RabbitMQ user "
+			    "%s (it refuses Job's; setting "
+			    "rabbitmq.manage_password is on)%s%s", user,
+			    need_tag ? "; tag it " : "", need_tag ? tag : "");
+		} else {
+			body = user_body(s, want);
+			summary = xasprintf("tag RabbitMQ user %s %s", user,
+			    tag);
+		}
+		plan_api(out, api, summary, "PUT", path, body, "PUT", path,
+		    user_body(s, s->tags));
+		free(summary);
+		free(want);
+	}
+	free(path);
+	free(ev);
+	free(eu);
+}
+
+/* The vhost, the user and its tag with rabbitmqctl. */
+static void
+plan_ctl_account(struct exec_ctx *ctx, const struct step *st,
+    struct change_list *out, const struct rmq_state *s, const char *vhost,
+    const char *user, const char *pass, const char *tag)
+{
+	const char *status = facts_get(ctx->facts, "rabbitmq.status");
+	const char *args[40], *u[20];
+	char *summary, *store[32];
+	size_t k, ns = 0, i;
+
+	if (!s->vhost_found) {
+		const char *a[] = { "add_vhost", vhost, NULL };
+		const char *un[] = { "delete_vhost", vhost, NULL };
+		summary = xasprintf("create RabbitMQ vhost %s", vhost);
+		plan(ctx, out, summary, a, un, NULL);
+		free(summary);
+	}
+	if (!s->user_found) {
+		const char *a[] = { "add_user", user, NULL };
+		const char *un[] = { "delete_user", user, NULL };
+		summary = xasprintf("create RabbitMQ user %s (password from "
+		    "stdin)", user);
+		plan(ctx, out, summary, a, un, pass);
+		free(summary);
+	} else if (status != NULL && strcmp(status, "access_refused") == 0) {
+		if (conf_bool(ctx->conf, "rabbitmq.manage_password")) {
+			const char *a[] = { "change_password", user, NULL };
+			summary = xasprintf("set the password of RabbitMQ user "
+			    "%s (it refuses Job's; setting "
+			    "rabbitmq.manage_password is on)", user);
+			plan(ctx, out, summary, a, NULL, pass);
+			free(summary);
+		} else if (ctx->report != NULL)
+			report_note(ctx->report, "%s: RabbitMQ refuses the "
+			    "password of user %s: correct the password in "
+			    "job.conf, or set rabbitmq.manage_password = true "
+			    "in jobfix.conf to let jobfix set the user's "
+			    "password to it", st->pb->name, user);
+	}
+	if (tag != NULL && *tag != '\0' && !has_tag(s->tags, tag)) {
+		k = 0;
+		args[k++] = "set_user_tags";
+		args[k++] = user;
+		tags_args(s->tags, tag, args, &k, store, &ns);
+		args[k] = NULL;
+		u[0] = "set_user_tags";
+		u[1] = user;
+		k = 2;
+		tags_args(s->tags, NULL, u, &k, store, &ns);
+		u[k] = NULL;
+		summary = xasprintf("tag RabbitMQ user %s %s", user, tag);
+		plan(ctx, out, summary, args, u, NULL);
+		free(summary);
+	}
+	for (i = 0; i < ns; i++)
+		free(store[i]);
+}
+
 static int
 prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
     char **cause)
 {
 	char *vhost = NULL, *user = NULL, *pass = NULL, *tag = NULL;
-	char *perm[3] = { NULL, NULL, NULL }, *summary, *rest = NULL;
-	char *tags = NULL, *store[32];
+	char *perm[3] = { NULL, NULL, NULL }, *summary, *path, *ev, *eu;
 	static const char *const pnames[3] = { "configure", "write", "read" };
-	struct buf vhosts = BUF_INIT, users = BUF_INIT, perms = BUF_INIT;
-	const char *args[40];
-	char **argv;
-	size_t ns = 0, k, i;
-	int w, r = 0, secret = 0, vhost_new = 0, user_new = 0;
-	const char *status = facts_get(ctx->facts, "rabbitmq.status");
+	struct rmq_state s;
+	struct rmqapi *api = NULL;
+	size_t i, n0 = out->n;
+	int w, r = 0, secret = 0, down = 0, loopback = 0;
+	const char *fallback = NULL;
 
+	memset(&s, 0, sizeof s);
 	if ((w = step_when(st, ctx, cause)) < 0)
 		return -JF_ERR_PARSE;
 	if (w == 0)
@@ -285,125 +684,89 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 		    NULL)
 			perm[i] = xstrdup(".*");
 
-	/* what exists */
-	args[0] = "list_vhosts"; args[1] = "name"; args[2] = NULL;
-	argv = ctl_argv(ctx, args);
-	r = ctl_run(ctx, NULL, argv, NULL, &vhosts, cause);
-	strv_free(argv);
-	if (r != 0)
+	/* what exists: over the API where it answers, else rabbitmqctl */
+	if ((r = api_open(ctx, &api, &loopback, cause)) != 0)
 		goto out;
-	args[0] = "list_users"; args[1] = NULL;
-	argv = ctl_argv(ctx, args);
-	r = ctl_run(ctx, NULL, argv, NULL, &users, cause);
-	strv_free(argv);
-	if (r != 0)
-		goto out;
-	vhost_new = !has_line(vhosts.data ? vhosts.data : "", vhost, NULL);
-	user_new = !has_line(users.data ? users.data : "", user, &rest);
-	if (!vhost_new) {
-		args[0] = "list_permissions"; args[1] = "-p"; args[2] = vhost;
-		args[3] = NULL;
-		argv = ctl_argv(ctx, args);
-		r = ctl_run(ctx, NULL, argv, NULL, &perms, cause);
-		strv_free(argv);
-		if (r != 0)
+	if (api == NULL && loopback)
+		fallback = N_("RabbitMQ: rabbitmqctl on the remote host did the "
+		    "account work: rabbitmq.api_url is a loopback address, "
+		    "which names the broker of the host jobfix runs on");
+	else if (api == NULL)
+		fallback = N_("RabbitMQ: rabbitmqctl did the account work (slow): "
+		    "the management API is not configured (rabbitmq.api_url, "
+		    "rabbitmq.api_credentials_file)");
+	else if ((r = api_state(api, vhost, user, &s, &down, cause)) != 0) {
+		if (!down)
 			goto out;
+		if (cause != NULL) {
+			debug("%s; using rabbitmqctl", *cause);
+			free(*cause);
+			*cause = NULL;
+		}
+		state_free(&s);
+		rmqapi_unref(api);
+		api = NULL;
+		fallback = N_("RabbitMQ: the management API did not answer "
+		    "(connection refused or timed out): rabbitmqctl did the "
+		    "account work instead");
+	}
+	if (api == NULL && (r = ctl_state(ctx, vhost, user, &s, cause)) != 0)
+		goto out;
+	/* JSON strings are UTF-8 (json_pack fails on anything else) */
+	if (api != NULL && (!is_utf8(vhost) || !is_utf8(user) ||
+	    !is_utf8(pass) || (tag != NULL && !is_utf8(tag)) ||
+	    !is_utf8(perm[0]) || !is_utf8(perm[1]) || !is_utf8(perm[2]))) {
+		r = set_cause(cause, JF_ERR_USAGE, "rabbitmq_account: the "
+		    "vhost, user, password, tags or permissions are not valid "
+		    "UTF-8, which the RabbitMQ management API needs");
+		goto out;
 	}
 
-	if (vhost_new) {
-		const char *a[] = { "add_vhost", vhost, NULL };
-		const char *u[] = { "delete_vhost", vhost, NULL };
-		summary = xasprintf("create RabbitMQ vhost %s", vhost);
-		plan(ctx, out, summary, a, u, NULL);
-		free(summary);
-	}
-	if (user_new) {
-		const char *a[] = { "add_user", user, NULL };
-		const char *u[] = { "delete_user", user, NULL };
-		summary = xasprintf("create RabbitMQ user %s (password from "
-		    "stdin)", user);
-		plan(ctx, out, summary, a, u, pass);
-		free(summary);
-	} else if (status != NULL && strcmp(status, "access_refused") == 0) {
-		if (conf_bool(ctx->conf, "rabbitmq.manage_password")) {
-			const char *a[] = { "change_password", user, NULL };
-			summary = xasprintf("set the password of RabbitMQ user "
-			    "%s (it refuses Job's; setting "
-			    "rabbitmq.manage_password is on)", user);
-			plan(ctx, out, summary, a, NULL, pass);
-			free(summary);
-		} else if (ctx->report != NULL)
-			report_note(ctx->report, "%s: RabbitMQ refuses the "
-			    "password of user %s: correct the password in "
-			    "job.conf, or set rabbitmq.manage_password = true "
-			    "in jobfix.conf to let jobfix set the user's "
-			    "password to it", st->pb->name, user);
-	}
-	if (tag != NULL && *tag != '\0') {
-		tags = tags_list(rest ? rest : "");
-		if (!has_tag(tags, tag)) {
-			const char *u[20];
-			k = 0;
-			args[k++] = "set_user_tags";
-			args[k++] = user;
-			tags_args(tags, tag, args, &k, store, &ns);
-			args[k] = NULL;
-			u[0] = "set_user_tags";
-			u[1] = user;
-			k = 2;
-			tags_args(tags, NULL, u, &k, store, &ns);
-			u[k] = NULL;
-			summary = xasprintf("tag RabbitMQ user %s %s", user, tag);
-			plan(ctx, out, summary, args, u, NULL);
-			free(summary);
-		}
-	}
-	free(rest);
-	rest = NULL;
-	if (!vhost_new && has_line(perms.data ? perms.data : "", user, &rest)) {
-		summary = xasprintf("%s\t%s\t%s", perm[0], perm[1], perm[2]);
-		w = strcmp(str_trim(rest), summary) != 0;
-		free(summary);
-	} else
-		w = 1;
-	if (w) {
-		const char *a[] = { "set_permissions", "-p", vhost, user,
-			perm[0], perm[1], perm[2], NULL };
-		const char *u[8];
-		char *old[3] = { NULL, NULL, NULL };
-		if (rest != NULL && *rest != '\0') {
-			char *p = rest;
-			for (i = 0; i < 3; i++)
-				old[i] = strsep(&p, "\t");
-		}
-		if (old[2] != NULL) {
-			u[0] = "set_permissions"; u[1] = "-p"; u[2] = vhost;
-			u[3] = user; u[4] = old[0]; u[5] = old[1];
-			u[6] = old[2]; u[7] = NULL;
-		} else {
-			u[0] = "clear_permissions"; u[1] = "-p"; u[2] = vhost;
-			u[3] = user; u[4] = NULL;
-		}
+	if (api != NULL)
+		plan_api_account(ctx, st, out, api, &s, vhost, user, pass, tag);
+	else
+		plan_ctl_account(ctx, st, out, &s, vhost, user, pass, tag);
+	if (!s.perm_found || strcmp(s.perm[0], perm[0]) != 0 ||
+	    strcmp(s.perm[1], perm[1]) != 0 || strcmp(s.perm[2], perm[2]) != 0) {
 		summary = xasprintf("grant RabbitMQ user %s \"%s\" \"%s\" "
 		    "\"%s\" on vhost %s", user, perm[0], perm[1], perm[2],
 		    vhost);
-		plan(ctx, out, summary, a, u, NULL);
+		if (api != NULL) {
+			ev = rmqapi_escape(vhost);
+			eu = rmqapi_escape(user);
+			path = xasprintf("/api/permissions/%s/%s", ev, eu);
+			plan_api(out, api, summary, "PUT", path, json_pack(
+			    "{s:s,s:s,s:s}", "configure", perm[0], "write",
+			    perm[1], "read", perm[2]), s.perm_found ? "PUT" :
+			    "DELETE", path, s.perm_found ? json_pack(
+			    "{s:s,s:s,s:s}", "configure", s.perm[0], "write",
+			    s.perm[1], "read", s.perm[2]) : NULL);
+			free(path);
+			free(ev);
+			free(eu);
+		} else {
+			const char *a[] = { "set_permissions", "-p", vhost,
+				user, perm[0], perm[1], perm[2], NULL };
+			const char *set[] = { "set_permissions", "-p", vhost,
+				user, s.perm[0], s.perm[1], s.perm[2], NULL };
+			const char *clear[] = { "clear_permissions", "-p",
+				vhost, user, NULL };
+			plan(ctx, out, summary, a, s.perm_found ? set : clear,
+			    NULL);
+		}
 		free(summary);
 	}
+	if (fallback != NULL && out->n > n0)
+		report_note_if(ctx, "%s", fallback);
 out:
-	for (i = 0; i < ns; i++)
-		free(store[i]);
+	rmqapi_unref(api);
+	state_free(&s);
 	for (i = 0; i < 3; i++)
 		free(perm[i]);
-	free(rest);
-	free(tags);
 	free(vhost);
 	free(user);
 	free_secret(pass);
 	free(tag);
-	buf_free(&vhosts);
-	buf_free(&users);
-	buf_free(&perms);
 	return r;
 }
 
@@ -412,7 +775,8 @@ static const char *const params[] = { "!vhost", "!user", "!password", "tags",
 
 const struct step_type step_rabbitmq_account = {
 	"rabbitmq_account", STEP_MUTATES, params,
-	"make a RabbitMQ vhost, user, tag and permissions exist with "
-	"rabbitmqctl, creating only what is missing",
+	"make a RabbitMQ vhost, user, tag and permissions exist over the "
+	"management HTTP API, or with rabbitmqctl, creating only what is "
+	"missing",
 	NULL, prepare,
 };

@@ -207,38 +207,6 @@ server_identity(MYSQL *db, const char *ep, char **out, char **cause)
 	return 0;
 }
 
-/* An option file that holds a password: a regular file, owned by root or
- * by us, that no other user can write or read. */
-static int
-check_defaults_file(const char *path, char **cause)
-{
-	struct stat st;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
-		return set_cause(cause, errno == ENOENT ? JF_ERR_NOTFOUND :
-		    JF_ERR_IO, "mysql.admin_defaults_file %s: %s", path,
-		    strerror(errno));
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return set_cause(cause, JF_ERR_USAGE, "mysql.admin_defaults_"
-		    "file %s: not a regular file", path);
-	}
-	close(fd);
-	if (st.st_uid != 0 && st.st_uid != geteuid())
-		return set_cause(cause, JF_ERR_REFUSED, "mysql.admin_"
-		    "defaults_file %s: owned by uid %ld, neither root nor the "
-		    "user running jobfix", path, (long)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH | S_IROTH))
-		return set_cause(cause, JF_ERR_REFUSED, "mysql.admin_"
-		    "defaults_file %s: mode %04o lets other users %s it; it "
-		    "holds a password: chmod 600 %s", path,
-		    (unsigned)(st.st_mode & 07777), st.st_mode & (S_IWGRP |
-		    S_IWOTH) ? "change" : "read", path);
-	return 0;
-}
-
 /*
  * The login that changes the server: the one mysql.admin_defaults_file or
  * mysql.admin_socket names, checked to reach Job's own server, else Job's.
@@ -271,7 +239,8 @@ connect_admin(struct exec_ctx *ctx, MYSQL **out, char **ep, char **who,
 		return set_cause(cause, JF_ERR_USAGE, "set one of "
 		    "mysql.admin_defaults_file and mysql.admin_socket, not "
 		    "both");
-	if (file != NULL && (r = check_defaults_file(file, cause)) != 0)
+	if (file != NULL && (r = step_secret_file("mysql.admin_defaults_file", file,
+	    NULL, cause)) != 0)
 		return r;
 	if ((r = connect_db(ctx, &job, ep, cause)) != 0)
 		return r;

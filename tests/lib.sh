@@ -461,6 +461,7 @@ RABBITMQ_PID=
 RABBITMQ_BEAM_PID=
 RMQ_EPMD_PORT=
 RMQ_EPMD_PID=
+RMQ_MGMT_PORT=
 _jf_rmq_bin=$SRV_RABBITMQ_BIN
 
 # rmqctl ARGS...: rabbitmqctl against this test's node.
@@ -468,9 +469,10 @@ rmqctl() {
 	srv_rabbitmqctl "$RMQ_HOME" "$RMQ_EPMD_PORT" "$RABBITMQ_NODENAME" "$@"
 }
 
-# start_rabbitmq: a private broker with vhost bk_job (no users but guest;
-# add them with rmqctl).  Exports AMQP_PORT RABBITMQ_NODENAME RMQ_HOME
-# RABBITMQ_PID.  The Erlang port mapper (epmd) is the test's own, on a
+# start_rabbitmq [--management]: a private broker with vhost bk_job (no
+# users but guest; add them with rmqctl).  Exports AMQP_PORT
+# RABBITMQ_NODENAME RMQ_HOME RABBITMQ_PID.  --management: the management
+# plugin too, its HTTP API on 127.0.0.1:$RMQ_MGMT_PORT (exported).  The Erlang port mapper (epmd) is the test's own, on a
 # private port (ERL_EPMD_PORT), started first and stopped last, so parallel
 # tests never share or kill each other's epmd and the system's port 4369 is
 # left alone.
@@ -485,6 +487,11 @@ start_rabbitmq() {
 	dist_port=$(free_port) || bail "free_port failed"
 	RABBITMQ_NODENAME=jobfixtest-${_jf_owner:-$$}-$AMQP_PORT@localhost
 	export AMQP_PORT RABBITMQ_NODENAME RMQ_HOME RMQ_EPMD_PORT
+	RMQ_MGMT_PORT=
+	if [ "${1-}" = --management ]; then
+		RMQ_MGMT_PORT=$(free_port) || bail "free_port failed"
+		export RMQ_MGMT_PORT
+	fi
 
 	srv_epmd_start "$RMQ_HOME" "$RMQ_EPMD_PORT"
 	RMQ_EPMD_PID=$SRV_PID
@@ -492,7 +499,8 @@ start_rabbitmq() {
 	wait_for 10 "$RMQ_EPMD_PID" port_open 127.0.0.1 "$RMQ_EPMD_PORT" ||
 		_jf_start_failed epmd "$RMQ_HOME/epmd.log"
 
-	srv_rabbitmq_start "$RMQ_HOME" "$AMQP_PORT" "$RMQ_EPMD_PORT" "$dist_port" "$RABBITMQ_NODENAME"
+	SRV_RABBITMQ_MGMT_PORT=$RMQ_MGMT_PORT \
+		srv_rabbitmq_start "$RMQ_HOME" "$AMQP_PORT" "$RMQ_EPMD_PORT" "$dist_port" "$RABBITMQ_NODENAME"
 	RABBITMQ_PID=$SRV_PID
 	export RABBITMQ_PID
 	register_server "$RABBITMQ_PID" rabbitmq "_jf_rmq_stop"
@@ -510,6 +518,10 @@ start_rabbitmq() {
 		_jf_start_failed rabbitmq "$RMQ_HOME/server.out" "add_vhost bk_job failed"
 	wait_for 10 "$RABBITMQ_PID" port_open 127.0.0.1 "$AMQP_PORT" ||
 		_jf_start_failed rabbitmq "$RMQ_HOME/server.out" "AMQP port $AMQP_PORT closed"
+	if [ -n "$RMQ_MGMT_PORT" ]; then
+		wait_for "$(_jf_timeout)" "$RABBITMQ_PID" port_open 127.0.0.1 "$RMQ_MGMT_PORT" ||
+			_jf_start_failed rabbitmq "$RMQ_HOME/server.out" "management port $RMQ_MGMT_PORT closed"
+	fi
 }
 
 _jf_rmq_stop() {
