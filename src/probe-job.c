@@ -426,6 +426,24 @@ job_identity(struct probe_ctx *ctx, const struct job_ident *id, pid_t pid,
 	return v;
 }
 
+int
+job_process_verified(struct probe_ctx *ctx, pid_t pid)
+{
+	struct job_ident id;
+	char *origin, *otext, *en, *tx;
+	enum ident v;
+
+	(void)job_process_pattern(ctx, &origin, &otext);
+	ident_init(ctx, origin, &id);
+	v = job_identity(ctx, &id, pid, &en, &tx);
+	free(en);
+	free(tx);
+	free(origin);
+	free(otext);
+	ident_free(&id);
+	return v == ID_JOB;
+}
+
 /* Appends "pid N looks like Job but WHY: CMDLINE" to both buffers. */
 static void
 say_not_job(struct buf *en, struct buf *tx, const struct tproc *p,

@@ -2,7 +2,8 @@
  * probe-ports.c - port conflicts (FAQ 1 start.port): the ports of the
  * job.conf keys listed in keys.ports clash with each other, or one is
  * already bound (a listening TCP socket) by a process that is not Job's
- * JVM (job.process_pattern).  The owner is named by pid and command line,
+ * JVM (job.process_pattern, and the identity checks of probe-job.c: a
+ * process named java holding Job's port is no proof).  The owner is named by pid and command line,
  * found by matching the socket's inode with /proc/PID/fd on this host (a
  * remote host's owner is not looked up).
  *
@@ -160,8 +161,11 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		buf_free(&checked);
 		return r;
 	}
-	for (i = 0; have_re && i < np; i++)
-		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) == 0)
+	/* a command line is only a claim: Job is a match that passes the
+	 * identity checks of probe-job.c (owner, java, its jar) */
+	for (i = 0; have_re && !job_runs && i < np; i++)
+		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) == 0 &&
+		    job_process_verified(ctx, procs[i].pid))
 			job_runs = 1;
 	for (i = 0; i < nv; i++) {
 		for (j = 0; j < ns; j++) {
@@ -170,7 +174,8 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			owner = ctx->site->local ? socket_owner(socks[j].inode) : 0;
 			cmd = owner ? cmdline_of(procs, np, owner) : NULL;
 			if (owner != 0 && cmd != NULL && have_re &&
-			    regexec(&re, cmd, 0, NULL, 0) == 0)
+			    regexec(&re, cmd, 0, NULL, 0) == 0 &&
+			    job_process_verified(ctx, owner))
 				break; /* Job's own socket */
 			if (owner != 0)
 				buf_printf(&probs, "%sport %ld (job.conf %s) is "

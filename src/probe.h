@@ -55,6 +55,12 @@ int probe_run_all(struct site *, struct facts *, const char *const *only,
 const char *job_process_pattern(const struct probe_ctx *, char **origin,
     char **origin_text);
 
+/* Whether pid, whose command line matches job_process_pattern(), is Job's
+ * JVM by the checks of probe-job.c: its owner (root or the owner of Job's
+ * install directory), its executable (java) and, with job.sh's jar, that
+ * jar in Job's lib directory.  0 also when it cannot be checked. */
+int job_process_verified(struct probe_ctx *, pid_t pid);
+
 /* Milliseconds left before ctx->deadline, at least 1. */
 int probe_time_left(const struct probe_ctx *);
 

@@ -47,11 +47,39 @@ like "$(echo "$OUT" | finding_field start.port advice)" "port $HTTP_PORT \(job\.
 	"names the process by pid and command"
 check "explain start.port" -- jf explain start.port
 like "$OUT" "owning process" "explain says it names the owner"
-# the same port held by Job itself is no conflict
-sed -i 's/process_pattern = "no-such-process-jobfix-test"/process_pattern = "http\\\\.server"/' "$CONF"
+# the same port held by Job itself is no conflict: a process that matches
+# the pattern and is a JVM as far as jobfix checks (an executable named
+# java, here a copy of perl, run by root or the install's owner)
+mkdir -p "$T/jdk/bin"
+cp "$(command -v perl)" "$T/jdk/bin/java"
+HOLD=jobfix-port-holder-$$
+"$T/jdk/bin/java" -MIO::Socket::INET -e '$0 = "java -Dname=" . shift; my $p = shift;
+	my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $p,
+	    Listen => 5, ReuseAddr => 1) or die "listen: $!"; sleep 3600' "$HOLD" "$P1" </dev/null >/dev/null 2>&1 &
+HOLDER=$!
+register_server "$HOLDER" holder "kill_wait $HOLDER 5"
+wait_for 10 "$HOLDER" port_open 127.0.0.1 "$P1" || bail "the port holder did not start"
+site_conf_set "$SITE" job.api.port "$P2"
+sed -i "s/process_pattern = \"no-such-process-jobfix-test\"/process_pattern = \"$HOLD\"/" "$CONF"
 check "Job's own socket is no conflict" -- jf --json diagnose
 is "$(echo "$OUT" | findings)" "" "no finding"
-sed -i 's/process_pattern = "http\\\\.server"/process_pattern = "no-such-process-jobfix-test"/' "$CONF"
+kill_wait "$HOLDER" 5
+# a process that only claims to be Job: python3 under the name java, with
+# the same command line, holding Job's port, is a conflict
+# (the system's python3: under another name, pyenv's cannot find its
+# modules)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(python3 -c 'import sys; print(sys.executable)')
+exec -a java "$PY" -c'import socket,sys,time;s=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1);s.bind(("127.0.0.1",int(sys.argv[2])));s.listen();time.sleep(3600)' "-Dname=$HOLD" "$P1" </dev/null >/dev/null 2>&1 &
+DECOY=$!
+register_server "$DECOY" decoy "kill_wait $DECOY 5"
+wait_for 10 "$DECOY" port_open 127.0.0.1 "$P1" || bail "the decoy did not start"
+check_rc 1 "a decoy named java holding Job's port" -- jf --json diagnose
+is "$(echo "$OUT" | findings)" "start.port:-" "is a port conflict, not Job's own socket"
+like "$(echo "$OUT" | finding_field start.port advice)" "port $P1 \(job\.conf job\.web\.port\) is bound on 127\.0\.0\.1 by pid $DECOY: java -c" \
+	"naming the decoy"
+kill_wait "$DECOY" 5
+sed -i "s/process_pattern = \"$HOLD\"/process_pattern = \"no-such-process-jobfix-test\"/" "$CONF"
 site_conf_set "$SITE" job.api.port "eighty"
 check_rc 1 "a port that is not a number" -- jf --json diagnose
 like "$(echo "$OUT" | finding_field start.port advice)" "job\.api\.port in job\.conf is \"eighty\", not a port" "says so"
