@@ -9,8 +9,9 @@
  * matches is Job's JVM only when it runs as root or as the owner of Job's
  * install directory (job.sh's bin/..), /proc/PID/exe is a binary named
  * java, and, when the pattern is job.sh's jar, the jar java runs (resolved
- * against /proc/PID/cwd when relative) is in Job's lib directory: the one
- * job.sh names (jobsh.jar_dir), else the install's lib/.  One that fails a
+ * against /proc/PID/cwd when relative) is in Job's lib directory (the one
+ * job.sh names, jobsh.jar_dir, else the install's lib/) or elsewhere in its
+ * install, as written or with its links resolved.  One that fails a
  * check is named with the reason in job.running's evidence.  One that
  * cannot be checked (another user's process while jobfix is not root: its
  * /proc/PID/exe cannot be read) is never taken for Job.
@@ -198,6 +199,21 @@ path_resolved(struct transport *tp, const char *path)
 	return norm;
 }
 
+/* Is path inside the directory dir (both absolute and normal)? */
+static int
+path_under(const char *path, const char *dir)
+{
+	size_t n;
+
+	if (path == NULL || dir == NULL)
+		return 0;
+	n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' ||
+	    (n == 1 && dir[0] == '/'));
+}
+
 static void
 ident_init(struct probe_ctx *ctx, const char *origin, struct job_ident *id)
 {
@@ -310,12 +326,11 @@ job_identity(struct probe_ctx *ctx, const struct job_ident *id, pid_t pid,
 {
 	struct transport *tp = ctx->tp;
 	char path[64], *exe = NULL, *why = NULL, *cwd = NULL, *jar = NULL;
-	char *full = NULL, *jreal = NULL;
+	char *full = NULL, *jreal = NULL, *jlex = NULL, *inst_real = NULL;
 	const char *base;
 	struct buf args = BUF_INIT;
 	struct tstat st;
 	enum ident v = ID_JOB;
-	size_t ll;
 	int r;
 
 	*en = *tx = NULL;
@@ -404,9 +419,14 @@ job_identity(struct probe_ctx *ctx, const struct job_ident *id, pid_t pid,
 	} else
 		full = xstrdup(jar);
 	jreal = path_resolved(tp, full);
-	ll = strlen(id->lib_real);
-	if (!(strncmp(jreal, id->lib_real, ll) == 0 && (jreal[ll] == '/' ||
-	    (ll == 1 && id->lib_real[0] == '/')))) {
+	jlex = path_normal(full);
+	/* in Job's lib, or anywhere in its install (job.sh may cd to its
+	 * home and run the jar there); as written on the command line or
+	 * resolved (lib/job-exec.jar may link to ../releases/...): only root
+	 * or the install's owner gets this far, and they can write there */
+	inst_real = path_resolved(tp, id->install);
+	if (!(path_under(jreal, id->lib_real) || path_under(jlex, id->lib) ||
+	    path_under(jreal, inst_real) || path_under(jlex, id->install))) {
 		v = ID_NOT;
 		if (strcmp(id->lib_from, "jobsh.jar_dir") == 0) {
 			*en = xasprintf("its jar %s is not in %s, where Job's "
@@ -423,6 +443,8 @@ job_identity(struct probe_ctx *ctx, const struct job_ident *id, pid_t pid,
 	free(jar);
 	free(full);
 	free(jreal);
+	free(jlex);
+	free(inst_real);
 	return v;
 }
 

@@ -261,6 +261,26 @@ if command -v java >/dev/null && command -v javac >/dev/null && command -v jar >
 	is "$(echo "$OUT" | fval job.running)" "yes" "a real JVM running Job's jar from Job's home is Job"
 	is "$(echo "$OUT" | fval job.pid)" "$J_JOB" "by its pid"
 	kill_wait "$J_JOB" 5
+	# Job started from its home with the jar beside bin/ (job.sh may cd
+	# there), and a lib/ jar that links to a release elsewhere in the
+	# install: both are Job's, in its install
+	cp "$JOB_HOME/lib/job-exec.jar" "$JOB_HOME/job-exec.jar"
+	start_jvm "$JOB_HOME" -jar job-exec.jar
+	J_HOME=$P
+	check "diagnose with Job's jar in its home, not lib/" -- jf --json -v diagnose
+	is "$(echo "$OUT" | fval job.running)" "yes" "a jar in Job's install is Job's"
+	is "$(echo "$OUT" | fval job.pid)" "$J_HOME" "by its pid"
+	kill_wait "$J_HOME" 5
+	rm -f "$JOB_HOME/job-exec.jar"
+	mkdir -p "$JOB_HOME/releases"
+	mv "$JOB_HOME/lib/job-exec.jar" "$JOB_HOME/releases/job-exec-3.9.1.jar"
+	ln -s ../releases/job-exec-3.9.1.jar "$JOB_HOME/lib/job-exec.jar"
+	start_jvm "$JOB_HOME" -jar lib/job-exec.jar
+	J_LINK=$P
+	check "diagnose with lib/job-exec.jar a link to a release" -- jf --json -v diagnose
+	is "$(echo "$OUT" | fval job.running)" "yes" "a jar linked to a release in the install is Job's"
+	kill_wait "$J_LINK" 5
+	rm -rf "$JOB_HOME/releases"
 	rm -f "$JOB_HOME/lib/job-exec.jar"
 else
 	[ -n "${CI-}" ] && bail "CI: java, javac and jar are needed (default-jdk-headless)"
