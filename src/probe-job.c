@@ -463,7 +463,7 @@ job_process_verified(struct probe_ctx *ctx, pid_t pid)
 	free(origin);
 	free(otext);
 	ident_free(&id);
-	return v == ID_JOB;
+	return v == ID_JOB ? 1 : v == ID_UNKNOWN ? -1 : 0;
 }
 
 /* Appends "pid N looks like Job but WHY: CMDLINE" to both buffers. */

@@ -109,7 +109,7 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	struct jport *v = NULL;
 	size_t nv = 0, ns = 0, np = 0, i, j;
 	regex_t re;
-	int have_re, job_runs = 0, r;
+	int have_re, job_runs = 0, k, r;
 	char *name;
 	const char *val, *cmd;
 	pid_t owner;
@@ -163,10 +163,10 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 	}
 	/* a command line is only a claim: Job is a match that passes the
 	 * identity checks of probe-job.c (owner, java, its jar) */
-	for (i = 0; have_re && !job_runs && i < np; i++)
+	for (i = 0; have_re && job_runs != 1 && i < np; i++)
 		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) == 0 &&
-		    job_process_verified(ctx, procs[i].pid))
-			job_runs = 1;
+		    (k = job_process_verified(ctx, procs[i].pid)) != 0)
+			job_runs = k; /* -1: maybe Job, it cannot be checked */
 	for (i = 0; i < nv; i++) {
 		for (j = 0; j < ns; j++) {
 			if (socks[j].state != 10 || socks[j].lport != v[i].port)
@@ -175,15 +175,15 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 			cmd = owner ? cmdline_of(procs, np, owner) : NULL;
 			if (owner != 0 && cmd != NULL && have_re &&
 			    regexec(&re, cmd, 0, NULL, 0) == 0 &&
-			    job_process_verified(ctx, owner))
-				break; /* Job's own socket */
+			    job_process_verified(ctx, owner) != 0)
+				break; /* Job's own socket, or maybe (unchecked) */
 			if (owner != 0)
 				buf_printf(&probs, "%sport %ld (job.conf %s) is "
 				    "bound on %s by pid %ld: %.200s",
 				    probs.len ? "; " : "", v[i].port, v[i].key,
 				    socks[j].local, (long)owner,
 				    cmd ? cmd : "(command unknown)");
-			else if (!job_runs)
+			else if (job_runs == 0)
 				buf_printf(&probs, "%sport %ld (job.conf %s) is "
 				    "bound on %s by a process jobfix cannot see",
 				    probs.len ? "; " : "", v[i].port, v[i].key,

@@ -58,7 +58,8 @@ const char *job_process_pattern(const struct probe_ctx *, char **origin,
 /* Whether pid, whose command line matches job_process_pattern(), is Job's
  * JVM by the checks of probe-job.c: its owner (root or the owner of Job's
  * install directory), its executable (java) and, with job.sh's jar, that
- * jar in Job's lib directory.  0 also when it cannot be checked. */
+ * jar in its install: 1 when it is, 0 when it is not, -1 when it cannot be
+ * checked (another user's process, jobfix not root). */
 int job_process_verified(struct probe_ctx *, pid_t pid);
 
 /* Milliseconds left before ctx->deadline, at least 1. */

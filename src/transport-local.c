@@ -201,7 +201,9 @@ local_read_file(struct transport *t, const char *path, struct buf *out,
 	chunk = xmalloc(CHUNK);
 	for (;;) {
 		n = read(fd, chunk, CHUNK);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		/* EAGAIN: a special file (/proc/kmsg) that would block; an
+		 * error, not a loop */
+		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			r = sys_cause(t, cause, errno, path, "read");
@@ -247,7 +249,9 @@ local_read_range(struct transport *t, const char *path, uint64_t offset,
 			break;
 		want = max - got < CHUNK ? max - got : CHUNK;
 		n = pread(fd, chunk, want, (off_t)(offset + got));
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		/* EAGAIN: a special file (/proc/kmsg) that would block; an
+		 * error, not a loop */
+		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			r = sys_cause(t, cause, errno, path, "read");
