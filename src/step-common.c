@@ -196,62 +196,99 @@ acl_entries(struct exec_ctx *ctx, const char *path)
 	return buf_detach(&b);
 }
 
-/* The first entry of target's ACL that source's lacks and that can read,
- * or NULL. */
+/* The first entry of path's ACL that lets someone read it, or NULL. */
 static char *
-acl_more_readable(struct exec_ctx *ctx, const char *target, const char *source)
+acl_reader(struct exec_ctx *ctx, const char *path)
 {
-	char *t = acl_entries(ctx, target), *s, *line, *p, *save = NULL;
+	char *t = acl_entries(ctx, path), *line, *p, *save = NULL;
 	char *found = NULL, *perm;
 
-	if (t == NULL || *t == '\0') {
-		free(t);
-		return NULL;
-	}
-	s = acl_entries(ctx, source);
-	for (p = t; (line = strtok_r(p, "\n", &save)) != NULL; p = NULL) {
+	for (p = t; t != NULL && (line = strtok_r(p, "\n", &save)) != NULL;
+	    p = NULL) {
 		perm = strrchr(line, ':');
-		if (perm == NULL || perm[1] != 'r')
-			continue;
-		if (s == NULL || strstr(s, line) == NULL) {
+		if (perm != NULL && perm[1] == 'r') {
 			found = xstrdup(line);
 			break;
 		}
 	}
-	free(s);
 	free(t);
 	return found;
 }
 
+/* The first directory above path owned by someone other than root and
+ * uid (who could open it to anyone), or NULL. */
+static char *
+foreign_dir_above(struct exec_ctx *ctx, const char *path, uid_t uid,
+    uid_t *owner)
+{
+	char *real = NULL, *dir;
+	struct tstat ds;
+	size_t i;
+
+	if (ctx->tp->ops->realpath(ctx->tp, path, &real, NULL) != 0 ||
+	    real == NULL || real[0] != '/') {
+		free(real);
+		return NULL;
+	}
+	for (i = 0; real[i] != '\0'; i++) {
+		if (real[i] != '/')
+			continue;
+		dir = xstrndup(real, i ? i : 1);
+		if (tp_stat(ctx->tp, dir, &ds, NULL) == 0 && ds.exists &&
+		    ds.uid != 0 && ds.uid != uid) {
+			*owner = ds.uid;
+			free(real);
+			return dir;
+		}
+		free(dir);
+	}
+	free(real);
+	return NULL;
+}
+
+/*
+ * A source anyone can read protects nothing, and any target will do.
+ * Otherwise the target must keep out everyone the source may keep out,
+ * judged strictly, because who can read what through ACLs and directories
+ * cannot be worked out in general: no read for others; group read only for
+ * the source's own group where the source grants it; owned by root or the
+ * source's owner; no ACL entry that reads; no directory above it owned by
+ * someone else.
+ */
 char *
 step_more_readable(struct exec_ctx *ctx, const char *target,
     const char *source)
 {
 	struct tstat ts, ss;
-	mode_t extra, want, tm, sm;
-	char *msg, *args, *out, *acl;
+	mode_t extra = 0, want, sm;
+	char *msg, *args, *out, *acl, *sacl, *dir = NULL;
+	uid_t downer = 0;
 	size_t n;
 
 	if (tp_stat(ctx->tp, target, &ts, NULL) != 0 || !ts.exists ||
 	    tp_stat(ctx->tp, source, &ss, NULL) != 0 || !ss.exists)
 		return NULL;
-	tm = reachable_mode(ctx, target, &ts);
 	sm = reachable_mode(ctx, source, &ss);
-	/* who may read target must be able to read source: the mode bits,
-	 * and whose they are (a 0600 file of another user, a 0640 file of
-	 * another group, is read by someone job.conf keeps out) */
-	extra = tm & 0077 & ~(sm & 0077);
-	if ((tm & S_IRGRP) && !(sm & S_IROTH) && ts.gid != ss.gid)
-		extra |= tm & 0070;
-	if ((tm & S_IRUSR) && ts.uid != ss.uid && ts.uid != 0 &&
-	    !(sm & S_IROTH))
-		extra |= tm & 0700;
-	/* an ACL entry that lets someone read target but not source; the
-	 * group bits are its mask, so taking them away shuts it */
-	acl = (tm & 0070) ? acl_more_readable(ctx, target, source) : NULL;
+	sacl = acl_entries(ctx, source);
+	if ((sm & S_IROTH) && (sacl == NULL || *sacl == '\0')) {
+		free(sacl);
+		return NULL;
+	}
+	free(sacl);
+	extra = ts.mode & 0007;
+	if ((ts.mode & 0070) && !(ts.gid == ss.gid && (sm & S_IRGRP)))
+		extra |= ts.mode & 0070;
+	if ((ts.mode & 0700) && ts.uid != 0 && ts.uid != ss.uid)
+		extra |= ts.mode & 0700;
+	/* the group bits are an ACL's mask: taking them away shuts it */
+	acl = (ts.mode & 0070) ? acl_reader(ctx, target) : NULL;
 	if (acl != NULL)
 		extra |= ts.mode & 0070;
+	if (ts.uid != 0 && ts.uid != ss.uid)
+		extra |= 0400; /* its owner can chmod it: never safe */
 	if (extra == 0)
+		dir = foreign_dir_above(ctx, target, ss.uid, &downer);
+	if (extra == 0 && dir == NULL)
 		return NULL;
 	/* what chmod can take away; the owner and group are the note's */
 	want = (ts.mode & 07777) & ~(extra & 0077);
@@ -259,6 +296,12 @@ step_more_readable(struct exec_ctx *ctx, const char *target,
 		msg = xasprintf("%s (mode %04o) lets %s read it through its "
 		    "ACL, which %s, where the secret comes from, does not",
 		    target, (unsigned)(ts.mode & 07777), acl, source);
+	else if (dir != NULL)
+		msg = xasprintf("%s is in %s, which uid %ld owns and can open "
+		    "to anyone %s (mode %04o, owner %ld, group %ld), where the "
+		    "secret comes from, keeps out", target, dir, (long)downer,
+		    source, (unsigned)(ss.mode & 07777), (long)ss.uid,
+		    (long)ss.gid);
 	else
 		msg = xasprintf("%s (mode %04o, owner %ld, group %ld) is "
 		    "readable by someone %s (mode %04o, owner %ld, group %ld%s), "
@@ -268,6 +311,7 @@ step_more_readable(struct exec_ctx *ctx, const char *target,
 		    (long)ss.gid, (sm & 0777) != (ss.mode & 0777) ?
 		    ", behind directories others cannot search" : "");
 	free(acl);
+	free(dir);
 	args = xasprintf("%04o %s", (unsigned)want, target);
 	n = strlen(msg);
 	out = xmalloc(n + 1 + strlen(args) + 1);

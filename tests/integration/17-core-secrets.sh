@@ -102,6 +102,33 @@ ok $? "the template with the ACL entry does not get the secret"
 like "$OUT" "lets user:nobody:r-- read it through its ACL" "the report names the entry"
 setfacl -b "$TPL"
 
+# who can read through ACLs and directories is judged strictly: each of
+# these lets nobody read the template but not job.conf, and is refused
+tpl_case() {	# NAME JOBCONF-MODE TEMPLATE-MODE SETUP...
+	local name=$1 jm=$2 tm=$3
+	shift 3
+	site_conf_set "$SITE" ijobs.amqp.password "$AMQPPW"
+	chmod "$jm" "$SITE/etc/job.conf"
+	cp "$T/tpl.orig" "$TPL"
+	chmod "$tm" "$TPL"
+	"$@"
+	check_rc 0 "fix: $name" -- run -r "$SITE" --yes run rabbitmq-credentials
+	echo "$OUT" >>"$ALL_OUT"
+	! grep -qF "$SECRET" "$TPL"
+	ok $? "$name: the template does not get the secret"
+	setfacl -b "$SITE/etc/job.conf" "$TPL" "$TPLDIR"
+	chmod 0755 "$TPLDIR"
+	chown root:root "$TPL" "$TPLDIR"
+}
+tpl_case "job.conf's ACL keeps nobody out" 0644 0644 setfacl -m u:nobody:--- "$SITE/etc/job.conf"
+tpl_case "an ACL on the template's directory lets nobody in" 0640 0644 \
+	sh -c "chmod 0700 '$TPLDIR' && setfacl -m u:nobody:rx '$TPLDIR'"
+tpl_case "the template's ACL, its directory open to others" 0640 0640 \
+	sh -c "setfacl -m u:nobody:r '$TPL' && chmod 0701 '$TPLDIR'"
+tpl_case "a template nobody owns, mode 0000" 0640 0000 chown nobody "$TPL"
+tpl_case "the template's directory owned by nobody" 0640 0640 chown nobody "$TPLDIR"
+like "$OUT" "which uid $(id -u nobody) owns and can open to anyone" "the report names the directory's owner"
+
 # a rewritten file keeps its own ACL and takes none from its directory's
 # default ACL
 site_conf_set "$SITE" ijobs.amqp.password "$AMQPPW"
