@@ -758,8 +758,31 @@ url_userinfo_end(const char *q, size_t tok)
 	size_t first = strcspn(q, "/?#@"), k;
 	const char *at = NULL;
 
-	if (first >= tok)
+	if (first >= tok) {
+		/* "user:pa ss@host", "user:pa'ss@host": a password holding a
+		 * blank or a quote ends the word early; the first '@' on the
+		 * line that a host name follows ends the userinfo */
+		const char *c = memchr(q, ':', tok);
+
+		if (c == NULL || q[tok] == '\0' || q[tok] == '\n' ||
+		    q[tok] == '\r')
+			return NULL;
+		/* "host:8080 and a@b": a port, not a password */
+		if (strspn(c + 1, "0123456789") == (size_t)(q + tok - c - 1))
+			return NULL;
+		for (k = tok; q[k] != '\0' && q[k] != '\n' && q[k] != '\r';
+		    k++)
+			if (q[k] == '@' && (isalnum((unsigned char)q[k + 1]) ||
+			    q[k + 1] == '[')) {
+				size_t h = k + 1 + strspn(q + k + 1,
+				    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+				    "OPQRSTUVWXYZ0123456789.-[]:");
+				if (q[h] == '\0' || strchr("/?# \t\r\n\"'<>",
+				    q[h]) != NULL)
+					return q + k;
+			}
 		return NULL;
+	}
 	if (memchr(q, ':', first) != NULL) {
 		/* USER:PASSWORD: the last @ of the URL */
 		for (k = first; k < tok; k++)
@@ -791,8 +814,10 @@ url_secrets(const char *s, url_secret_fn *fn, void *arg)
 	while ((p = strstr(p, "://")) != NULL) {
 		q = p + 3;
 		tok = strcspn(q, URL_END);
+		if ((at = url_userinfo_end(q, tok)) != NULL && at >= q + tok)
+			tok = (size_t)(at - q) + 1 + strcspn(at + 1, URL_END);
 		end = q + tok;
-		if ((at = url_userinfo_end(q, tok)) != NULL && at > q) {
+		if (at != NULL && at > q) {
 			colon = memchr(q, ':', (size_t)(at - q));
 			if (colon != NULL && colon + 1 < at)
 				fn(q, (size_t)(at - q), colon + 1,
@@ -808,7 +833,7 @@ url_secrets(const char *s, url_secret_fn *fn, void *arg)
 				continue;
 			name = xstrndup(v + 1, n);
 			if (is_secret_key(name)) {
-				vl = strcspn(v + 2 + n, "&;#" URL_END);
+				vl = strcspn(v + 2 + n, "&;" URL_END);
 				if (vl > 0)
 					fn(v + 2 + n, vl, v + 2 + n, vl, arg);
 			}

@@ -135,8 +135,24 @@ test_redact(void)
 	    SECRET_MASK ";x=1", "a JDBC ;Password= is masked");
 	free(s);
 	s = redact("http://h/x?access_token=T0k3n#frag \"q\" password=plain");
-	is_str(s, "http://h/x?access_token=" SECRET_MASK "#frag \"q\" "
-	    "password=plain", "a token parameter; text outside a URL is left");
+	is_str(s, "http://h/x?access_token=" SECRET_MASK " \"q\" "
+	    "password=plain", "a token parameter, '#' and all; text outside a "
+	    "URL is left");
+	free(s);
+	/* a password holding a blank or a quote */
+	s = redact("url=http://admin:Pa'ss Q1x@127.0.0.1:80/api next");
+	is_str(s, "url=http://" SECRET_MASK "@127.0.0.1:80/api next",
+	    "a password with a quote and a blank is masked whole");
+	free(s);
+	s = redact("see http://127.0.0.1:15672 and mail admin@example.com");
+	is_str(s, "see http://127.0.0.1:15672 and mail admin@example.com",
+	    "a port before a blank is no password");
+	free(s);
+	is_int(url_passwords("http://u:Sp ace7x@h/", 0), 1,
+	    "url_passwords: a password with a blank counts");
+	s = redact("jdbc:mysql://db/job?password=Jd#bcTail9&x=1");
+	is_str(s, "jdbc:mysql://db/job?password=" SECRET_MASK "&x=1",
+	    "a ?password= with '#' is masked whole");
 	free(s);
 	is_int(url_passwords("jdbc:mysql://db/job?user=j&password=Q-pw-1", 0), 1,
 	    "url_passwords: a ?password= counts");
