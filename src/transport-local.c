@@ -690,21 +690,25 @@ conflict_cause(struct transport *t, const char *path, int dfd,
 	    k->expect == TEXPECT_ABSENT ? "no file" : k->sha256);
 }
 
-/* A person's chmod or chown since the file was read (want) is a change
- * too: replacing the file would lose it. */
+/* A person's chmod, chown or setfacl since the file was read (want) is a
+ * change too: replacing the file would lose it.  with_ctime: any change
+ * of its inode shows in its ctime (not after our own rename, which sets
+ * it). */
 static int
-same_attrs(const struct stat *a, const struct stat *want)
+same_attrs(const struct stat *a, const struct stat *want, int with_ctime)
 {
 	return (a->st_mode & 07777) == (want->st_mode & 07777) &&
-	    a->st_uid == want->st_uid && a->st_gid == want->st_gid;
+	    a->st_uid == want->st_uid && a->st_gid == want->st_gid &&
+	    (!with_ctime || (a->st_ctim.tv_sec == want->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == want->st_ctim.tv_nsec));
 }
 
 static int
 attrs_cause(struct transport *t, const char *path, const struct stat *now,
     const struct stat *want, char **cause)
 {
-	return set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": its mode or "
-	    "owner changed since it was read (now %04o %ld:%ld, expected "
+	return set_cause(cause, JF_ERR_CHANGED, "%s: \"%s\": its mode, "
+	    "owner or ACL changed since it was read (now %04o %ld:%ld, expected "
 	    "%04o %ld:%ld): not replaced", t->host, path,
 	    (unsigned)(now->st_mode & 07777), (long)now->st_uid,
 	    (long)now->st_gid, (unsigned)(want->st_mode & 07777),
@@ -769,7 +773,7 @@ replace_checked(struct transport *t, const char *path, int dfd,
 		r = conflict_cause(t, path, dfd, base, k, cause);
 		goto out;
 	}
-	if (!same_attrs(&st1, want)) {
+	if (!same_attrs(&st1, want, 1)) {
 		r = attrs_cause(t, path, &st1, want, cause);
 		goto out;
 	}
@@ -780,7 +784,7 @@ replace_checked(struct transport *t, const char *path, int dfd,
 		if (fstatat(dfd, tmp, &st2, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    st2.st_dev == st1.st_dev && st2.st_ino == st1.st_ino &&
 		    hash_fd(ofd, h) == 0 && strcmp(h, k->sha256) == 0 &&
-		    fstat(ofd, &st3) == 0 && same_attrs(&st3, want))
+		    fstat(ofd, &st3) == 0 && same_attrs(&st3, want, 0))
 			goto out; /* the caller removes the old file at tmp */
 		/* changed in the moment between: give it back its name */
 		if (renameat2(dfd, tmp, dfd, base, RENAME_EXCHANGE) == -1) {
@@ -792,7 +796,7 @@ replace_checked(struct transport *t, const char *path, int dfd,
 			    strerror(errno), tmp);
 			goto out;
 		}
-		if (fstat(ofd, &st3) == 0 && !same_attrs(&st3, want))
+		if (fstat(ofd, &st3) == 0 && !same_attrs(&st3, want, 0))
 			r = attrs_cause(t, path, &st3, want, cause);
 		else
 			r = conflict_cause(t, path, dfd, base, k, cause);

@@ -182,8 +182,8 @@ static const char script_tcp[] =
 /*
  * $1 path, $2 "MODE/EXPECT": the mode for a new file (octal) and what must
  * be there right before the rename ("-": anything, "absent": no file, or
- * the file's SHA-256 in hex, with the owner and mode it had when the
- * script began: a person's chmod is a change too); $3 size; the data on stdin.  A file that is
+ * the file's SHA-256 in hex, with the owner, mode and ctime it had when
+ * the script began: a person's chmod or setfacl is a change too); $3 size; the data on stdin.  A file that is
  * not what EXPECT says is left alone: its hash (empty: no file) on stdout,
  * exit EXIT_CHANGED.  "absent" uses ln(1), which fails rather than replace
  * a file created meanwhile.
@@ -212,6 +212,7 @@ static const char script_write[] =
     "trap 'exit 1' HUP INT TERM PIPE\n"
     "if [ -e \"$p\" ]; then\n"
     "  o=$(stat -L -c '%u:%g %a' -- \"$p\") || exit 1\n"
+    "  z=$(stat -L -c %z -- \"$p\") || exit 1\n"
     "  chown -- \"${o% *}\" \"$t\" || exit 1\n"
     "  if command -v setfacl >/dev/null 2>&1; then\n"
     "    getfacl -p -- \"$p\" 2>/dev/null | setfacl --set-file=- -- \"$t\" 2>/dev/null ||\n"
@@ -238,6 +239,7 @@ static const char script_write[] =
     "*) c=$(h)\n"
     "  [ \"$c\" = \"$e\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
     "  [ \"$(stat -L -c '%u:%g %a' -- \"$p\")\" = \"$o\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
+    "  [ \"$(stat -L -c %z -- \"$p\")\" = \"$z\" ] || { printf '%s\\n' \"$c\"; exit 47; }\n"
     "  mv -f -- \"$t\" \"$p\" || exit 1 ;;\n"
     "esac\n"
     "trap - EXIT\n"

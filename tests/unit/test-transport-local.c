@@ -472,6 +472,17 @@ edit_before_rename(const char *stage)
 		unlink(edit_path);
 	else if (strcmp(edit_how, "chmod") == 0)
 		chmod(edit_path, 0600);
+	else if (strcmp(edit_how, "acl") == 0) {
+		/* an ACL-only change: the mode stays, the ctime moves */
+		if (system("command -v setfacl >/dev/null") == 0) {
+			char *cmd = xasprintf("setfacl -m u:nobody:--- '%s'",
+			    edit_path);
+			if (system(cmd) != 0)
+				chmod(edit_path, 0644);
+			free(cmd);
+		} else
+			chmod(edit_path, 0644);
+	}
 	else if (strcmp(edit_how, "chown") == 0) {
 		if (chown(edit_path, 65534, (gid_t)-1) == -1)
 			chmod(edit_path, 0640); /* not root: a chmod instead */
@@ -509,7 +520,7 @@ test_checked_write(void)
 
 	/* an edit between read and rename, in place and by rename */
 	static const char *const hows[] = { "in-place", "rename", "delete",
-		"chmod", "chown" };
+		"chmod", "chown", "acl" };
 	size_t i;
 	for (i = 0; i < nitems(hows); i++) {
 		put(f, orig, sizeof orig - 1, 0644);
@@ -525,15 +536,23 @@ test_checked_write(void)
 			ok(access(f, F_OK) == -1 && k.found[0] == '\0',
 			    "checked write: a deleted file stays deleted");
 		else if (strcmp(hows[i], "chmod") == 0 ||
-		    strcmp(hows[i], "chown") == 0) {
+		    strcmp(hows[i], "chown") == 0 ||
+		    strcmp(hows[i], "acl") == 0) {
 			struct stat pst;
 			ok(same_content(f, orig, sizeof orig - 1) &&
 			    stat(f, &pst) == 0 && ((pst.st_mode & 07777) !=
-			    0644 || pst.st_uid != getuid()),
+			    0644 || pst.st_uid != getuid() ||
+			    strcmp(hows[i], "acl") == 0),
 			    "checked write: the person's %s kept", hows[i]);
-			ok(has(cause, "mode or owner changed since it was "
+			ok(has(cause, "mode, owner or ACL changed since it was "
 			    "read"), "checked write: the cause says so: %s",
 			    cause ? cause : "(none)");
+			if (system("command -v setfacl >/dev/null") == 0) {
+				char *cmd = xasprintf("setfacl -b '%s'", f);
+				if (system(cmd) != 0)
+					fprintf(stderr, "# setfacl -b failed\n");
+				free(cmd);
+			}
 			chmod(f, 0644);
 			if (chown(f, getuid(), (gid_t)-1) == -1)
 				fprintf(stderr, "# chown back failed\n");
