@@ -59,9 +59,11 @@ rmqapi_parse_credentials(const char *text, size_t len, const char *source,
 				    "%s", source, lineno, key, *val ? "given "
 				    "twice" : "is empty");
 			else
+				/* the key is not quoted: a line without its
+				 * "=" may be the password itself */
 				r = set_cause(cause, JF_ERR_PARSE, "%s:%zu: "
-				    "unknown key \"%.40s\"; want user and "
-				    "password", source, lineno, key);
+				    "not a \"user = NAME\" or \"password = "
+				    "SECRET\" line", source, lineno);
 		}
 		free_secret(line);
 	}
@@ -102,6 +104,7 @@ rmqapi_new(const char *base, const char *creds, size_t len,
 		return r;
 	}
 	secret_register(a->password);
+	secret_register_login(a->user, a->password);
 	a->base = xstrdup(base);
 	n = strlen(a->base);
 	while (n > 0 && a->base[n - 1] == '/')
@@ -154,24 +157,30 @@ answer_words(const struct buf *body)
 {
 	json_t *j, *e, *why;
 	struct buf b = BUF_INIT;
-	char *s;
+	char *s, *raw;
 	size_t i;
 
+	/* masked whole before it is cut or cleaned: a secret the answer
+	 * echoes must not show in part */
 	buf_addstr(&b, "");
 	j = body->len ? json_loadb(body->data, body->len, 0, NULL) : NULL;
 	e = json_is_object(j) ? json_object_get(j, "error") : NULL;
 	why = json_is_object(j) ? json_object_get(j, "reason") : NULL;
 	if (json_is_string(e) || json_is_string(why))
-		buf_printf(&b, "%.200s%s%.200s", json_is_string(e) ?
+		buf_printf(&b, "%s%s%s", json_is_string(e) ?
 		    json_string_value(e) : "", json_is_string(e) &&
 		    json_is_string(why) ? ": " : "", json_is_string(why) ?
 		    json_string_value(why) : "");
-	else
-		for (i = 0; i < body->len && i < 200; i++)
-			buf_addch(&b, isprint((unsigned char)body->data[i]) ?
-			    body->data[i] : ' ');
+	else if (body->len)
+		buf_add(&b, body->data, strnlen(body->data, body->len));
 	json_decref(j);
-	s = redact(str_trim(b.data));
+	raw = redact(b.data);
+	buf_free(&b);
+	buf_addstr(&b, "");
+	for (i = 0; raw[i] != '\0' && i < 400; i++)
+		buf_addch(&b, isprint((unsigned char)raw[i]) ? raw[i] : ' ');
+	free(raw);
+	s = xstrdup(str_trim(b.data));
 	buf_free(&b);
 	return s;
 }
@@ -212,9 +221,14 @@ rmqapi_call(struct rmqapi *a, int write, const char *method,
 			*down = c == CURLE_COULDNT_CONNECT ||
 			    c == CURLE_OPERATION_TIMEDOUT;
 		words = redact(ans.error ? ans.error : "no answer");
+		/* a change sent and not answered may have been made: say
+		 * so, the undo of the run does not cover it */
 		r = set_cause(cause, c == CURLE_OPERATION_TIMEDOUT ?
-		    JF_ERR_TIMEOUT : JF_ERR_IO, "RabbitMQ API %s %s: %s",
-		    method, url, words);
+		    JF_ERR_TIMEOUT : JF_ERR_IO, "RabbitMQ API %s %s: %s%s",
+		    method, url, words, write && c != CURLE_COULDNT_CONNECT ?
+		    "; the broker may have made this change all the same, and "
+		    "jobfix does not undo it: check it on the broker "
+		    "(rabbitmqctl list_users, list_permissions)" : "");
 		free(words);
 	} else if (ans.status == 401 || ans.status == 403) {
 		words = answer_words(&ans.body);
@@ -325,7 +339,7 @@ rmqapi_parse_users(const char *text, size_t len, const char *user,
 					buf_printf(&b, "%s%s", b.len ? "," : "",
 					    json_string_value(t));
 		u->tags = buf_detach(&b);
-		if ((s = str_member(v, "password_hash")) != NULL && *s != '\0')
+		if ((s = str_member(v, "password_hash")) != NULL)
 			u->hash = xstrdup(s);
 		if ((s = str_member(v, "hashing_algorithm")) != NULL)
 			u->algorithm = xstrdup(s);

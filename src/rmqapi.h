@@ -59,7 +59,8 @@ int rmqapi_call(struct rmqapi *, int write, const char *method,
 struct rmqapi_user {
 	int found;
 	char *tags;      /* "a,b" */
-	char *hash;      /* password_hash, or NULL (no password) */
+	char *hash;      /* password_hash ("" for no password), or NULL when
+	                  * the listing gave none that can be sent back */
 	char *algorithm; /* hashing_algorithm, or NULL */
 };
 void rmqapi_user_free(struct rmqapi_user *);

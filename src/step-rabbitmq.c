@@ -375,6 +375,14 @@ api_state(struct rmqapi *api, const char *vhost, const char *user,
 	    cause)) != 0 ||
 	    (r = rmqapi_parse_users(b.data, b.len, user, &s->au, cause)) != 0)
 		goto out;
+	if (s->au.found && s->au.hash == NULL) {
+		/* a PUT of the user without its hash clears its password */
+		r = set_cause(cause, JF_ERR_PARSE, "RabbitMQ API GET "
+		    "/api/users: user \"%s\" has no password_hash string; "
+		    "jobfix cannot keep its password through the API and "
+		    "changes nothing", user);
+		goto out;
+	}
 	secret_register(s->au.hash);
 	s->user_found = s->au.found;
 	s->tags = xstrdup(s->au.tags ? s->au.tags : "");
@@ -506,6 +514,12 @@ plan_api(struct change_list *out, struct rmqapi *api, const char *summary,
 	c->data = d;
 	c->data_free = rmq_data_free;
 	change_list_add(out, c);
+}
+
+static int
+is_dot_name(const char *s)
+{
+	return strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
 }
 
 /* {"tags": tags} with the user's password hash kept (PUT /api/users/U
@@ -695,7 +709,14 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 		fallback = N_("RabbitMQ: rabbitmqctl did the account work (slow): "
 		    "the management API is not configured (rabbitmq.api_url, "
 		    "rabbitmq.api_credentials_file)");
-	else if ((r = api_state(api, vhost, user, &s, &down, cause)) != 0) {
+	else if (is_dot_name(vhost) || is_dot_name(user)) {
+		/* a URL path cannot name them: /api/vhosts/.. is /api */
+		rmqapi_unref(api);
+		api = NULL;
+		fallback = N_("RabbitMQ: rabbitmqctl did the account work: a "
+		    "vhost or user named \".\" or \"..\" cannot be named in a "
+		    "management API path");
+	} else if ((r = api_state(api, vhost, user, &s, &down, cause)) != 0) {
 		if (!down)
 			goto out;
 		if (cause != NULL) {

@@ -707,8 +707,8 @@ static pthread_mutex_t secret_lock = PTHREAD_MUTEX_INITIALIZER;
 static char **secrets;
 static size_t nsecrets;
 
-void
-secret_register(const char *value)
+static void
+secret_add(const char *value)
 {
 	size_t i;
 
@@ -722,6 +722,63 @@ secret_register(const char *value)
 	secrets[nsecrets++] = xstrdup(value);
 out:
 	pthread_mutex_unlock(&secret_lock);
+}
+
+/* The value and, where they differ, the forms a JSON or shell echo of it
+ * takes: '"' and '\\' escaped with a backslash. */
+void
+secret_register(const char *value)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	secret_add(value);
+	if (value == NULL || strpbrk(value, "\"\\") == NULL)
+		return;
+	b.secret = 1;
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			buf_addch(&b, '\\');
+		buf_addch(&b, *p);
+	}
+	secret_add(b.data);
+	buf_free(&b);
+}
+
+void
+secret_register_login(const char *user, const char *password)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+	    "opqrstuvwxyz0123456789+/";
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	const unsigned char *p;
+	size_t i, n;
+	unsigned v;
+
+	if (user == NULL || password == NULL)
+		return;
+	in.secret = out.secret = 1;
+	buf_printf(&in, "%s:%s", user, password);
+	p = (const unsigned char *)in.data;
+	n = in.len;
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
+		buf_addch(&out, tab[v >> 18 & 63]);
+		buf_addch(&out, tab[v >> 12 & 63]);
+		buf_addch(&out, tab[v >> 6 & 63]);
+		buf_addch(&out, tab[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (unsigned)p[i] << 16;
+		buf_printf(&out, "%c%c==", tab[v >> 18 & 63], tab[v >> 12 & 63]);
+	} else if (n - i == 2) {
+		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
+		buf_printf(&out, "%c%c%c=", tab[v >> 18 & 63],
+		    tab[v >> 12 & 63], tab[v >> 6 & 63]);
+	}
+	secret_add(out.data);
+	buf_free(&in);
+	buf_free(&out);
 }
 
 void

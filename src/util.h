@@ -160,6 +160,9 @@ void secret_clear_all(void);
 char *redact(const char *);
 /* Does a key name look like it holds a secret (password, secret, token)? */
 int is_secret_key(const char *name);
+/* Registers the forms of a login a peer may echo: "user:password" in
+ * base64, as an HTTP Basic Authorization header carries it. */
+void secret_register_login(const char *user, const char *password);
 #define SECRET_MASK "******"
 
 #endif

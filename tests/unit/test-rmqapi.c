@@ -49,8 +49,14 @@ test_listings(void)
 	rmqapi_user_free(&u);
 	ok(rmqapi_parse_users(S("[{\"name\":\"bk_job\",\"password_hash\":\"\","
 	    "\"tags\":\"administrator,management\"}]"), "bk_job", &u, &cause)
-	    == 0 && u.found && u.hash == NULL, "no password: no hash");
+	    == 0 && u.found && u.hash != NULL && *u.hash == '\0',
+	    "no password: an empty hash, sent back as it is");
 	is_str(u.tags, "administrator,management", "tags from a string");
+	rmqapi_user_free(&u);
+	ok(rmqapi_parse_users(S("[{\"name\":\"bk_job\",\"password_hash\":7,"
+	    "\"tags\":{\"a\":1}}]"), "bk_job", &u, &cause) == 0 && u.found &&
+	    u.hash == NULL, "a hash that is no string: none that can be sent "
+	    "back");
 	rmqapi_user_free(&u);
 	ok(rmqapi_parse_users(S("[{\"name\":\"guest\",\"tags\":[]}]"),
 	    "bk_job", &u, &cause) == 0 && !u.found, "user not found");
@@ -93,9 +99,11 @@ test_credentials(void)
 	    "a line without =: file and line");
 	free(cause);
 	cause = NULL;
-	ok(rmqapi_parse_credentials(S("user = a\npass = b\n"), "/etc/c",
-	    &user, &pass, &cause) == -JF_ERR_PARSE && strstr(cause,
-	    "/etc/c:2: unknown key \"pass\"") != NULL, "an unknown key");
+	ok(rmqapi_parse_credentials(S("user = a\nPw-Secret-9: x= b\n"),
+	    "/etc/c", &user, &pass, &cause) == -JF_ERR_PARSE && strstr(cause,
+	    "/etc/c:2: not a \"user = NAME\"") != NULL && strstr(cause,
+	    "Pw-Secret") == NULL, "an unknown key: file and line, the line "
+	    "not quoted (it may be the password)");
 	free(cause);
 	cause = NULL;
 	ok(rmqapi_parse_credentials(S("user = a\n"), "/etc/c", &user, &pass,

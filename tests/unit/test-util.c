@@ -160,6 +160,17 @@ test_redact(void)
 	    "url_passwords: an empty ?password= is none");
 	is_int(url_passwords("mysql://job:pa/ss@db/job", 0), 1,
 	    "url_passwords: a password with / counts");
+	/* the forms a peer echoes: JSON-escaped, and a Basic login */
+	secret_register("Q\"uote\\Pw-77");
+	s = redact("{\"password\":\"Q\\\"uote\\\\Pw-77\"}");
+	is_str(s, "{\"password\":\"" SECRET_MASK "\"}",
+	    "a registered secret is masked in its JSON-escaped form too");
+	free(s);
+	secret_register_login("jfadmin", "Mgmt-Admin-Pw-5e21");
+	s = redact("auth=Basic amZhZG1pbjpNZ210LUFkbWluLVB3LTVlMjE=");
+	is_str(s, "auth=Basic " SECRET_MASK, "a login in base64 is masked");
+	free(s);
+	secret_clear_all();
 	s = redact("reason: Url-Pw-77");
 	is_str(s, "reason: Url-Pw-77", "not registered: the bare password shows");
 	free(s);
