@@ -19,8 +19,9 @@ setup_tmp
 require_cmd python3 sha256sum curl
 
 start_rabbitmq --management
-SECRET=Amqp-Secret-36cd
-ADMIN_PW=Mgmt-Admin-Pw-5e21
+# unique to this run: a sampler sees every process, a concurrent run too
+SECRET=Amqp-Secret-36cd-$$
+ADMIN_PW=Mgmt-Admin-Pw-5e21-$$
 API=http://127.0.0.1:$RMQ_MGMT_PORT
 printf '%s\n' "$ADMIN_PW" | rmqctl add_user jfadmin >/dev/null
 rmqctl set_user_tags jfadmin administrator >/dev/null
