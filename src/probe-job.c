@@ -518,6 +518,14 @@ run(struct probe_ctx *ctx, struct facts *out, char **cause)
 		free(otext);
 		return r;
 	}
+	/* any user writes their own command line: what the evidence quotes
+	 * stays on one line (a newline in it would forge a line of the
+	 * report), and a legitimate Job holds nothing this changes */
+	for (i = 0; i < n; i++) {
+		char *safe = terminal_safe(procs[i].cmdline, TSAFE_LINE);
+		free(procs[i].cmdline);
+		procs[i].cmdline = safe;
+	}
 	ident_init(ctx, origin, &id);
 	for (i = 0; i < n; i++) {
 		if (regexec(&re, procs[i].cmdline, 0, NULL, 0) != 0)

@@ -98,6 +98,7 @@ like "$OUT" "error: .*gone\\\\x9b2J\\\\u009b31m\\\\u202egpj-$ZH" \
 no_raw "stderr holds no raw 0x9b, C1 or bidi control" "$OUT"
 
 # --- a process's command line -----------------------------------------------
+NL=$'\n'
 PY=$(python3 -c 'import sys; print(sys.executable)')
 HCLASS=Hostile$$
 exec -a java "$PY" -c 'import time; time.sleep(3600)' "-Dx=${RAW}2J${C1}31m${RLO}" $HCLASS </dev/null >/dev/null 2>&1 &
@@ -111,5 +112,14 @@ sed -i "s/no-such-process-jobfix-test/$HCLASS( |\$)/" "$CONF"
 check "facts with hostile bytes in a command line" -- jf facts
 no_raw "facts prints no raw control from the command line" "$OUT"
 like "$OUT" "pid $P .*-Dx=\\\\x9b2J\\\\u009b31m\\\\u202e $HCLASS" "the command line is shown escaped"
+kill_wait "$P" 5
+# a newline in a command line forges no line of the report
+exec -a java "$PY" -c 'import time; time.sleep(3600)' $'-Dy=x\n\nFORGED-LINE' $HCLASS </dev/null >/dev/null 2>&1 &
+P=$!
+register_server "$P" java "kill_wait $P 5"
+wait_for 10 "$P" grep -q "$HCLASS" "/proc/$P/cmdline" || bail "the process did not start"
+check "facts with a newline in a command line" -- jf facts
+unlike "$OUT" "(^|$NL)FORGED-LINE" "no line of the report starts with what the command line holds"
+like "$OUT" "pid $P .*-Dy=x\\\\x0a\\\\x0aFORGED-LINE" "the newline is shown escaped"
 kill_wait "$P" 5
 done_testing
