@@ -59,6 +59,14 @@ prepare(const struct step *st, struct exec_ctx *ctx, struct change_list *out,
 		free(file);
 		return -JF_ERR_NOTFOUND;
 	}
+	if (*key == '\0') {
+		/* "${keys.amqp_password}" with that setting set to "" */
+		r = set_cause(cause, JF_ERR_USAGE, "properties_set: key \"%s\" "
+		    "is empty: nothing is written", step_str(st, "key"));
+		free(file);
+		free(key);
+		return r;
+	}
 	if ((value = step_expand(st, ctx, "value", &secret, cause)) == NULL) {
 		r = -JF_ERR_NOTFOUND;
 		goto out;

@@ -187,6 +187,13 @@ ok $? "and the unmapped ones were not added"
 sed -i '/^mq.pass=/d' "$SITE/etc/job.conf"
 check_rc 1 "diagnose with the mapped password key gone" -- "$JOBFIX" -c "$T/site3.conf" --no-color -v facts
 like "$OUT" "jobconf.missing_keys = mq.pass" "the required keys name the mapped key"
+# a keys.* setting set to "": the playbook writes no "=secret" line
+printf 'mq.pass=%s\n' "$AMQPPW" >>"$SITE/etc/job.conf"
+sed 's/amqp_password = "mq.pass"/amqp_password = ""/' "$T/site3.conf" >"$T/site3-empty.conf"
+sum=$(sha256sum <"$SITE/etc/job.conf")
+check_rc 3 "a key setting set to \"\": the fix is refused" -- "$JOBFIX" -c "$T/site3-empty.conf" --no-color --yes run rabbitmq-credentials
+like "$OUT" 'properties_set: key .* is empty' "saying the key is empty"
+is "$(sha256sum <"$SITE/etc/job.conf")" "$sum" "job.conf unchanged"
 SITE=$T/site
 
 # one run at a time
