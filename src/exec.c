@@ -604,11 +604,19 @@ conflict_message(struct exec_ctx *ctx, struct change *c, const char *verb,
 	else
 		where = xasprintf("the content jobfix would have written could "
 		    "not be saved: %s", cause);
-	msg = xasprintf("%s: \"%s\" was changed by someone else since jobfix "
-	    "%s it (sha256 now %s, jobfix %s %s); their version is kept; %s",
-	    verb, c->path, jobfix_had, k->found[0] != '\0' ? k->found :
-	    "none: the file is gone", jobfix_had, k->expect ==
-	    TEXPECT_ABSENT ? "none: no file" : k->sha256, where);
+	if (k->expect == TEXPECT_SHA256 && strcmp(k->found, k->sha256) == 0)
+		/* the same content: a chmod, chown or setfacl */
+		msg = xasprintf("%s: the mode, owner or ACL of \"%s\" was "
+		    "changed by someone else since jobfix %s it (its content "
+		    "is as jobfix %s it); their change is kept; %s", verb,
+		    c->path, jobfix_had, jobfix_had, where);
+	else
+		msg = xasprintf("%s: \"%s\" was changed by someone else since "
+		    "jobfix %s it (sha256 now %s, jobfix %s %s); their version "
+		    "is kept; %s", verb, c->path, jobfix_had, k->found[0] !=
+		    '\0' ? k->found : "none: the file is gone", jobfix_had,
+		    k->expect == TEXPECT_ABSENT ? "none: no file" : k->sha256,
+		    where);
 	free(where);
 	free(saved);
 	free(cause);

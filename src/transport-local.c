@@ -774,6 +774,7 @@ replace_checked(struct transport *t, const char *path, int dfd,
 		goto out;
 	}
 	if (!same_attrs(&st1, want, 1)) {
+		memcpy(k->found, k->sha256, sizeof k->found); /* same content */
 		r = attrs_cause(t, path, &st1, want, cause);
 		goto out;
 	}
@@ -796,8 +797,10 @@ replace_checked(struct transport *t, const char *path, int dfd,
 			    strerror(errno), tmp);
 			goto out;
 		}
-		if (fstat(ofd, &st3) == 0 && !same_attrs(&st3, want, 0))
+		if (fstat(ofd, &st3) == 0 && !same_attrs(&st3, want, 0)) {
+			memcpy(k->found, k->sha256, sizeof k->found);
 			r = attrs_cause(t, path, &st3, want, cause);
+		}
 		else
 			r = conflict_cause(t, path, dfd, base, k, cause);
 		goto out;

@@ -544,6 +544,9 @@ test_checked_write(void)
 			    0644 || pst.st_uid != getuid() ||
 			    strcmp(hows[i], "acl") == 0),
 			    "checked write: the person's %s kept", hows[i]);
+			ok(strcmp(k.found, k.sha256) == 0, "checked write: "
+			    "found is the hash read (%s): the content is the "
+			    "same", hows[i]);
 			ok(has(cause, "mode, owner or ACL changed since it was "
 			    "read"), "checked write: the cause says so: %s",
 			    cause ? cause : "(none)");
