@@ -129,6 +129,58 @@ step_secret_file(const char *setting, const char *path, struct buf *content,
 	return 0;
 }
 
+/* Calls fn for each directory above path (its links resolved), from "/"
+ * down, until fn returns nonzero; returns that, or 0.  A path that cannot
+ * be resolved has no directories to judge. */
+typedef int dir_fn(const char *dir, const struct tstat *ds, void *arg);
+
+static int
+each_dir_above(struct exec_ctx *ctx, const char *path, dir_fn *fn, void *arg)
+{
+	struct tstat ds;
+	char *real = NULL, *dir;
+	size_t i;
+	int r = 0;
+
+	if (ctx->tp->ops->realpath(ctx->tp, path, &real, NULL) != 0 ||
+	    real == NULL || real[0] != '/') {
+		free(real);
+		return 0;
+	}
+	for (i = 0; real[i] != '\0' && r == 0; i++) {
+		if (real[i] != '/')
+			continue;
+		dir = xstrndup(real, i ? i : 1);
+		if (tp_stat(ctx->tp, dir, &ds, NULL) == 0 && ds.exists)
+			r = fn(dir, &ds, arg);
+		free(dir);
+	}
+	free(real);
+	return r;
+}
+
+struct reach {
+	const struct tstat *fs;
+	mode_t m;
+};
+
+static int
+reach_dir(const char *dir, const struct tstat *ds, void *arg)
+{
+	struct reach *rc = arg;
+	const struct tstat *fs = rc->fs;
+
+	(void)dir;
+	if (!(ds->mode & S_IXOTH))
+		rc->m &= (mode_t)~S_IROTH;
+	if (!(ds->mode & (ds->gid == fs->gid ? S_IXGRP : S_IXOTH)))
+		rc->m &= (mode_t)~S_IRGRP;
+	if (fs->uid != 0 && !(ds->mode & (ds->uid == fs->uid ? S_IXUSR :
+	    ds->gid == fs->gid ? S_IXGRP : S_IXOTH)))
+		rc->m &= (mode_t)~S_IRUSR;
+	return 0;
+}
+
 /*
  * The read bits of a file that its directories let through: whoever cannot
  * search every directory above it cannot read it, whatever its own mode
@@ -139,33 +191,10 @@ step_secret_file(const char *setting, const char *path, struct buf *content,
 static mode_t
 reachable_mode(struct exec_ctx *ctx, const char *path, const struct tstat *fs)
 {
-	mode_t m = fs->mode & 07777;
-	struct tstat ds;
-	char *real = NULL, *dir;
-	size_t i;
+	struct reach rc = { fs, fs->mode & 07777 };
 
-	if (ctx->tp->ops->realpath(ctx->tp, path, &real, NULL) != 0 ||
-	    real == NULL || real[0] != '/') {
-		free(real);
-		return m;
-	}
-	for (i = 0; real[i] != '\0'; i++) {
-		if (real[i] != '/')
-			continue;
-		dir = xstrndup(real, i ? i : 1);
-		if (tp_stat(ctx->tp, dir, &ds, NULL) == 0 && ds.exists) {
-			if (!(ds.mode & S_IXOTH))
-				m &= (mode_t)~S_IROTH;
-			if (!(ds.mode & (ds.gid == fs->gid ? S_IXGRP : S_IXOTH)))
-				m &= (mode_t)~S_IRGRP;
-			if (fs->uid != 0 && !(ds.mode & (ds.uid == fs->uid ?
-			    S_IXUSR : ds.gid == fs->gid ? S_IXGRP : S_IXOTH)))
-				m &= (mode_t)~S_IRUSR;
-		}
-		free(dir);
-	}
-	free(real);
-	return m;
+	(void)each_dir_above(ctx, path, reach_dir, &rc);
+	return rc.m;
 }
 
 /* The named entries of path's ACL ("user:bob:r--\ngroup:ops:r--\n"), ""
@@ -215,35 +244,35 @@ acl_reader(struct exec_ctx *ctx, const char *path)
 	return found;
 }
 
+struct foreign {
+	uid_t uid;     /* the source's owner */
+	uid_t owner;   /* out: the directory's */
+	char *dir;     /* out */
+};
+
+static int
+foreign_dir(const char *dir, const struct tstat *ds, void *arg)
+{
+	struct foreign *fo = arg;
+
+	if (ds->uid == 0 || ds->uid == fo->uid)
+		return 0;
+	fo->owner = ds->uid;
+	fo->dir = xstrdup(dir);
+	return 1;
+}
+
 /* The first directory above path owned by someone other than root and
  * uid (who could open it to anyone), or NULL. */
 static char *
 foreign_dir_above(struct exec_ctx *ctx, const char *path, uid_t uid,
     uid_t *owner)
 {
-	char *real = NULL, *dir;
-	struct tstat ds;
-	size_t i;
+	struct foreign fo = { uid, 0, NULL };
 
-	if (ctx->tp->ops->realpath(ctx->tp, path, &real, NULL) != 0 ||
-	    real == NULL || real[0] != '/') {
-		free(real);
-		return NULL;
-	}
-	for (i = 0; real[i] != '\0'; i++) {
-		if (real[i] != '/')
-			continue;
-		dir = xstrndup(real, i ? i : 1);
-		if (tp_stat(ctx->tp, dir, &ds, NULL) == 0 && ds.exists &&
-		    ds.uid != 0 && ds.uid != uid) {
-			*owner = ds.uid;
-			free(real);
-			return dir;
-		}
-		free(dir);
-	}
-	free(real);
-	return NULL;
+	(void)each_dir_above(ctx, path, foreign_dir, &fo);
+	*owner = fo.owner;
+	return fo.dir;
 }
 
 /*
